@@ -1,0 +1,175 @@
+"""Recomputing derived columns from source columns and the config.
+
+Runs after every import and on ``abmkpi match``: account merges and parents,
+personas, account matches of people and activities, opportunity types and
+account links, amounts in the reporting currency, ICP fit and target flags.
+Everything here is a pure function of the stored source rows and the config,
+so running it twice gives the same store.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from abmkpi.config import Settings
+from abmkpi.store.database import Store
+
+logger = logging.getLogger(__name__)
+
+# The live account a reference to account ``a`` lands on: the account it was
+# merged into, else itself unless it is deleted.
+LIVE_ACCOUNT_SQL = (
+    "CASE WHEN a.merged_into_id IS NOT NULL THEN a.merged_into_id "
+    "WHEN NOT a.is_deleted THEN a.id END"
+)
+
+
+def refresh(store: Store, settings: Settings) -> dict[str, Any]:
+    """Recompute every derived column; return counts worth reporting."""
+    from abmkpi import currency, personas, targets
+    from abmkpi.matching import resolve
+
+    started = time.perf_counter()
+    summary: dict[str, Any] = {}
+    with store.transaction():
+        resolve_merges(store)
+        summary["personas"] = personas.assign(store, settings)
+        summary["matching"] = resolve.match_all(store, settings)
+        derive_opportunities(store, settings)
+        summary["fx"] = currency.convert_amounts(store, settings)
+        summary["targets"] = targets.apply(store, settings)
+    logger.info("recomputed derived data in %.2fs", time.perf_counter() - started)
+    return summary
+
+
+def resolve_merges(store: Store) -> None:
+    """Set merged_into_id on people and accounts, following chains to the end.
+
+    Merges come from the merges table (Marketo merge activities, HubSpot merge
+    audits) and from source fields such as Salesforce's MasterRecordId. A
+    chain A→B→C lands on C; a cycle leaves its records unmerged.
+    """
+    for table, entity in (("people", "person"), ("accounts", "account")):
+        store.execute(
+            f"""
+            CREATE OR REPLACE TEMP TABLE merge_edges AS
+            SELECT loser_id, any_value(winner_id) AS winner_id FROM (
+                SELECT loser_id, winner_id FROM merges WHERE entity = ?
+                UNION ALL
+                SELECT id, source_merged_into_id
+                FROM {table} WHERE source_merged_into_id IS NOT NULL
+            ) WHERE loser_id <> winner_id GROUP BY loser_id
+            """,
+            [entity],
+            table=table,
+        )
+        store.execute(
+            """
+            CREATE OR REPLACE TEMP TABLE merge_targets AS
+            WITH RECURSIVE chain(start_id, current_id, depth) AS (
+                SELECT loser_id, winner_id, 1 FROM merge_edges
+                UNION ALL
+                SELECT c.start_id, e.winner_id, c.depth + 1
+                FROM chain c JOIN merge_edges e ON e.loser_id = c.current_id
+                WHERE c.depth < 50
+            )
+            SELECT start_id, arg_max(current_id, depth) AS final_id
+            FROM chain GROUP BY start_id
+            """,
+            table=table,
+        )
+        store.execute(f"UPDATE {table} SET merged_into_id = NULL", table=table)
+        store.execute(
+            f"""
+            UPDATE {table} AS t SET merged_into_id = m.final_id
+            FROM merge_targets m
+            WHERE t.id = m.start_id AND m.final_id <> t.id
+            """,
+            table=table,
+        )
+    store.execute("DROP TABLE IF EXISTS merge_edges")
+    store.execute("DROP TABLE IF EXISTS merge_targets")
+    store.execute(
+        """
+        UPDATE accounts AS t SET parent_id = (
+            SELECT coalesce(p.merged_into_id, p.id) FROM accounts p
+            WHERE p.id = t.source_parent_id)
+        """,
+        table="accounts",
+    )
+
+
+def derive_opportunities(store: Store, settings: Settings) -> None:
+    """Set type, account, creation date and the account links of opportunities."""
+    type_map = {
+        raw.lower(): kind for raw, kind in settings.opportunities.type_map.items()
+    }
+    store.execute(
+        "CREATE OR REPLACE TEMP TABLE stage_type_map (raw VARCHAR, kind VARCHAR)"
+    )
+    if type_map:
+        store.execute_many(
+            "INSERT INTO stage_type_map VALUES (?, ?)", list(type_map.items())
+        )
+    store.execute(
+        """
+        UPDATE opportunities AS o SET type = coalesce(
+            (SELECT kind FROM stage_type_map m WHERE m.raw = lower(trim(o.raw_type))),
+            ?)
+        """,
+        [settings.opportunities.default_type],
+        table="opportunities",
+    )
+    store.execute("DROP TABLE stage_type_map")
+    store.execute(
+        """
+        UPDATE opportunities SET created_on = CAST(
+            timezone(?, timezone('UTC', created_at)) AS DATE)
+        """,
+        [settings.workspace.time_zone],
+        table="opportunities",
+    )
+    _link_opportunity_accounts(store)
+
+
+def _link_opportunity_accounts(store: Store) -> None:
+    """Add each opportunity's own account to opportunity_accounts as primary."""
+    store.execute(
+        """
+        INSERT INTO opportunity_accounts
+            (opportunity_id, source_account_id, role, source_system)
+        SELECT o.id, o.source_account_id, 'primary', o.source_system
+        FROM opportunities o
+        WHERE o.source_account_id IS NOT NULL
+          AND NOT EXISTS (
+            SELECT 1 FROM opportunity_accounts l
+            WHERE l.opportunity_id = o.id AND l.source_account_id = o.source_account_id)
+        """,
+        table="opportunity_accounts",
+    )
+    store.execute(
+        """
+        UPDATE opportunity_accounts AS l SET
+            account_id = (
+                SELECT """
+        + LIVE_ACCOUNT_SQL
+        + """ FROM accounts a
+                WHERE a.id = l.source_account_id),
+            is_primary = coalesce((
+                SELECT l.source_account_id = o.source_account_id FROM opportunities o
+                WHERE o.id = l.opportunity_id), false)
+        """,
+        table="opportunity_accounts",
+    )
+    store.execute(
+        """
+        UPDATE opportunities AS o SET account_id = (
+            SELECT """
+        + LIVE_ACCOUNT_SQL
+        + """ FROM accounts a
+            WHERE a.id = o.source_account_id)
+        """,
+        table="opportunities",
+    )

@@ -1,0 +1,139 @@
+"""What every source importer produces: canonical records plus a file report.
+
+An importer reads one vendor's export files and turns them into an
+:class:`ImportBatch`: records for the canonical tables (see
+:mod:`abmkpi.store.schema`), the rows it skipped on purpose (deleted records,
+open tasks, inactive history versions) and the rows it could not read. It
+never touches the store; :mod:`abmkpi.sources.loader` validates the batch and
+writes it atomically.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from abmkpi.config import Settings
+from abmkpi.errors import InputProblem
+from abmkpi.sources.fields import ParseContext, ParsedTable
+
+
+@dataclass
+class Record:
+    """One row for a canonical table, with the file line it came from."""
+
+    table: str
+    values: dict[str, Any]
+    file: Path
+    line: int
+    key_header: str | None = None
+
+
+@dataclass
+class FileReport:
+    """What happened to one input file.
+
+    ``object`` names what the file holds (``Opportunity``, ``marketo
+    activities``); ``table`` is the canonical table whose records count as the
+    file's rows in the summary (a row may also produce records of other
+    tables, such as stage history or account links).
+    """
+
+    path: Path
+    object: str
+    table: str
+    encoding: str = ""
+    checksum: str = ""
+    rows_read: int = 0
+    skipped: Counter[str] = field(default_factory=Counter)
+    rejects: list[InputProblem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, table: ParsedTable, object_name: str, table_name: str) -> FileReport:
+        """Start the report of a parsed file whose rows go to ``table_name``."""
+        report = cls(
+            path=table.file.path,
+            object=object_name,
+            table=table_name,
+            encoding=table.file.encoding,
+            checksum=table.file.checksum,
+            rows_read=len(table.file.rows),
+            rejects=list(table.problems),
+            notes=list(table.notes),
+        )
+        if table.file.footer:
+            report.notes.append(
+                f"dropped a report footer of {len(table.file.footer)} lines"
+            )
+        return report
+
+
+@dataclass
+class ImportBatch:
+    """Everything one import run read, ready for the loader."""
+
+    source_system: str
+    records: list[Record] = field(default_factory=list)
+    files: list[FileReport] = field(default_factory=list)
+
+    def add(
+        self,
+        table: str,
+        values: dict[str, Any],
+        file: Path,
+        line: int,
+        key_header: str | None = None,
+    ) -> None:
+        self.records.append(Record(table, values, file, line, key_header))
+
+    def extend(self, other: ImportBatch) -> None:
+        self.records.extend(other.records)
+        self.files.extend(other.files)
+
+    @property
+    def rows_read(self) -> int:
+        return sum(report.rows_read for report in self.files)
+
+    @property
+    def rejects(self) -> list[InputProblem]:
+        return [problem for report in self.files for problem in report.rejects]
+
+
+@dataclass
+class ImportOptions:
+    """Choices a user makes for one import run."""
+
+    encoding: str | None = None
+    date_formats: dict[str, str] = field(default_factory=dict)
+    max_rejects: int = 0
+    mapping: Path | None = None
+    dry_run: bool = False
+
+    def parse_context(
+        self, settings: Settings, source: str, report: bool = False
+    ) -> ParseContext:
+        zone = (
+            settings.report_time_zone(source)
+            if report
+            else settings.source(source).time_zone
+        )
+        return ParseContext(
+            naive_time_zone=zone,
+            business_time_zone=settings.workspace.time_zone,
+            date_formats=dict(self.date_formats),
+        )
+
+
+class Importer(Protocol):
+    """A reader of one vendor's export files."""
+
+    source_system: str
+
+    def read(
+        self, paths: list[Path], settings: Settings, options: ImportOptions
+    ) -> ImportBatch:
+        """Read the files into canonical records; never write to the store."""
+        ...

@@ -1,0 +1,282 @@
+"""Reading CSV exports: encoding detection, line numbers, footers, truncation.
+
+Exports reach abmkpi in UTF-8, UTF-8 with a byte-order mark (Excel's "CSV
+UTF-8") and Windows-31J (cp932, what Japanese Windows and Salesforce call
+Shift_JIS). The encoding is decided once per file, never per row: strict
+Shift_JIS is never used, because it rejects NEC and IBM extension characters
+(㈱, ①, Ⅲ, 髙, 﨑) and maps 0x8160 to WAVE DASH instead of FULLWIDTH TILDE.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import io
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import charset_normalizer
+
+from abmkpi.errors import CsvFormatError, EncodingError, InputProblem
+
+logger = logging.getLogger(__name__)
+
+# Encodings a caller may name, mapped to the Python codec that reads them.
+ENCODING_ALIASES = {
+    "utf-8": "utf-8",
+    "utf8": "utf-8",
+    "utf-8-sig": "utf-8-sig",
+    "cp932": "cp932",
+    "windows-31j": "cp932",
+    "ms932": "cp932",
+    "shift_jis": "cp932",
+    "shift-jis": "cp932",
+    "sjis": "cp932",
+    "euc-jp": "euc_jp",
+    "latin-1": "latin-1",
+    "cp1252": "cp1252",
+}
+
+csv.field_size_limit(64 * 1024 * 1024)
+
+
+@dataclass
+class CsvRow:
+    """One data row and the physical line it starts on (the header is line 1)."""
+
+    line: int
+    values: dict[str, str]
+
+
+@dataclass
+class CsvFile:
+    """A decoded CSV file: header, rows with line numbers, and how it was read."""
+
+    path: Path
+    encoding: str
+    header: list[str]
+    rows: list[CsvRow]
+    checksum: str
+    delimiter: str = ","
+    footer: list[str] = field(default_factory=list)
+
+    def has_columns(self, *names: str) -> bool:
+        present = {name.lower() for name in self.header}
+        return all(name.lower() in present for name in names)
+
+    def column(self, *candidates: str) -> str | None:
+        """Return the first header that equals one of the candidates (any case)."""
+        by_lower = {name.lower(): name for name in self.header}
+        for candidate in candidates:
+            if candidate.lower() in by_lower:
+                return by_lower[candidate.lower()]
+        return None
+
+
+def read_csv(
+    path: Path,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+) -> CsvFile:
+    """Read and decode a CSV file; raise InputError naming line and column."""
+    data = path.read_bytes()
+    checksum = hashlib.sha256(data).hexdigest()
+    codec = detect_encoding(path, data) if encoding is None else _codec(encoding)
+    text = _decode(path, data, codec)
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    delimiter = delimiter or _sniff_delimiter(text)
+    header, rows, footer = _parse(path, text, delimiter)
+    logger.debug("read %s: %s, %d rows", path, codec, len(rows))
+    return CsvFile(path, codec, header, rows, checksum, delimiter, footer)
+
+
+def detect_encoding(path: Path, data: bytes) -> str:
+    """Decide the file's encoding from all of its bytes."""
+    if data.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    for codec in ("utf-8", "cp932"):
+        try:
+            data.decode(codec)
+        except UnicodeDecodeError:
+            continue
+        return codec
+    best = charset_normalizer.from_bytes(data).best()
+    if best is None or best.encoding in {"utf_8", "shift_jis", "cp932"}:
+        _raise_decode_error(path, data, "utf-8", detected=None)
+    assert best is not None
+    logger.info("%s: detected encoding %s", path, best.encoding)
+    return best.encoding
+
+
+def _codec(name: str) -> str:
+    codec = ENCODING_ALIASES.get(name.lower())
+    if codec is None:
+        try:
+            codecs.lookup(name)
+        except LookupError as error:
+            raise EncodingError(
+                InputProblem(Path("-"), None, None, name, "unknown encoding"),
+                hint="use utf-8, utf-8-sig or cp932",
+            ) from error
+        return name
+    return codec
+
+
+def _decode(path: Path, data: bytes, codec: str) -> str:
+    try:
+        return data.decode(codec)
+    except UnicodeDecodeError:
+        try:
+            detected: str | None = detect_encoding(path, data)
+        except EncodingError:
+            detected = None
+        _raise_decode_error(path, data, codec, detected)
+    raise AssertionError("unreachable")
+
+
+def _raise_decode_error(
+    path: Path, data: bytes, codec: str, detected: str | None
+) -> None:
+    try:
+        data.decode(codec)
+        position = 0
+    except UnicodeDecodeError as error:
+        position = error.start
+    line = data.count(b"\n", 0, position) + 1
+    line_start = data.rfind(b"\n", 0, position) + 1
+    column = len(data[line_start:position].decode(codec, errors="replace")) + 1
+    bad = data[position : position + 2].hex(" ")
+    hint = (
+        f"the file decodes as {detected}; rerun with --encoding {detected}"
+        if detected and detected != codec
+        else "save the file as UTF-8, or name its encoding with --encoding"
+    )
+    raise EncodingError(
+        InputProblem(
+            path,
+            line,
+            f"character {column}",
+            f"bytes {bad}",
+            f"invalid {codec} byte sequence",
+        ),
+        hint=hint,
+    )
+
+
+def _sniff_delimiter(text: str) -> str:
+    first_line = text.split("\n", 1)[0]
+    counts = {sep: first_line.count(sep) for sep in (",", "\t", ";")}
+    best = max(counts, key=lambda sep: counts[sep])
+    return best if counts[best] > 0 else ","
+
+
+def _parse(
+    path: Path, text: str, delimiter: str
+) -> tuple[list[str], list[CsvRow], list[str]]:
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    records: list[tuple[int, list[str]]] = []
+    next_line = 1
+    try:
+        for fields in reader:
+            records.append((next_line, fields))
+            next_line = reader.line_num + 1
+    except csv.Error as error:
+        raise CsvFormatError(
+            InputProblem(path, next_line, None, None, _describe_csv_error(error)),
+            hint="the file looks truncated or damaged; export it again",
+        ) from error
+    if not records or not any(records[0][1]):
+        raise CsvFormatError(
+            InputProblem(path, 1, None, None, "the file has no header")
+        )
+    header = _header(path, records[0][1])
+    body, footer = _split_footer(records[1:], len(header))
+    rows = [_row(path, line, fields, header, text) for line, fields in body]
+    return header, [row for row in rows if row is not None], footer
+
+
+def _describe_csv_error(error: csv.Error) -> str:
+    message = str(error)
+    if "unexpected end of data" in message or "EOF" in message:
+        return "the file ends inside a quoted field"
+    return f"invalid CSV: {message}"
+
+
+def _header(path: Path, fields: list[str]) -> list[str]:
+    header = [name.replace("\ufeff", "").strip() for name in fields]
+    seen: set[str] = set()
+    for index, name in enumerate(header, start=1):
+        if not name:
+            if index == len(header):
+                # A trailing delimiter on the header line adds an empty column.
+                continue
+            raise CsvFormatError(
+                InputProblem(path, 1, f"#{index}", "", "empty column name in header")
+            )
+        if name.lower() in seen:
+            raise CsvFormatError(
+                InputProblem(path, 1, name, name, "column name appears twice in header")
+            )
+        seen.add(name.lower())
+    return header
+
+
+def _split_footer(
+    records: list[tuple[int, list[str]]], width: int
+) -> tuple[list[tuple[int, list[str]]], list[str]]:
+    """Separate a report footer (blank line, then one-field lines) from the data."""
+    for index, (_, fields) in enumerate(records):
+        if _is_blank(fields):
+            rest = records[index + 1 :]
+            if rest and all(len(f) <= 1 or _is_blank(f) for _, f in rest) and width > 1:
+                footer = [f[0] for _, f in rest if f and f[0].strip()]
+                return records[:index], footer
+    return records, []
+
+
+def _is_blank(fields: list[str]) -> bool:
+    return all(not value.strip() for value in fields)
+
+
+def _row(
+    path: Path, line: int, fields: list[str], header: list[str], text: str
+) -> CsvRow | None:
+    if _is_blank(fields):
+        return None
+    if len(fields) != len(header):
+        extra_empty = len(fields) == len(header) + 1 and not fields[-1]
+        trailing_header = len(fields) + 1 == len(header) and not header[-1]
+        if not (extra_empty or trailing_header):
+            _raise_field_count(path, line, fields, header, text)
+    values = {name: value for name, value in zip(header, fields, strict=False) if name}
+    return CsvRow(line, values)
+
+
+def _raise_field_count(
+    path: Path, line: int, fields: list[str], header: list[str], text: str
+) -> None:
+    last_line = text.rstrip("\r\n").count("\n") + 1
+    ends_without_newline = not text.endswith(("\n", "\r"))
+    if len(fields) < len(header) and ends_without_newline and line >= last_line - 1:
+        reason = (
+            f"the file looks truncated: the last row has {len(fields)} of "
+            f"{len(header)} fields and no line end"
+        )
+        hint = "export the file again; nothing was imported"
+    else:
+        reason = f"expected {len(header)} fields, found {len(fields)}"
+        hint = "quote values that contain the delimiter, or export the file again"
+    column = header[len(fields) - 1] if 0 < len(fields) <= len(header) else None
+    raise CsvFormatError(
+        InputProblem(path, line, column, _line_text(text, line), reason), hint=hint
+    )
+
+
+def _line_text(text: str, line: int) -> str:
+    lines = text.splitlines()
+    return lines[line - 1] if 0 < line <= len(lines) else ""

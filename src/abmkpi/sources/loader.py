@@ -1,0 +1,317 @@
+"""Writing an import batch into the store: validated, atomic and idempotent.
+
+The loader checks the whole batch before it writes anything: duplicate ids
+and unreadable rows are counted against ``max_rejects`` (0 by default, so any
+bad row stops the import with the file, line, column and value). Then it
+upserts every table, records the import and recomputes derived columns in
+one transaction. A failure, or a killed process, leaves the store as it was;
+importing the same files again changes no record.
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from abmkpi.errors import InputProblem, RejectLimitError
+from abmkpi.sources.base import FileReport, ImportBatch, ImportOptions, Record
+from abmkpi.store.database import Store, UpsertCounts
+from abmkpi.store.schema import TABLES_BY_NAME
+from abmkpi.workspace import Workspace
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class FileSummary:
+    """Counts for one input file, as the import summary shows them."""
+
+    path: Path
+    object: str
+    encoding: str
+    rows_read: int = 0
+    loaded: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    deleted: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)
+    rejected: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def skipped_total(self) -> int:
+        return sum(self.skipped.values())
+
+
+@dataclass
+class ImportSummary:
+    """The result of one import run."""
+
+    import_id: int | None
+    source_system: str
+    files: list[FileSummary]
+    reject_file: Path | None = None
+    dry_run: bool = False
+    derived: dict[str, Any] = field(default_factory=dict)
+
+    def total(self, name: str) -> int:
+        if name == "skipped":
+            return sum(item.skipped_total for item in self.files)
+        return sum(getattr(item, name) for item in self.files)
+
+    def describe(self) -> str:
+        read = self.total("rows_read")
+        stored = self.total("loaded") + self.total("updated") + self.total("unchanged")
+        text = (
+            f"read {read:,} rows: {self.total('loaded'):,} new, "
+            f"{self.total('updated'):,} updated, "
+            f"{self.total('unchanged'):,} unchanged, "
+            f"{self.total('deleted'):,} deleted, {self.total('skipped'):,} skipped, "
+            f"{self.total('rejected'):,} rejected"
+        )
+        if self.reject_file:
+            text += f"; see {self.reject_file}"
+        if self.dry_run:
+            text += " (dry run: nothing was stored)"
+        logger.debug("import summary: %d of %d rows stored", stored, read)
+        return text
+
+
+class _DryRunRollback(Exception):
+    """Raised inside the transaction to undo a dry run."""
+
+
+def load_batch(
+    workspace: Workspace, store: Store, batch: ImportBatch, options: ImportOptions
+) -> ImportSummary:
+    """Validate the batch, then write it and recompute derived data atomically."""
+    records, duplicates = _drop_duplicates(batch.records)
+    _attach_duplicates(batch.files, duplicates)
+    rejects = batch.rejects
+    if len(rejects) > options.max_rejects:
+        reject_file = write_reject_file(workspace, rejects, "failed")
+        raise RejectLimitError(
+            rejects,
+            hint=(
+                f"nothing was imported: {len(rejects)} invalid rows, and "
+                f"--max-rejects allows {options.max_rejects}. Every problem is "
+                f"listed in {reject_file}. Fix the rows, or rerun with "
+                f"--max-rejects {len(rejects)} to import the valid rows."
+            ),
+        )
+    summaries = {id(report): _summary_of(report) for report in batch.files}
+    by_file = {report.path: report for report in batch.files}
+    summary = ImportSummary(None, batch.source_system, list(summaries.values()))
+    summary.dry_run = options.dry_run
+    try:
+        with store.transaction():
+            summary.import_id = _next_import_id(store)
+            _write_records(store, records, by_file, summaries)
+            summary.derived = _derive(workspace, store)
+            if rejects:
+                summary.reject_file = write_reject_file(
+                    workspace, rejects, f"import-{summary.import_id}"
+                )
+            _record_import(store, summary, batch.files, summaries)
+            if options.dry_run:
+                raise _DryRunRollback
+    except _DryRunRollback:
+        summary.import_id = None
+    logger.info(
+        "import %s (%s): %s", summary.import_id, batch.source_system, summary.describe()
+    )
+    return summary
+
+
+def _drop_duplicates(records: list[Record]) -> tuple[list[Record], list[InputProblem]]:
+    """Keep the first record per key; a later different one is a problem."""
+    seen: dict[tuple[str, tuple[Any, ...]], Record] = {}
+    kept: list[Record] = []
+    problems: list[InputProblem] = []
+    for record in records:
+        table = TABLES_BY_NAME[record.table]
+        key = (record.table, tuple(record.values.get(k) for k in table.key))
+        first = seen.get(key)
+        if first is None:
+            seen[key] = record
+            kept.append(record)
+            continue
+        if first.values == record.values:
+            continue
+        where = f"line {first.line}" + (
+            "" if first.file == record.file else f" of {first.file.name}"
+        )
+        problems.append(
+            InputProblem(
+                record.file,
+                record.line,
+                record.key_header,
+                str(key[1][0] if len(key[1]) == 1 else key[1]),
+                f"duplicate id with different values; first seen on {where}",
+            )
+        )
+    # A rejected row loses every record it produced, not only the duplicate.
+    rejected = {(p.file, p.line) for p in problems}
+    kept = [r for r in kept if (r.file, r.line) not in rejected]
+    return kept, problems
+
+
+def _attach_duplicates(files: list[FileReport], problems: list[InputProblem]) -> None:
+    by_path = {report.path: report for report in files}
+    for problem in problems:
+        report = by_path.get(problem.file)
+        if report is not None:
+            report.rejects.append(problem)
+
+
+def _summary_of(report: FileReport) -> FileSummary:
+    return FileSummary(
+        path=report.path,
+        object=report.object,
+        encoding=report.encoding,
+        rows_read=report.rows_read,
+        skipped=dict(report.skipped),
+        rejected=len({(p.file, p.line) for p in report.rejects}),
+        notes=list(report.notes),
+    )
+
+
+def _next_import_id(store: Store) -> int:
+    return int(store.scalar("SELECT nextval('import_ids')"))
+
+
+def _write_records(
+    store: Store,
+    records: list[Record],
+    by_file: dict[Path, FileReport],
+    summaries: dict[int, FileSummary],
+) -> None:
+    groups: dict[tuple[str, Path, bool, frozenset[str]], list[dict[str, Any]]] = (
+        defaultdict(list)
+    )
+    for record in records:
+        deleted = bool(record.values.get("is_deleted"))
+        columns = frozenset(record.values)
+        groups[(record.table, record.file, deleted, columns)].append(record.values)
+    for (table_name, path, deleted, _), rows in groups.items():
+        table = TABLES_BY_NAME[table_name]
+        counts = store.upsert(table, _arrow(rows))
+        report = by_file.get(path)
+        if report is None or not _counts_rows(report, table_name):
+            continue
+        _add_counts(summaries[id(report)], counts, deleted)
+
+
+def _counts_rows(report: FileReport, table_name: str) -> bool:
+    """Whether records of this table count as the file's rows in the summary."""
+    return report.table == table_name
+
+
+def _add_counts(summary: FileSummary, counts: UpsertCounts, deleted: bool) -> None:
+    if deleted:
+        summary.deleted += counts.loaded + counts.updated + counts.unchanged
+        return
+    summary.loaded += counts.loaded
+    summary.updated += counts.updated
+    summary.unchanged += counts.unchanged
+
+
+def _arrow(rows: list[dict[str, Any]]) -> pa.Table:
+    try:
+        return pa.Table.from_pylist(rows)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        # Columns that mix types (an id that is a number in one row and text in
+        # the next) are stored as text and cast by the stage table.
+        columns = {name: [row.get(name) for row in rows] for name in rows[0]}
+        arrays = {}
+        for name, values in columns.items():
+            try:
+                arrays[name] = pa.array(values)
+            except (pa.ArrowInvalid, pa.ArrowTypeError):
+                arrays[name] = pa.array([None if v is None else str(v) for v in values])
+        return pa.table(arrays)
+
+
+def _derive(workspace: Workspace, store: Store) -> dict[str, Any]:
+    from abmkpi.derive import refresh
+
+    return refresh(store, workspace.settings)
+
+
+def _record_import(
+    store: Store,
+    summary: ImportSummary,
+    reports: list[FileReport],
+    summaries: dict[int, FileSummary],
+) -> None:
+    now = datetime.now(UTC).replace(tzinfo=None)
+    store.execute(
+        "INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            summary.import_id,
+            summary.source_system,
+            now,
+            now,
+            summary.total("rows_read"),
+            summary.total("loaded"),
+            summary.total("updated"),
+            summary.total("unchanged"),
+            summary.total("deleted"),
+            summary.total("skipped"),
+            summary.total("rejected"),
+            str(summary.reject_file) if summary.reject_file else None,
+            summary.describe(),
+        ],
+        table="imports",
+    )
+    for report in reports:
+        item = summaries[id(report)]
+        store.execute(
+            "INSERT OR REPLACE INTO import_files VALUES "
+            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                summary.import_id,
+                str(report.path),
+                report.object,
+                report.checksum,
+                report.encoding,
+                item.rows_read,
+                item.loaded,
+                item.updated,
+                item.unchanged,
+                item.deleted,
+                item.skipped_total,
+                item.rejected,
+            ],
+            table="import_files",
+        )
+
+
+def write_reject_file(
+    workspace: Workspace, problems: list[InputProblem], stem: str
+) -> Path:
+    """Write every problem to a CSV that opens cleanly in Excel (UTF-8 with BOM)."""
+    workspace.rejects_dir.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    path = workspace.rejects_dir / f"{stem}-{stamp}.csv"
+    with path.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["file", "line", "column", "value", "reason"])
+        for problem in problems:
+            writer.writerow(
+                [
+                    problem.file,
+                    problem.line,
+                    problem.column,
+                    problem.value,
+                    problem.reason,
+                ]
+            )
+    return path

@@ -1,0 +1,110 @@
+"""Parsing single field values from exports: ids, booleans, numbers, e-mails."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Salesforce Data Export writes an empty lookup as fifteen zeros plus a
+# checksum suffix instead of an empty value.
+_NULL_IDS = {"000000000000000", "000000000000000AAA"}
+
+_TRUE = {"1", "true", "t", "yes", "y", "はい", "真", "on"}
+_FALSE = {"0", "false", "f", "no", "n", "いいえ", "偽", "off"}
+
+_NUMBER = re.compile(r"^[+-]?(\d+(,\d{3})*|\d*)(\.\d+)?([eE][+-]?\d+)?$")
+_CURRENCY_MARKS = "¥￥$€£円"
+
+
+def clean_text(value: str | None) -> str | None:
+    """Return the value with surrounding whitespace removed, or None if empty."""
+    if value is None:
+        return None
+    value = value.strip()
+    return value or None
+
+
+def parse_id(value: str | None) -> str | None:
+    """Return a record id, treating empty and Salesforce null ids as missing."""
+    text = clean_text(value)
+    if text is None or text in _NULL_IDS:
+        return None
+    return text
+
+
+def parse_bool(value: str | None) -> bool | None:
+    """Parse 0/1, true/false, yes/no (any case) and はい/いいえ."""
+    text = clean_text(value)
+    if text is None:
+        return None
+    lowered = text.lower()
+    if lowered in _TRUE:
+        return True
+    if lowered in _FALSE:
+        return False
+    raise ValueError("not a boolean; expected 0/1, true/false or yes/no")
+
+
+def parse_number(value: str | None) -> float | None:
+    """Parse a number, allowing thousands separators and currency marks."""
+    text = clean_text(value)
+    if text is None:
+        return None
+    text = unicodedata.normalize("NFKC", text)
+    negative = text.startswith("(") and text.endswith(")")
+    if negative:
+        text = text[1:-1]
+    text = text.strip(_CURRENCY_MARKS + " ")
+    if text.endswith("%"):
+        raise ValueError("a percentage where a plain number is expected")
+    if not _NUMBER.match(text) or text in {"", "+", "-", "."}:
+        raise ValueError("not a number")
+    number = float(text.replace(",", ""))
+    return -number if negative else number
+
+
+def parse_int(value: str | None) -> int | None:
+    number = parse_number(value)
+    if number is None:
+        return None
+    if number != int(number):
+        raise ValueError("not a whole number")
+    return int(number)
+
+
+def normalize_email(value: str | None) -> str | None:
+    """Return the canonical e-mail key: trimmed, lower-cased, or None if invalid."""
+    text = clean_text(value)
+    if text is None:
+        return None
+    text = unicodedata.normalize("NFKC", text).strip().lower()
+    if text.count("@") != 1:
+        return None
+    local, domain = text.split("@")
+    if not local or "." not in domain:
+        return None
+    return text
+
+
+def email_domain(email: str | None) -> str | None:
+    if not email or "@" not in email:
+        return None
+    return email.rsplit("@", 1)[1]
+
+
+_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://")
+
+
+def domain_of_website(value: str | None) -> str | None:
+    """Return the host of a website field, without scheme, 'www.', port or path."""
+    text = clean_text(value)
+    if text is None:
+        return None
+    text = unicodedata.normalize("NFKC", text).lower()
+    text = _SCHEME.sub("", text)
+    host = re.split(r"[/?#:]", text, maxsplit=1)[0].strip(". ")
+    if host.startswith("www."):
+        host = host[4:]
+    if "." not in host or " " in host or "@" in host:
+        return None
+    return host

@@ -1,0 +1,284 @@
+"""The embedded workspace store: one DuckDB file holding the canonical tables."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from abmkpi.errors import StoreError, WorkspaceError
+from abmkpi.store.schema import MIGRATIONS, SCHEMA_VERSION, Table
+
+logger = logging.getLogger(__name__)
+
+STAGE_PREFIX = "stage_"
+
+
+@dataclass
+class UpsertCounts:
+    """What an upsert did: new rows, changed rows and rows already equal."""
+
+    loaded: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    def __iadd__(self, other: UpsertCounts) -> UpsertCounts:
+        self.loaded += other.loaded
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+        return self
+
+
+class Store:
+    """A connection to one workspace's DuckDB file.
+
+    Writes happen inside :meth:`transaction`, so a failing import or a killed
+    process leaves the file as it was before the transaction began.
+    """
+
+    def __init__(self, path: Path, read_only: bool = False):
+        self.path = path
+        self.read_only = read_only
+        try:
+            self.con = duckdb.connect(str(path), read_only=read_only)
+        except duckdb.IOException as error:
+            raise WorkspaceError(
+                f"cannot open store {path}: {error}. Another abmkpi process may "
+                "hold it open for writing; stop it or wait for it to finish."
+            ) from error
+        self._in_transaction = False
+
+    @classmethod
+    def create(cls, path: Path) -> Store:
+        """Create a new store file and run every migration."""
+        if path.exists():
+            raise WorkspaceError(f"store {path} already exists")
+        store = cls(path)
+        store.migrate()
+        return store
+
+    @classmethod
+    def open(cls, path: Path, read_only: bool = False) -> Store:
+        """Open an existing store, bringing its schema up to date when writable."""
+        if not path.exists():
+            raise WorkspaceError(
+                f"store {path} not found; run 'abmkpi init DIR' to create a workspace"
+            )
+        store = cls(path, read_only=read_only)
+        version = store.schema_version()
+        if version > SCHEMA_VERSION:
+            raise WorkspaceError(
+                f"store {path} has schema version {version}, newer than this "
+                f"abmkpi ({SCHEMA_VERSION}); upgrade abmkpi"
+            )
+        if version < SCHEMA_VERSION:
+            if read_only:
+                raise WorkspaceError(
+                    f"store {path} needs migrating from version {version}; "
+                    "run any abmkpi command that writes, such as 'abmkpi match'"
+                )
+            store.migrate()
+        return store
+
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # Schema -----------------------------------------------------------------
+
+    def schema_version(self) -> int:
+        exists = self.con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'meta'"
+        ).fetchone()
+        if not exists or exists[0] == 0:
+            return 0
+        row = self.con.execute(
+            "SELECT value FROM meta WHERE key = 'schema_version'"
+        ).fetchone()
+        return int(row[0]) if row else 0
+
+    def migrate(self) -> None:
+        """Apply every migration newer than the store's schema version."""
+        current = self.schema_version()
+        for version in range(current + 1, SCHEMA_VERSION + 1):
+            with self.transaction():
+                for statement in MIGRATIONS[version - 1]:
+                    self.execute(statement)
+                self.execute(
+                    "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)",
+                    [str(version)],
+                )
+            logger.info("migrated store %s to schema version %d", self.path, version)
+
+    # Statements -------------------------------------------------------------
+
+    def _cursor(
+        self, sql: str, params: Sequence[Any] | None = None, table: str | None = None
+    ) -> duckdb.DuckDBPyConnection:
+        try:
+            return self.con.execute(sql, params) if params else self.con.execute(sql)
+        except duckdb.Error as error:
+            raise StoreError(str(error), table=table, statement=sql) from error
+
+    def execute(
+        self, sql: str, params: Sequence[Any] | None = None, table: str | None = None
+    ) -> None:
+        """Run one statement; database errors name the table and the statement."""
+        cursor = self._cursor(sql, params, table)
+        # Statements without a result set (BEGIN, CREATE) have nothing to fetch.
+        with suppress(duckdb.InvalidInputException):
+            cursor.fetchall()
+
+    def execute_many(
+        self, sql: str, rows: Sequence[Sequence[Any]], table: str | None = None
+    ) -> None:
+        """Run one statement once per parameter row."""
+        if not rows:
+            return
+        try:
+            self.con.executemany(sql, rows)
+        except duckdb.Error as error:
+            raise StoreError(str(error), table=table, statement=sql) from error
+
+    def fetch_all(self, sql: str, params: Sequence[Any] | None = None) -> list[tuple]:
+        return self._cursor(sql, params).fetchall()
+
+    def fetch_one(self, sql: str, params: Sequence[Any] | None = None) -> tuple | None:
+        rows = self.fetch_all(sql, params)
+        return rows[0] if rows else None
+
+    def fetch_dicts(
+        self, sql: str, params: Sequence[Any] | None = None
+    ) -> list[dict[str, Any]]:
+        cursor = self._cursor(sql, params)
+        names = [column[0] for column in cursor.description or []]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    def scalar(self, sql: str, params: Sequence[Any] | None = None) -> Any:
+        row = self.fetch_one(sql, params)
+        return None if row is None else row[0]
+
+    @contextmanager
+    def transaction(self) -> Iterator[Store]:
+        """Run a block atomically: commit on success, roll back on any error."""
+        if self._in_transaction:
+            yield self
+            return
+        self.execute("BEGIN TRANSACTION")
+        self._in_transaction = True
+        try:
+            yield self
+        except BaseException:
+            self.con.execute("ROLLBACK").fetchall()
+            raise
+        else:
+            self.execute("COMMIT")
+        finally:
+            self._in_transaction = False
+
+    def ibis(self) -> Any:
+        """Return an Ibis backend over this connection, for KPI expressions."""
+        import ibis
+
+        return ibis.duckdb.from_connection(self.con)
+
+    # Loading ----------------------------------------------------------------
+
+    def stage(self, name: str, rows: pa.Table, column_types: dict[str, str]) -> str:
+        """Copy an Arrow table into a temporary table cast to the given types."""
+        stage_name = f"{STAGE_PREFIX}{name}"
+        view = f"{stage_name}_arrow"
+        self.con.register(view, rows)
+        try:
+            casts = ", ".join(
+                f'CAST("{column}" AS {_base_type(column_types[column])}) AS "{column}"'
+                for column in rows.column_names
+            )
+            self.execute(
+                f"CREATE OR REPLACE TEMP TABLE {stage_name} AS "
+                f"SELECT {casts} FROM {view}",
+                table=name,
+            )
+        finally:
+            self.con.unregister(view)
+        return stage_name
+
+    def upsert(self, table: Table, rows: pa.Table) -> UpsertCounts:
+        """Insert new rows and update changed ones, by the table's key.
+
+        Only the columns present in ``rows`` are written, so a file that
+        carries a few fields of a record never blanks the others.
+        """
+        if rows.num_rows == 0:
+            return UpsertCounts()
+        unknown = set(rows.column_names) - set(table.columns)
+        if unknown:
+            raise StoreError(f"unknown columns {sorted(unknown)}", table=table.name)
+        stage = self.stage(table.name, rows, table.columns)
+        key_match = " AND ".join(f"t.{k} = s.{k}" for k in table.key)
+        values = [c for c in rows.column_names if c not in table.key]
+        differs = " OR ".join(f't."{c}" IS DISTINCT FROM s."{c}"' for c in values)
+        counts = UpsertCounts()
+        counts.loaded = self.scalar(
+            f"SELECT count(*) FROM {stage} s WHERE NOT EXISTS "
+            f"(SELECT 1 FROM {table.name} t WHERE {key_match})"
+        )
+        if values:
+            counts.updated = self.scalar(
+                f"SELECT count(*) FROM {stage} s JOIN {table.name} t ON {key_match} "
+                f"WHERE {differs}"
+            )
+            assignments = ", ".join(f'"{c}" = s."{c}"' for c in values)
+            self.execute(
+                f"UPDATE {table.name} AS t SET {assignments} FROM {stage} s "
+                f"WHERE {key_match} AND ({differs})",
+                table=table.name,
+            )
+        counts.unchanged = rows.num_rows - counts.loaded - counts.updated
+        columns = ", ".join(f'"{c}"' for c in rows.column_names)
+        self.execute(
+            f"INSERT INTO {table.name} ({columns}) SELECT {columns} FROM {stage} s "
+            f"WHERE NOT EXISTS (SELECT 1 FROM {table.name} t WHERE {key_match})",
+            table=table.name,
+        )
+        self.execute(f"DROP TABLE {stage}")
+        return counts
+
+    def replace_rows(
+        self, table: Table, rows: pa.Table, where: str, params: list
+    ) -> None:
+        """Delete the rows matching ``where`` and insert ``rows`` in their place."""
+        self.execute(
+            f"DELETE FROM {table.name} WHERE {where}", params, table=table.name
+        )
+        if rows.num_rows == 0:
+            return
+        stage = self.stage(table.name, rows, table.columns)
+        columns = ", ".join(f'"{c}"' for c in rows.column_names)
+        self.execute(
+            f"INSERT INTO {table.name} ({columns}) SELECT {columns} FROM {stage}",
+            table=table.name,
+        )
+        self.execute(f"DROP TABLE {stage}")
+
+
+def _base_type(column_type: str) -> str:
+    """Strip constraints (NOT NULL, DEFAULT …) from a column definition."""
+    words = column_type.split()
+    kept: list[str] = []
+    for word in words:
+        if word.upper() in {"NOT", "NULL", "DEFAULT"}:
+            break
+        kept.append(word)
+    return " ".join(kept)
