@@ -1,0 +1,71 @@
+"""The ``abmkpi`` command line."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from abmkpi.errors import AbmkpiError
+
+app = typer.Typer(
+    name="abmkpi",
+    help="Account-based-marketing KPIs shared by marketing, sales and customer "
+    "success, from your MA and CRM exports.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+console = Console()
+errors = Console(stderr=True)
+
+
+class State:
+    """Options given before the command name."""
+
+    workspace: Path | None = None
+    language: str | None = None
+
+
+state = State()
+
+
+@app.callback()
+def main_options(
+    workspace: Path | None = typer.Option(
+        None,
+        "--workspace",
+        "-w",
+        envvar="ABMKPI_WORKSPACE",
+        help="Workspace directory; defaults to the nearest one above the current "
+        "directory.",
+    ),
+    verbose: int = typer.Option(
+        0, "--verbose", "-v", count=True, help="Log more: -v for info, -vv for debug."
+    ),
+    language: str | None = typer.Option(
+        None, "--lang", help="Language of labels: ja or en (default: the config's)."
+    ),
+) -> None:
+    state.workspace = workspace
+    state.language = language
+    level = {0: logging.WARNING, 1: logging.INFO}.get(verbose, logging.DEBUG)
+    logging.basicConfig(
+        level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
+
+
+def main() -> None:
+    """Run the CLI; errors abmkpi raises on purpose print without a traceback."""
+    from abmkpi.cli import commands  # noqa: F401  (registers the commands)
+
+    try:
+        app()
+    except AbmkpiError as error:
+        errors.print("[bold red]error:[/]", escape(str(error)), highlight=False)
+        sys.exit(1)

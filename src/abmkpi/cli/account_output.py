@@ -1,0 +1,112 @@
+"""Human-readable output of one account's detail."""
+
+from __future__ import annotations
+
+from rich.markup import escape
+
+from abmkpi.cli import console
+from abmkpi.cli.common import language, print_table
+from abmkpi.formatting import format_value
+from abmkpi.metrics.accounts import AccountDetail
+from abmkpi.metrics.results import Unit
+from abmkpi.workspace import Workspace
+
+
+def print_account(workspace: Workspace, detail: AccountDetail) -> None:
+    lang = language(workspace)
+    currency = workspace.settings.workspace.reporting_currency
+    account = detail.account
+    target = (
+        f"target, tier {account['tier']}" if account["is_target"] else "not a target"
+    )
+    console.print(
+        f"[bold]{escape(account['name'] or '')}[/] ({escape(account['id'])}), {target}",
+        highlight=False,
+    )
+    console.print(
+        f"industry {account['industry'] or '–'}, "
+        f"employees {account['employees'] or '–'}, "
+        f"owner {account['owner'] or '–'}, domains {account['domains'] or '–'}",
+        highlight=False,
+        markup=False,
+    )
+    console.print(f"engagement score {detail.score:.1f}")
+    print_table(
+        "why: top contributing activities",
+        ["when (UTC)", "type", "asset", "points", "now worth"],
+        (
+            [
+                f"{row['occurred_at']:%Y-%m-%d %H:%M}",
+                row["type"],
+                row["asset"] or "",
+                f"{row['points']:.1f}",
+                f"{row['contribution']:.2f}",
+            ]
+            for row in detail.top_activities
+        ),
+        right=(3, 4),
+    )
+    history = detail.score_history[-13:]
+    console.print(
+        "score by week: "
+        + "  ".join(f"{point['as_of']:%m-%d} {point['score']:.0f}" for point in history)
+    )
+    print_table(
+        "people",
+        ["name", "title", "persona", "kind", "matched by", "activities"],
+        (
+            [
+                p["name"],
+                p["title"],
+                p["persona"],
+                p["kind"],
+                p["match_method"],
+                p["activities"],
+            ]
+            for p in detail.people
+        ),
+        right=(5,),
+    )
+    print_table(
+        "opportunities",
+        [
+            "name",
+            "type",
+            "stage",
+            "amount",
+            "created",
+            "close",
+            "shared",
+            "stage history",
+        ],
+        (
+            [
+                deal["name"],
+                deal["type"],
+                deal["stage"],
+                format_value(deal["amount_reporting"], Unit.CURRENCY, currency, lang),
+                deal["created_on"],
+                deal["close_date"],
+                "yes" if deal["shared"] else "",
+                " → ".join(
+                    h["stage"] for h in detail.stage_history.get(deal["id"], [])
+                ),
+            ]
+            for deal in detail.opportunities
+        ),
+        right=(3,),
+    )
+    print_table(
+        "timeline (latest 20)",
+        ["when (UTC)", "type", "asset", "person", "matched by"],
+        (
+            [
+                f"{row['occurred_at']:%Y-%m-%d %H:%M}",
+                row["type"],
+                row["asset"] or "",
+                row["person"] or "",
+                row["match_method"] or "",
+            ]
+            for row in detail.timeline[:20]
+        ),
+    )

@@ -1,0 +1,93 @@
+"""Helpers shared by the CLI commands: workspace lookup and output formats."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from rich.table import Table
+from rich.text import Text
+
+from abmkpi.cli import console, state
+from abmkpi.periods import Period
+from abmkpi.workspace import Workspace
+
+
+class OutputFormat(StrEnum):
+    TABLE = "table"
+    JSON = "json"
+    CSV = "csv"
+
+
+def load_workspace() -> Workspace:
+    if state.workspace is not None:
+        return Workspace.load(state.workspace)
+    return Workspace.find()
+
+
+def language(workspace: Workspace | None = None) -> str:
+    if state.language in ("ja", "en"):
+        return state.language
+    return workspace.settings.workspace.language if workspace else "en"
+
+
+def resolve_period(workspace: Workspace, text: str | None, default: str) -> Period:
+    return workspace.calendar.parse(text or default)
+
+
+def json_default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat(timespec="seconds")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, set | frozenset | tuple):
+        return list(value)
+    raise TypeError(f"cannot serialise {type(value).__name__}")
+
+
+def print_json(document: Any) -> None:
+    sys.stdout.write(
+        json.dumps(document, ensure_ascii=False, indent=2, default=json_default)
+    )
+    sys.stdout.write("\n")
+
+
+def print_csv(columns: Sequence[str], rows: Iterable[dict[str, Any]]) -> None:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(columns), extrasaction="ignore")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: _csv_value(row.get(k)) for k in columns})
+    sys.stdout.write(buffer.getvalue())
+
+
+def _csv_value(value: Any) -> Any:
+    if isinstance(value, list | tuple):
+        return " ".join(str(v) for v in value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+def print_table(
+    title: str,
+    columns: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    right: Sequence[int] = (),
+) -> None:
+    table = Table(title=Text(title), title_justify="left")
+    for index, column in enumerate(columns):
+        table.add_column(column, justify="right" if index in right else "left")
+    for row in rows:
+        # Text cells: data such as account names must never be read as markup.
+        table.add_row(*[Text("" if value is None else str(value)) for value in row])
+    console.print(table)

@@ -1,0 +1,280 @@
+"""Commands that bring data in and prepare it: import, match, targets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from abmkpi.cli import app, console, errors
+from abmkpi.cli.common import (
+    OutputFormat,
+    load_workspace,
+    print_csv,
+    print_json,
+    print_table,
+)
+from abmkpi.errors import AbmkpiError
+from abmkpi.sources.base import ImportOptions
+from abmkpi.sources.loader import ImportSummary, load_batch
+
+
+def _parse_date_formats(values: list[str]) -> dict[str, str]:
+    formats = {}
+    for value in values:
+        column, separator, date_format = value.rpartition("=")
+        if not separator or not column:
+            raise typer.BadParameter(
+                f"{value!r}: write COLUMN=FORMAT, for example 'Close Date=MM/DD/YYYY'"
+            )
+        formats[column.strip()] = date_format.strip()
+    return formats
+
+
+@app.command("import")
+def import_files(
+    source: str = typer.Argument(
+        ..., help="Source of the files: salesforce, marketo or csv (with --mapping)."
+    ),
+    paths: list[Path] = typer.Argument(..., exists=True, help="Files or directories."),
+    mapping: Path | None = typer.Option(
+        None, exists=True, dir_okay=False, help="Mapping file for the csv source."
+    ),
+    encoding: str | None = typer.Option(
+        None, help="Encoding of every file (utf-8, utf-8-sig, cp932); default: detect."
+    ),
+    date_format: list[str] = typer.Option(
+        [], "--date-format", help="Declare a date column's format: 'COLUMN=MM/DD/YYYY'."
+    ),
+    max_rejects: int = typer.Option(
+        0, min=0, help="Invalid rows to set aside in a reject file before failing."
+    ),
+    dry_run: bool = typer.Option(False, help="Check and count, but store nothing."),
+    output: OutputFormat = typer.Option(
+        OutputFormat.TABLE, "--format", help="Output format."
+    ),
+) -> None:
+    """Import export files atomically: all rows of all files, or nothing."""
+    from abmkpi.sources.registry import get_importer
+
+    workspace = load_workspace()
+    importer = get_importer(source)
+    options = ImportOptions(
+        encoding=encoding,
+        date_formats=_parse_date_formats(date_format),
+        max_rejects=max_rejects,
+        mapping=mapping,
+        dry_run=dry_run,
+    )
+    with workspace.open_store() as store:
+        with console.status(f"reading {len(paths)} path(s) as {source}…"):
+            batch = importer.read(list(paths), workspace.settings, options)
+        with console.status(f"writing {len(batch.records):,} records and matching…"):
+            summary = load_batch(workspace, store, batch, options)
+    _print_import_summary(summary, output)
+
+
+def _print_import_summary(summary: ImportSummary, output: OutputFormat) -> None:
+    rows: list[dict[str, Any]] = [
+        {
+            "file": str(item.path),
+            "object": item.object,
+            "encoding": item.encoding,
+            "read": item.rows_read,
+            "new": item.loaded,
+            "updated": item.updated,
+            "unchanged": item.unchanged,
+            "deleted": item.deleted,
+            "skipped": item.skipped_total,
+            "rejected": item.rejected,
+            "skipped_reasons": item.skipped,
+            "notes": item.notes,
+        }
+        for item in summary.files
+    ]
+    if output == OutputFormat.JSON:
+        print_json(
+            {
+                "import_id": summary.import_id,
+                "source": summary.source_system,
+                "dry_run": summary.dry_run,
+                "reject_file": summary.reject_file,
+                "files": rows,
+                "summary": summary.describe(),
+            }
+        )
+        return
+    columns = [
+        "file",
+        "object",
+        "read",
+        "new",
+        "updated",
+        "unchanged",
+        "deleted",
+        "skipped",
+        "rejected",
+    ]
+    if output == OutputFormat.CSV:
+        print_csv(columns, rows)
+        return
+    print_table(
+        f"import {summary.import_id or '(dry run)'} from {summary.source_system}",
+        columns,
+        ([Path(row["file"]).name, *[row[c] for c in columns[1:]]] for row in rows),
+        right=range(2, len(columns)),
+    )
+    for row in rows:
+        for reason, count in row["skipped_reasons"].items():
+            console.print(f"  {Path(row['file']).name}: skipped {count} ({reason})")
+        for note in row["notes"]:
+            console.print(f"  {Path(row['file']).name}: {note}")
+    console.print(summary.describe())
+
+
+@app.command()
+def match(
+    report: bool = typer.Option(
+        False, "--report", help="Show the match report per source."
+    ),
+    output: OutputFormat = typer.Option(
+        OutputFormat.TABLE, "--format", help="Output format."
+    ),
+) -> None:
+    """Recompute account matches, personas, targets and converted amounts."""
+    from abmkpi.derive import refresh
+    from abmkpi.matching.report import build_match_report
+
+    workspace = load_workspace()
+    with workspace.open_store() as store:
+        with console.status("matching…"):
+            refresh(store, workspace.settings)
+        if not report:
+            console.print("recomputed matches, personas, targets and amounts")
+            return
+        match_report = build_match_report(store)
+    if output == OutputFormat.JSON:
+        print_json(match_report.to_dict())
+        return
+    from abmkpi.cli.match_output import print_match_report
+
+    print_match_report(match_report, output)
+
+
+targets_app = typer.Typer(
+    help="Target accounts: show, set from a file, or from ICP rules."
+)
+app.add_typer(targets_app, name="targets")
+
+
+@targets_app.callback(invoke_without_command=True)
+def targets_show(
+    context: typer.Context,
+    output: OutputFormat = typer.Option(
+        OutputFormat.TABLE, "--format", help="Output format."
+    ),
+) -> None:
+    """Show the target accounts with tier and ICP fit."""
+    if context.invoked_subcommand is not None:
+        return
+    from abmkpi import targets
+
+    workspace = load_workspace()
+    with workspace.open_store() as store:
+        report = targets.apply(store, workspace.settings)
+    _print_targets(report, output)
+
+
+@targets_app.command("set")
+def targets_set(
+    file: Path = typer.Argument(
+        ...,
+        exists=True,
+        dir_okay=False,
+        help="CSV with id, name or domain (and tier) columns, or one entry per line.",
+    ),
+    tier: int = typer.Option(1, min=1, help="Tier for entries without a tier column."),
+    output: OutputFormat = typer.Option(
+        OutputFormat.TABLE, "--format", help="Output format."
+    ),
+) -> None:
+    """Set the target list from a file of account ids, names or domains."""
+    from abmkpi import targets
+
+    workspace = load_workspace()
+    entries = targets.read_target_file(file, default_tier=tier)
+    with workspace.open_store() as store:
+        report = targets.set_list(store, workspace.settings, entries)
+    _print_targets(report, output)
+
+
+@targets_app.command("icp")
+def targets_icp(
+    output: OutputFormat = typer.Option(
+        OutputFormat.TABLE, "--format", help="Output format."
+    ),
+) -> None:
+    """Make accounts that meet the config's ICP rules the targets."""
+    from abmkpi import targets
+
+    workspace = load_workspace()
+    if not workspace.settings.icp.rules:
+        raise AbmkpiError(
+            f"no ICP rules in {workspace.config_path}; add [[icp.rules]] entries, "
+            'for example field = "employees", op = ">=", value = 8000'
+        )
+    with workspace.open_store() as store:
+        report = targets.set_from_icp(store, workspace.settings)
+    _print_targets(report, output)
+
+
+@targets_app.command("clear")
+def targets_clear() -> None:
+    """Remove every target account."""
+    from abmkpi import targets
+
+    workspace = load_workspace()
+    with workspace.open_store() as store:
+        targets.clear(store, workspace.settings)
+    console.print("target list cleared")
+
+
+def _print_targets(report: object, output: OutputFormat) -> None:
+    from abmkpi.targets import TargetReport
+
+    assert isinstance(report, TargetReport)
+    document = {
+        "mode": report.mode,
+        "targets": report.targets,
+        "unresolved": [vars(entry) for entry in report.unresolved],
+        "ambiguous": [
+            {**vars(entry), "candidates": candidates}
+            for entry, candidates in report.ambiguous
+        ],
+        "warnings": report.warnings,
+    }
+    if output == OutputFormat.JSON:
+        print_json(document)
+        return
+    columns = ["id", "source_id", "name", "tier", "fit_score", "fit_grade"]
+    if output == OutputFormat.CSV:
+        print_csv(columns, report.targets)
+        return
+    print_table(
+        f"{len(report.targets)} target accounts ({report.mode})",
+        ["id", "name", "tier", "fit", "grade"],
+        (
+            [t["source_id"], t["name"], t["tier"], t["fit_score"], t["fit_grade"]]
+            for t in report.targets
+        ),
+    )
+    for entry in report.unresolved:
+        errors.print(f"warning: target {entry.kind} {entry.entry!r} matches no account")
+    for entry, candidates in report.ambiguous:
+        errors.print(
+            f"warning: target {entry.kind} {entry.entry!r} matches several accounts "
+            f"({', '.join(candidates)}); use an id"
+        )
+    for warning in report.warnings:
+        errors.print(f"warning: {warning}")

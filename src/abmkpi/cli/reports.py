@@ -1,0 +1,273 @@
+"""Commands that show numbers: kpi, accounts and account."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import typer
+
+from abmkpi.cli import app
+from abmkpi.cli.common import (
+    OutputFormat,
+    language,
+    load_workspace,
+    print_csv,
+    print_json,
+    print_table,
+)
+from abmkpi.formatting import format_interval, format_status, format_value
+from abmkpi.i18n import translate
+from abmkpi.metrics.compute import KpiReport, compute_kpis
+from abmkpi.metrics.context import parse_segment
+from abmkpi.metrics.registry import DEFINITIONS
+from abmkpi.periods import Period
+from abmkpi.workspace import Workspace
+
+KPI_COLUMNS = [
+    "id",
+    "variant",
+    "segment",
+    "value",
+    "numerator",
+    "denominator",
+    "ci95_low",
+    "ci95_high",
+    "target",
+    "status",
+    "unit",
+]
+
+
+def _parse_now(text: str | None) -> datetime | None:
+    if text is None:
+        return None
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError as error:
+        raise typer.BadParameter(f"{text!r} is not an ISO date or date-time") from error
+
+
+@app.command()
+def kpi(
+    period: str = typer.Option(
+        "this-quarter",
+        "--period",
+        "-p",
+        help="FY2024, FY2024-Q1, 2024-05, 2024-W18, A..B.",
+    ),
+    segment: list[str] = typer.Option(
+        [],
+        "--segment",
+        "-s",
+        help="all, target, non-target, tier:N or account:ID (repeatable).",
+    ),
+    kpi_id: list[str] = typer.Option(
+        [], "--kpi", help="Only these KPI ids (repeatable)."
+    ),
+    as_of: str | None = typer.Option(
+        None,
+        help="Compute as if it were this UTC instant (ISO), for reproducible runs.",
+    ),
+    output: OutputFormat = typer.Option(
+        OutputFormat.TABLE, "--format", help="Output format."
+    ),
+) -> None:
+    """Compute the marketing and sales KPIs of a period."""
+    workspace = load_workspace()
+    chosen = workspace.calendar.parse(period)
+    segments = [parse_segment(text).id for text in segment] or None
+    for name in kpi_id:
+        if name not in DEFINITIONS:
+            raise typer.BadParameter(
+                f"unknown KPI {name!r}; known: {', '.join(DEFINITIONS)}"
+            )
+    show_kpis(workspace, chosen, segments, output, kpi_id, _parse_now(as_of))
+
+
+def show_kpis(
+    workspace: Workspace,
+    period: Period,
+    segments: list[str] | None,
+    output: OutputFormat,
+    only: list[str] | None = None,
+    now: datetime | None = None,
+) -> KpiReport:
+    with workspace.open_store(read_only=True) as store:
+        report = compute_kpis(store, workspace.settings, period, segments, now)
+    if only:
+        report.results = [r for r in report.results if r.id in only]
+    if output == OutputFormat.JSON:
+        print_json(report.to_dict())
+    elif output == OutputFormat.CSV:
+        print_csv(KPI_COLUMNS, (_csv_row(r.to_dict()) for r in report.results))
+    else:
+        _print_kpi_table(workspace, report)
+    return report
+
+
+def _csv_row(document: dict[str, Any]) -> dict[str, Any]:
+    interval = document.get("ci95") or [None, None]
+    return {**document, "ci95_low": interval[0], "ci95_high": interval[1]}
+
+
+def _print_kpi_table(workspace: Workspace, report: KpiReport) -> None:
+    lang = language(workspace)
+    currency = report.currency
+    segments = report.segments
+    title = f"{report.period_label[lang]} ({report.period.start} – {report.period.end})"
+    if report.as_of.date() < report.period.end:
+        title += f", as of {report.as_of:%Y-%m-%d %H:%M} UTC"
+    header = [
+        "KPI",
+        *[translate(s, lang) for s in segments],
+        "target",
+        "95% CI (" + segments[0] + ")",
+    ]
+    rows: dict[str, dict[str, Any]] = {}
+    for result in report.results:
+        row = rows.setdefault(result.key, {"result": result, "cells": {}})
+        cell = format_value(result.value, result.unit, currency, lang)
+        if result.status.value in ("on_track", "at_risk", "off_track"):
+            cell += f" ({format_status(result.status.value, lang)})"
+        row["cells"][result.segment] = cell
+        if result.segment == segments[0]:
+            row["first"] = result
+    table_rows = []
+    for entry in rows.values():
+        first = entry.get("first", entry["result"])
+        target = (
+            format_value(first.target, first.unit, currency, lang)
+            if first.target
+            else ""
+        )
+        table_rows.append(
+            [
+                first.label[lang],
+                *[entry["cells"].get(s, "") for s in segments],
+                target,
+                format_interval(first, currency, lang),
+            ]
+        )
+    print_table(title, header, table_rows, right=range(1, len(header)))
+
+
+ACCOUNT_COLUMNS = [
+    "id",
+    "source_id",
+    "name",
+    "seg",
+    "tier",
+    "journey_stage",
+    "score",
+    "peak_score",
+    "engaged_people",
+    "engaged_decision_maker",
+    "open_pipeline",
+    "won_amount",
+    "owner",
+    "fit_grade",
+]
+
+
+@app.command()
+def accounts(
+    period: str = typer.Option(
+        "this-quarter", "--period", "-p", help="Period of the facts."
+    ),
+    sort: str = typer.Option(
+        "score", help="Sort by score, name, tier, stage, pipeline, won or people."
+    ),
+    limit: int | None = typer.Option(50, help="Rows to show; 0 for all."),
+    targets_only: bool = typer.Option(False, "--targets", help="Only target accounts."),
+    as_of: str | None = typer.Option(
+        None, help="Compute as of this UTC instant (ISO)."
+    ),
+    output: OutputFormat = typer.Option(
+        OutputFormat.TABLE, "--format", help="Output format."
+    ),
+) -> None:
+    """List accounts with engagement score, journey stage and pipeline."""
+    from abmkpi.metrics.accounts import list_accounts
+
+    workspace = load_workspace()
+    chosen = workspace.calendar.parse(period)
+    with workspace.open_store(read_only=True) as store:
+        try:
+            rows = list_accounts(
+                store,
+                workspace.settings,
+                chosen,
+                sort,
+                limit or None,
+                targets_only,
+                _parse_now(as_of),
+            )
+        except ValueError as error:
+            raise typer.BadParameter(str(error)) from error
+    if output == OutputFormat.JSON:
+        print_json(
+            {
+                "period": chosen.id,
+                "accounts": [{k: r.get(k) for k in ACCOUNT_COLUMNS} for r in rows],
+            }
+        )
+        return
+    if output == OutputFormat.CSV:
+        print_csv(ACCOUNT_COLUMNS, rows)
+        return
+    lang = language(workspace)
+    currency = workspace.settings.workspace.reporting_currency
+    from abmkpi.metrics.results import Unit
+
+    print_table(
+        f"accounts, {workspace.calendar.label(chosen, lang)} (sorted by {sort})",
+        ["id", "name", "tier", "stage", "score", "people", "open pipeline", "won"],
+        (
+            [
+                r["source_id"],
+                r["name"],
+                r["tier"] or "",
+                r["journey_stage"],
+                f"{r['score']:.1f}",
+                r["engaged_people"],
+                format_value(r.get("open_pipeline"), Unit.CURRENCY, currency, lang),
+                format_value(r.get("won_amount"), Unit.CURRENCY, currency, lang),
+            ]
+            for r in rows
+        ),
+        right=(2, 4, 5, 6, 7),
+    )
+
+
+@app.command()
+def account(
+    account_id: str = typer.Argument(
+        ..., help="Account id (canonical or source id) or exact name."
+    ),
+    period: str = typer.Option(
+        "this-quarter", "--period", "-p", help="Period of the facts."
+    ),
+    top: int = typer.Option(10, min=1, help="Top contributing activities to show."),
+    as_of: str | None = typer.Option(
+        None, help="Compute as of this UTC instant (ISO)."
+    ),
+    output: OutputFormat = typer.Option(
+        OutputFormat.TABLE, "--format", help="Output format."
+    ),
+) -> None:
+    """Show one account: score and why, timeline, people and opportunities."""
+    from abmkpi.metrics.accounts import account_detail
+
+    workspace = load_workspace()
+    chosen = workspace.calendar.parse(period)
+    with workspace.open_store(read_only=True) as store:
+        detail = account_detail(
+            store, workspace.settings, account_id, chosen, _parse_now(as_of), top
+        )
+    if output != OutputFormat.TABLE:
+        print_json(detail.to_dict())
+        return
+    from abmkpi.cli.account_output import print_account
+
+    print_account(workspace, detail)

@@ -1,0 +1,116 @@
+"""Commands that create workspaces: init and demo."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date
+from pathlib import Path
+from typing import cast
+
+import tomlkit
+import typer
+from tomlkit.items import Table as TomlTable
+
+from abmkpi.cli import app, console
+from abmkpi.cli.common import OutputFormat
+from abmkpi.config import settings_from_dict
+from abmkpi.config_template import default_config_text
+from abmkpi.errors import WorkspaceError
+from abmkpi.workspace import Workspace
+
+
+@app.command()
+def init(
+    directory: Path = typer.Argument(..., help="Directory to create the workspace in."),
+    name: str | None = typer.Option(None, help="Workspace name shown in reports."),
+    time_zone: str | None = typer.Option(None, help="Business time zone (IANA name)."),
+    currency: str | None = typer.Option(None, help="Reporting currency (ISO 4217)."),
+    fiscal_start_month: int | None = typer.Option(
+        None, min=1, max=12, help="Month the fiscal year starts in (1-12)."
+    ),
+    fiscal_naming: str | None = typer.Option(
+        None, help="Name fiscal years by 'start_year' or 'end_year'."
+    ),
+) -> None:
+    """Create a workspace: a commented config file and an empty store."""
+    document = tomlkit.parse(default_config_text())
+    workspace_table = cast(TomlTable, document["workspace"])
+    fiscal_table = cast(TomlTable, document["fiscal"])
+    if name:
+        workspace_table["name"] = name
+    if time_zone:
+        workspace_table["time_zone"] = time_zone
+    if currency:
+        workspace_table["reporting_currency"] = currency.upper()
+    if fiscal_start_month:
+        fiscal_table["start_month"] = fiscal_start_month
+    if fiscal_naming:
+        fiscal_table["naming"] = fiscal_naming
+    text = tomlkit.dumps(document)
+    settings_from_dict(tomlkit.parse(text).unwrap())
+    workspace = Workspace.init(directory, text)
+    console.print(f"created workspace {workspace.root}")
+    console.print(f"  config: {workspace.config_path}")
+    console.print(f"  store:  {workspace.store_path}")
+    console.print("next: abmkpi -w", directory, "import salesforce EXPORT_DIR")
+
+
+@app.command()
+def demo(
+    directory: Path = typer.Option(
+        Path("demo-workspace"), "--dir", help="Directory of the demo workspace."
+    ),
+    accounts: int = typer.Option(2000, min=20, help="Number of accounts."),
+    activities: int = typer.Option(
+        150_000, min=100, help="Approximate number of activities."
+    ),
+    people_per_account: float = typer.Option(
+        6.0, min=1, help="Mean people per account."
+    ),
+    targets: int = typer.Option(15, min=1, help="Number of target accounts."),
+    seed: int = typer.Option(
+        7, help="Random seed; the same seed and end date give the same data."
+    ),
+    end_date: str | None = typer.Option(
+        None, help="Last day of generated data (YYYY-MM-DD); default today."
+    ),
+    force: bool = typer.Option(False, help="Replace an existing demo workspace."),
+    output: OutputFormat = typer.Option(
+        OutputFormat.TABLE, "--format", help="Output format."
+    ),
+) -> None:
+    """Build a realistic synthetic workspace and show its latest quarter's KPIs."""
+    from abmkpi.cli.reports import show_kpis
+    from abmkpi.demo.generator import DemoSize, generate
+
+    if directory.exists() and any(directory.iterdir()):
+        if not force:
+            raise WorkspaceError(
+                f"{directory} is not empty; pass --force to replace the demo workspace"
+            )
+        if not (directory / "abmkpi.toml").exists():
+            raise WorkspaceError(
+                f"{directory} is not a workspace; refusing to delete it"
+            )
+        shutil.rmtree(directory)
+    last_day = date.fromisoformat(end_date) if end_date else None
+    workspace = Workspace.init(directory)
+    size = DemoSize(
+        accounts=accounts,
+        activities=activities,
+        people_per_account=people_per_account,
+        target_accounts=targets,
+    )
+    with console.status("generating the demo workspace…"):
+        summary = generate(workspace, size, seed=seed, end_date=last_day)
+    if output == OutputFormat.TABLE:
+        console.print(f"demo workspace {workspace.root}: {summary.describe()}")
+    calendar = workspace.calendar
+    current = calendar.fiscal_quarter_of(summary.end_date)
+    latest = calendar.previous(current)[0]
+    show_kpis(workspace, latest, None, output)
+    if output == OutputFormat.TABLE:
+        console.print(
+            f"\nexplore: abmkpi -w {directory} accounts --sort score | "
+            f"abmkpi -w {directory} kpi --period {current.id}"
+        )

@@ -1,0 +1,36 @@
+"""Translations of labels through gettext catalogs (Japanese and English).
+
+Messages are written in English in the code; ``locale/<lang>/LC_MESSAGES/
+abmkpi.po`` holds the translations and is read with Babel at run time, so no
+compile step is needed after editing a catalog.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib.resources import files
+
+from babel.messages.pofile import read_po
+
+LANGUAGES = ("en", "ja")
+
+
+@cache
+def _catalog(language: str) -> dict[str, str]:
+    resource = files("abmkpi").joinpath(f"locale/{language}/LC_MESSAGES/abmkpi.po")
+    if not resource.is_file():
+        return {}
+    with resource.open("rb") as handle:
+        catalog = read_po(handle, locale=language)
+    return {
+        str(message.id): str(message.string)
+        for message in catalog
+        if message.id and message.string and not message.fuzzy
+    }
+
+
+def translate(message: str, language: str) -> str:
+    """Return ``message`` in ``language``, or unchanged when there is no entry."""
+    if language == "en":
+        return message
+    return _catalog(language).get(message, message)

@@ -1,0 +1,183 @@
+"""Computing every KPI of a period for a set of segments.
+
+The facts expressions run on the workspace store through Ibis; results per
+segment are then assembled from the fetched facts, so one pass over the data
+serves all segments.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import ibis.expr.types as ir
+
+from abmkpi.config import Settings
+from abmkpi.metrics import facts, stages
+from abmkpi.metrics.context import BackendTables, KpiContext, Segment, TableSource
+from abmkpi.metrics.marketing import marketing_results
+from abmkpi.metrics.results import KpiResult
+from abmkpi.metrics.sales import sales_results, stage_results
+from abmkpi.periods import Period
+from abmkpi.store.database import Store
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_SEGMENTS = ("all", "target", "non_target")
+
+
+@dataclass
+class KpiReport:
+    """All KPI results of one period, ready to print or serialise."""
+
+    period: Period
+    period_label: dict[str, str]
+    as_of: datetime
+    currency: str
+    results: list[KpiResult] = field(default_factory=list)
+    segments: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "period": {
+                "id": self.period.id,
+                "start": self.period.start.isoformat(),
+                "end": self.period.end.isoformat(),
+                "label": self.period_label,
+            },
+            "as_of": self.as_of.isoformat(timespec="seconds") + "Z",
+            "currency": self.currency,
+            "segments": self.segments,
+            "results": [result.to_dict() for result in self.results],
+        }
+
+    def find(
+        self, kpi_id: str, segment: str = "all", variant: str | None = None
+    ) -> KpiResult:
+        for result in self.results:
+            if (
+                result.id == kpi_id
+                and result.segment == segment
+                and result.variant == variant
+            ):
+                return result
+        raise KeyError(f"no result {kpi_id} {variant or ''} for segment {segment}")
+
+
+def fact_expressions(ctx: KpiContext, open_stages: list[str]) -> dict[str, ir.Table]:
+    """Every expression the KPIs are computed from, by name."""
+    return {
+        "accounts": facts.account_facts_expr(ctx),
+        "deals": facts.opportunity_facts_expr(ctx),
+        "leads": facts.new_leads_expr(ctx),
+        "stays": stages.stays_expr(ctx),
+        "reached": stages.reached_expr(ctx, open_stages),
+    }
+
+
+def compute_kpis(
+    store: Store,
+    settings: Settings,
+    period: Period,
+    segments: list[str] | None = None,
+    now: datetime | None = None,
+) -> KpiReport:
+    """Compute every marketing and sales KPI of ``period`` for the segments."""
+    tables = BackendTables(store.ibis())
+    account_id = _single_account(segments)
+    ctx = KpiContext.for_period(tables, settings, period, now, account_id)
+    return compute_with_context(ctx, tables, segments)
+
+
+def compute_with_context(
+    ctx: KpiContext, tables: TableSource, segments: list[str] | None
+) -> KpiReport:
+    started = time.perf_counter()
+    open_stages = open_stage_order(ctx)
+    rows = {
+        name: _fetch(tables, expression)
+        for name, expression in fact_expressions(ctx, open_stages).items()
+    }
+    wanted = segments or default_segments(rows["accounts"])
+    report = KpiReport(
+        period=ctx.period,
+        period_label={
+            "en": ctx.calendar.label(ctx.period, "en"),
+            "ja": ctx.calendar.label(ctx.period, "ja"),
+        },
+        as_of=ctx.as_of,
+        currency=ctx.settings.workspace.reporting_currency,
+        segments=list(wanted),
+    )
+    for segment_id in wanted:
+        segment = Segment(segment_id)
+        report.results += marketing_results(
+            ctx, rows["accounts"], rows["deals"], segment
+        )
+        report.results += sales_results(
+            ctx, rows["accounts"], rows["deals"], rows["leads"], segment
+        )
+        report.results += stage_results(
+            ctx, rows["stays"], rows["reached"], open_stages, segment
+        )
+    logger.info(
+        "computed %d KPI results for %s in %.2fs",
+        len(report.results),
+        ctx.period.id,
+        time.perf_counter() - started,
+    )
+    return report
+
+
+def _single_account(segments: list[str] | None) -> str | None:
+    if segments and len(segments) == 1 and segments[0].startswith("account:"):
+        return segments[0].split(":", 1)[1]
+    return None
+
+
+def default_segments(accounts: list[dict[str, Any]]) -> list[str]:
+    tiers = sorted({row["tier"] for row in accounts if row["tier"] is not None})
+    return [*DEFAULT_SEGMENTS, *(f"tier:{tier}" for tier in tiers)]
+
+
+def _fetch(tables: TableSource, expression: ir.Table) -> list[dict[str, Any]]:
+    backend = getattr(tables, "backend", None)
+    if backend is None:
+        raise TypeError("KPIs can only be computed on a live backend")
+    return backend.to_pyarrow(expression).to_pylist()
+
+
+def open_stage_order(ctx: KpiContext) -> list[str]:
+    """Open (not closing) stages in sales order.
+
+    The order comes from the config when set, else from the sources' stage
+    definitions (sort order), else from the median position at which each
+    stage appears in the stage history.
+    """
+    configured = ctx.settings.opportunities.stage_order
+    if configured:
+        return list(configured)
+    backend = getattr(ctx.tables, "backend", None)
+    if backend is None:
+        return []
+    defined = backend.to_pyarrow(stages.stage_definitions_expr(ctx)).to_pylist()
+    seen = backend.to_pyarrow(stages.history_stages_expr(ctx)).to_pylist()
+    positions = {row["stage"]: row["position"] for row in seen}
+    closing = {row["stage"] for row in seen if row["is_closed"]}
+    closing |= {row["stage"] for row in defined if row["is_closed"]}
+    ordered: dict[str, tuple[float, float]] = {}
+    for row in defined:
+        if row["stage"] not in closing and row["sort_order"] is not None:
+            ordered[row["stage"]] = (
+                float(row["sort_order"]),
+                positions.get(row["stage"], 0.0),
+            )
+    if ordered:
+        return sorted(ordered, key=lambda stage: ordered[stage])
+    candidates = {
+        stage: position for stage, position in positions.items() if stage not in closing
+    }
+    return sorted(candidates, key=lambda stage: (candidates[stage], stage))

@@ -1,0 +1,225 @@
+"""The KPI catalogue: id, department, unit, direction, pacing and labels.
+
+Labels are written in English here and translated through the message
+catalog (:mod:`abmkpi.i18n`); identifiers never carry Japanese.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from abmkpi.i18n import translate
+from abmkpi.metrics.context import KpiContext
+from abmkpi.metrics.results import KpiResult, Status, Unit, judge
+
+
+@dataclass(frozen=True)
+class KpiDefinition:
+    id: str
+    department: str  # marketing | sales | customer_success
+    label: str
+    unit: Unit
+    higher_is_better: bool = True
+    # Accumulates over the period, so a partial period is judged against the
+    # elapsed share of its target.
+    paced: bool = False
+    description: str = ""
+
+
+DEFINITIONS = {
+    definition.id: definition
+    for definition in [
+        KpiDefinition(
+            "engagement_score",
+            "marketing",
+            "Engagement score",
+            Unit.SCORE,
+            description="Mean engagement score of the accounts at the period end.",
+        ),
+        KpiDefinition(
+            "contact_rate",
+            "marketing",
+            "Contact rate",
+            Unit.RATIO,
+            paced=True,
+            description="Engaged accounts ÷ accounts.",
+        ),
+        KpiDefinition(
+            "engaged_people",
+            "marketing",
+            "Engaged people per engaged account",
+            Unit.PEOPLE,
+            description="Distinct people with a qualifying activity ÷ engaged "
+            "accounts.",
+        ),
+        KpiDefinition(
+            "persona_coverage",
+            "marketing",
+            "Persona coverage",
+            Unit.RATIO,
+            description="Share of the buying group (or of engaged accounts with a "
+            "persona) reached among engaged accounts.",
+        ),
+        KpiDefinition(
+            "mqa_count",
+            "marketing",
+            "MQA accounts",
+            Unit.COUNT,
+            paced=True,
+            description="Accounts whose engagement score reached the MQA threshold "
+            "in the period.",
+        ),
+        KpiDefinition(
+            "mqa_rate",
+            "marketing",
+            "MQA rate",
+            Unit.RATIO,
+            paced=True,
+            description="MQA accounts ÷ accounts.",
+        ),
+        KpiDefinition(
+            "pipeline_created",
+            "marketing",
+            "Pipeline created (new business)",
+            Unit.CURRENCY,
+            paced=True,
+            description="Amount of new-business opportunities created in the period.",
+        ),
+        KpiDefinition(
+            "pipeline_open",
+            "sales",
+            "Open pipeline (new business)",
+            Unit.CURRENCY,
+            description="Amount of new-business opportunities open at the period end.",
+        ),
+        KpiDefinition(
+            "marketing_influenced_pipeline",
+            "marketing",
+            "Marketing-influenced pipeline",
+            Unit.CURRENCY,
+            paced=True,
+            description="Pipeline created on accounts with marketing engagement in "
+            "the days before each opportunity was created.",
+        ),
+        KpiDefinition(
+            "opportunity_rate",
+            "sales",
+            "Opportunity rate",
+            Unit.RATIO,
+            paced=True,
+            description="Accounts with a new-business opportunity created in the "
+            "period ÷ accounts (or ÷ engaged accounts); or opportunities ÷ new leads.",
+        ),
+        KpiDefinition(
+            "win_rate",
+            "sales",
+            "Win rate (count)",
+            Unit.RATIO,
+            description="Won ÷ (won + lost) new-business deals closed in the period.",
+        ),
+        KpiDefinition(
+            "win_rate_amount",
+            "sales",
+            "Win rate (amount)",
+            Unit.RATIO,
+            description="Won amount ÷ closed amount of new-business deals closed in "
+            "the period.",
+        ),
+        KpiDefinition(
+            "average_deal_size",
+            "sales",
+            "Average deal size",
+            Unit.CURRENCY,
+            description="Won amount ÷ won new-business deals closed in the period.",
+        ),
+        KpiDefinition(
+            "deal_size_uplift",
+            "sales",
+            "Deal-size uplift (target ÷ non-target)",
+            Unit.MULTIPLE,
+            description="Average target deal size ÷ average non-target deal size.",
+        ),
+        KpiDefinition(
+            "sales_cycle_days",
+            "sales",
+            "Sales cycle",
+            Unit.DAYS,
+            higher_is_better=False,
+            description="Close date − creation date of won new-business deals.",
+        ),
+        KpiDefinition(
+            "stage_dwell_days",
+            "sales",
+            "Stage dwell time",
+            Unit.DAYS,
+            higher_is_better=False,
+            description="Days per opportunity in a stage, over stays that ended in "
+            "the period.",
+        ),
+        KpiDefinition(
+            "stage_conversion",
+            "sales",
+            "Stage conversion",
+            Unit.RATIO,
+            description="Deals created in the period that reached the next stage ÷ "
+            "those that reached the stage.",
+        ),
+    ]
+}
+
+
+def target_for(ctx: KpiContext, kpi_id: str, variant: str | None) -> float | None:
+    targets = ctx.settings.kpi.targets
+    if variant is not None and f"{kpi_id}:{variant}" in targets:
+        return targets[f"{kpi_id}:{variant}"]
+    return targets.get(kpi_id)
+
+
+def make_result(
+    ctx: KpiContext,
+    kpi_id: str,
+    segment: str,
+    value: float | None,
+    numerator: float | None = None,
+    denominator: float | None = None,
+    *,
+    variant: str | None = None,
+    ci95: tuple[float, float] | None = None,
+    details: dict[str, Any] | None = None,
+    with_target: bool = True,
+) -> KpiResult:
+    """Build a result with its label, target, pacing and status."""
+    definition = DEFINITIONS[kpi_id]
+    target = target_for(ctx, kpi_id, variant) if with_target else None
+    paced = target
+    if target is not None and definition.paced and ctx.is_partial:
+        paced = target * ctx.period.elapsed_fraction(ctx.as_of_date)
+    status = judge(
+        value, paced, ctx.settings.kpi.at_risk_ratio, definition.higher_is_better
+    )
+    if value is None and target is None:
+        status = Status.NO_DATA
+    label = definition.label if variant is None else f"{definition.label}: {variant}"
+    return KpiResult(
+        id=kpi_id,
+        segment=segment,
+        value=value,
+        numerator=numerator,
+        denominator=denominator,
+        unit=definition.unit,
+        variant=variant,
+        ci95=ci95,
+        target=target,
+        paced_target=paced if paced != target else None,
+        status=status,
+        label={"en": label, "ja": _label_ja(definition.label, variant)},
+        details=details or {},
+    )
+
+
+def _label_ja(label: str, variant: str | None) -> str:
+    text = translate(label, "ja")
+    if variant is None:
+        return text
+    return f"{text}: {translate(variant, 'ja')}"

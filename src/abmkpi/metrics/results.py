@@ -1,0 +1,194 @@
+"""KPI results, their statuses and their 95% intervals.
+
+Rates carry a Wilson score interval. Means and ratios of means (deal size,
+uplift, cycle days) carry a percentile bootstrap interval with a fixed seed,
+so the same data always gives the same interval. A short target list gives
+wide intervals; reporting them is the point.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+import numpy as np
+
+Z_95 = 1.959963984540054
+
+
+class Unit(StrEnum):
+    RATIO = "ratio"  # a fraction; 0.6 shows as 60%
+    COUNT = "count"
+    CURRENCY = "currency"  # the workspace's reporting currency
+    DAYS = "days"
+    SCORE = "score"
+    MULTIPLE = "multiple"  # a factor such as 1.6×
+    PEOPLE = "people"
+
+
+class Status(StrEnum):
+    ON_TRACK = "on_track"
+    AT_RISK = "at_risk"
+    OFF_TRACK = "off_track"
+    NO_TARGET = "no_target"
+    NO_DATA = "no_data"
+
+
+@dataclass
+class KpiResult:
+    """One KPI value for one segment of one period."""
+
+    id: str
+    segment: str
+    value: float | None
+    numerator: float | None
+    denominator: float | None
+    unit: Unit
+    variant: str | None = None
+    ci95: tuple[float, float] | None = None
+    target: float | None = None
+    paced_target: float | None = None
+    status: Status = Status.NO_TARGET
+    label: dict[str, str] = field(default_factory=dict)
+    details: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def key(self) -> str:
+        return f"{self.id}:{self.variant}" if self.variant else self.id
+
+    def to_dict(self) -> dict[str, Any]:
+        document: dict[str, Any] = {"id": self.id}
+        if self.variant is not None:
+            document["variant"] = self.variant
+        document.update(
+            segment=self.segment,
+            label=self.label,
+            value=_number(self.value),
+            numerator=_number(self.numerator),
+            denominator=_number(self.denominator),
+            ci95=None if self.ci95 is None else [_number(v) for v in self.ci95],
+            target=_number(self.target),
+            paced_target=_number(self.paced_target),
+            status=self.status.value,
+            unit=self.unit.value,
+        )
+        if self.details:
+            document["details"] = {k: _plain(v) for k, v in self.details.items()}
+        return document
+
+
+def _number(value: float | None) -> float | None:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    rounded = round(float(value), 10)
+    return int(rounded) if rounded.is_integer() and abs(rounded) < 2**53 else rounded
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, float):
+        return _number(value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def ratio(numerator: float, denominator: float) -> float | None:
+    return None if not denominator else numerator / denominator
+
+
+def wilson_interval(successes: float, trials: float) -> tuple[float, float] | None:
+    """Return the 95% Wilson score interval of a proportion."""
+    if trials <= 0 or successes < 0 or successes > trials:
+        return None
+    p = successes / trials
+    z2 = Z_95 * Z_95
+    centre = (p + z2 / (2 * trials)) / (1 + z2 / trials)
+    margin = Z_95 * math.sqrt(p * (1 - p) / trials + z2 / (4 * trials * trials))
+    margin /= 1 + z2 / trials
+    low = 0.0 if successes == 0 else max(0.0, centre - margin)
+    high = 1.0 if successes == trials else min(1.0, centre + margin)
+    return low, high
+
+
+def bootstrap_mean_interval(
+    values: list[float], samples: int, seed: int
+) -> tuple[float, float] | None:
+    """Return a 95% percentile bootstrap interval of the mean."""
+    if len(values) < 2:
+        return None
+    data = np.asarray(values, dtype=float)
+    rng = np.random.default_rng(seed)
+    picks = rng.integers(0, len(data), size=(samples, len(data)))
+    means = data[picks].mean(axis=1)
+    low, high = np.percentile(means, [2.5, 97.5])
+    return float(low), float(high)
+
+
+def bootstrap_ratio_interval(
+    numerators: list[float], denominators: list[float], samples: int, seed: int
+) -> tuple[float, float] | None:
+    """Return a 95% bootstrap interval of sum(numerators) / sum(denominators).
+
+    Items are resampled as pairs (for example a deal's won amount and its
+    closed amount).
+    """
+    if len(numerators) < 2:
+        return None
+    top = np.asarray(numerators, dtype=float)
+    bottom = np.asarray(denominators, dtype=float)
+    rng = np.random.default_rng(seed)
+    picks = rng.integers(0, len(top), size=(samples, len(top)))
+    sums = bottom[picks].sum(axis=1)
+    valid = sums > 0
+    if not valid.any():
+        return None
+    ratios = top[picks].sum(axis=1)[valid] / sums[valid]
+    low, high = np.percentile(ratios, [2.5, 97.5])
+    return float(low), float(high)
+
+
+def bootstrap_mean_ratio_interval(
+    first: list[float], second: list[float], samples: int, seed: int
+) -> tuple[float, float] | None:
+    """Return a 95% bootstrap interval of mean(first) / mean(second).
+
+    The two groups are resampled independently, as for target versus
+    non-target deal sizes.
+    """
+    if len(first) < 2 or len(second) < 2:
+        return None
+    a = np.asarray(first, dtype=float)
+    b = np.asarray(second, dtype=float)
+    rng = np.random.default_rng(seed)
+    means_a = a[rng.integers(0, len(a), size=(samples, len(a)))].mean(axis=1)
+    means_b = b[rng.integers(0, len(b), size=(samples, len(b)))].mean(axis=1)
+    valid = means_b > 0
+    if not valid.any():
+        return None
+    ratios = means_a[valid] / means_b[valid]
+    low, high = np.percentile(ratios, [2.5, 97.5])
+    return float(low), float(high)
+
+
+def judge(
+    value: float | None,
+    target: float | None,
+    at_risk_ratio: float,
+    higher_is_better: bool = True,
+) -> Status:
+    """Compare a value with its (paced) target."""
+    if value is None:
+        return Status.NO_DATA
+    if target is None:
+        return Status.NO_TARGET
+    if higher_is_better:
+        if value >= target:
+            return Status.ON_TRACK
+        return Status.AT_RISK if value >= target * at_risk_ratio else Status.OFF_TRACK
+    if value <= target:
+        return Status.ON_TRACK
+    return Status.AT_RISK if value * at_risk_ratio <= target else Status.OFF_TRACK
