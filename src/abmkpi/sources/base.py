@@ -38,7 +38,10 @@ class FileReport:
     ``object`` names what the file holds (``Opportunity``, ``marketo
     activities``); ``table`` is the canonical table whose records count as the
     file's rows in the summary (a row may also produce records of other
-    tables, such as stage history or account links).
+    tables, such as stage history or account links). ``extra_row_tables``
+    names further tables whose records also count as rows, for files whose
+    rows go to one of several tables (a Marketo activity log holds lead
+    merges and deletions besides activities).
     """
 
     path: Path
@@ -50,6 +53,7 @@ class FileReport:
     skipped: Counter[str] = field(default_factory=Counter)
     rejects: list[InputProblem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    extra_row_tables: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, table: ParsedTable, object_name: str, table_name: str) -> FileReport:

@@ -211,12 +211,14 @@ def _write_records(
 
 def _counts_rows(report: FileReport, table_name: str) -> bool:
     """Whether records of this table count as the file's rows in the summary."""
-    return report.table == table_name
+    return report.table == table_name or table_name in report.extra_row_tables
 
 
 def _add_counts(summary: FileSummary, counts: UpsertCounts, deleted: bool) -> None:
     if deleted:
-        summary.deleted += counts.loaded + counts.updated + counts.unchanged
+        # A record already stored as deleted is unchanged, not deleted again.
+        summary.deleted += counts.loaded + counts.updated
+        summary.unchanged += counts.unchanged
         return
     summary.loaded += counts.loaded
     summary.updated += counts.updated
