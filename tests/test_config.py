@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from abmkpi.config import Settings, load_settings, settings_from_dict
+from abmkpi.config_docs import reference_markdown
 from abmkpi.config_template import default_config_text
 from abmkpi.errors import ConfigError, WorkspaceError
 from abmkpi.workspace import Workspace
@@ -74,3 +75,10 @@ def test_init_twice_refused(tmp_path: Path) -> None:
 def test_store_has_schema_version(workspace: Workspace) -> None:
     with workspace.open_store() as store:
         assert store.schema_version() == 1
+
+
+def test_configuration_page_is_current() -> None:
+    page = Path(__file__).resolve().parents[1] / "docs" / "configuration.md"
+    assert page.read_text(encoding="utf-8") == reference_markdown(), (
+        "regenerate with: python -m abmkpi.config_docs > docs/configuration.md"
+    )
