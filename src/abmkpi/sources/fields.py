@@ -205,12 +205,11 @@ def _decide_date_orders(
     return decided
 
 
-def _parse(
-    spec: Field, raw: str | None, order: dates.Order | None, context: ParseContext
-) -> Any:
-    if spec.kind in _PARSERS:
-        return _PARSERS[spec.kind](raw)
-    if spec.kind == "email":
+def parse_plain_value(kind: FieldKind, raw: str | None) -> Any:
+    """Parse a value of any kind except dates, which need their column's format."""
+    if kind in _PARSERS:
+        return _PARSERS[kind](raw)
+    if kind == "email":
         text = clean_text(raw)
         if text is None:
             return None
@@ -218,6 +217,14 @@ def _parse(
         if email is None:
             raise ValueError("not an e-mail address")
         return email
+    raise ValueError(f"{kind} values need the column's date format")
+
+
+def _parse(
+    spec: Field, raw: str | None, order: dates.Order | None, context: ParseContext
+) -> Any:
+    if spec.kind not in ("date", "datetime"):
+        return parse_plain_value(spec.kind, raw)
     text = clean_text(raw)
     if text is None:
         return None
