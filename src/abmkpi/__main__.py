@@ -1,0 +1,5 @@
+"""Allow ``python -m abmkpi``."""
+
+from abmkpi.cli import main
+
+main()
