@@ -11,6 +11,7 @@ writes it atomically.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -18,6 +19,22 @@ from typing import Any, Protocol
 from abmkpi.config import Settings
 from abmkpi.errors import InputProblem
 from abmkpi.sources.fields import ParseContext, ParsedTable
+
+
+@dataclass(frozen=True)
+class StoreLookup:
+    """Values of a record that depend on a row stored by an earlier import.
+
+    An importer reads only its own files. When a value depends on a record it
+    did not read in this run (the type of a campaign, the flags of a stage),
+    it names that row by table and key, and gives a function that turns the
+    stored row, or None when there is none, into values to set on the record.
+    The loader runs the lookups before it checks the batch for duplicates.
+    """
+
+    table: str
+    key: tuple[tuple[str, Any], ...]
+    apply: Callable[[dict[str, Any] | None], dict[str, Any]]
 
 
 @dataclass
@@ -29,6 +46,7 @@ class Record:
     file: Path
     line: int
     key_header: str | None = None
+    lookups: tuple[StoreLookup, ...] = ()
 
 
 @dataclass
@@ -90,8 +108,11 @@ class ImportBatch:
         file: Path,
         line: int,
         key_header: str | None = None,
-    ) -> None:
-        self.records.append(Record(table, values, file, line, key_header))
+        lookups: Sequence[StoreLookup] = (),
+    ) -> Record:
+        record = Record(table, values, file, line, key_header, tuple(lookups))
+        self.records.append(record)
+        return record
 
     def extend(self, other: ImportBatch) -> None:
         self.records.extend(other.records)

@@ -20,8 +20,14 @@ from typing import Any
 
 import pyarrow as pa
 
-from abmkpi.errors import InputProblem, RejectLimitError
-from abmkpi.sources.base import FileReport, ImportBatch, ImportOptions, Record
+from abmkpi.errors import InputProblem, RejectLimitError, StoreError
+from abmkpi.sources.base import (
+    FileReport,
+    ImportBatch,
+    ImportOptions,
+    Record,
+    StoreLookup,
+)
 from abmkpi.store.database import Store, UpsertCounts
 from abmkpi.store.schema import TABLES_BY_NAME
 from abmkpi.workspace import Workspace
@@ -92,6 +98,7 @@ def load_batch(
     workspace: Workspace, store: Store, batch: ImportBatch, options: ImportOptions
 ) -> ImportSummary:
     """Validate the batch, then write it and recompute derived data atomically."""
+    _resolve_lookups(store, batch.records)
     records, duplicates = _drop_duplicates(batch.records)
     _attach_duplicates(batch.files, duplicates)
     rejects = batch.rejects
@@ -128,6 +135,32 @@ def load_batch(
         "import %s (%s): %s", summary.import_id, batch.source_system, summary.describe()
     )
     return summary
+
+
+def _resolve_lookups(store: Store, records: list[Record]) -> None:
+    """Set the record values that depend on rows stored by earlier imports."""
+    rows: dict[tuple[str, tuple[tuple[str, Any], ...]], dict[str, Any] | None] = {}
+    for record in records:
+        for lookup in record.lookups:
+            key = (lookup.table, lookup.key)
+            if key not in rows:
+                rows[key] = _fetch_lookup_row(store, lookup)
+            record.values.update(lookup.apply(rows[key]))
+
+
+def _fetch_lookup_row(store: Store, lookup: StoreLookup) -> dict[str, Any] | None:
+    table = TABLES_BY_NAME.get(lookup.table)
+    if table is None:
+        raise StoreError("lookup names an unknown table", table=lookup.table)
+    unknown = [name for name, _ in lookup.key if name not in table.columns]
+    if unknown:
+        raise StoreError(f"lookup key has unknown columns {unknown}", table=table.name)
+    where = " AND ".join(f'"{name}" = ?' for name, _ in lookup.key)
+    found = store.fetch_dicts(
+        f"SELECT * FROM {table.name} WHERE {where} LIMIT 1",
+        [value for _, value in lookup.key],
+    )
+    return found[0] if found else None
 
 
 def _drop_duplicates(records: list[Record]) -> tuple[list[Record], list[InputProblem]]:

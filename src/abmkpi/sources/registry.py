@@ -1,4 +1,8 @@
-"""Importers by the source name the ``abmkpi import`` command takes."""
+"""Importers by the source name the ``abmkpi import`` command takes.
+
+Each entry builds its importer on demand, so that naming one source never
+imports the modules of the others.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +10,30 @@ from collections.abc import Callable
 
 from abmkpi.errors import NotFoundError
 from abmkpi.sources.base import Importer
-from abmkpi.sources.generic import GenericCsvImporter
-from abmkpi.sources.marketo import MarketoImporter
+
+
+def _csv() -> Importer:
+    from abmkpi.sources.generic import GenericCsvImporter
+
+    return GenericCsvImporter()
+
+
+def _marketo() -> Importer:
+    from abmkpi.sources.marketo import MarketoImporter
+
+    return MarketoImporter()
+
+
+def _salesforce() -> Importer:
+    from abmkpi.sources.salesforce import SalesforceImporter
+
+    return SalesforceImporter()
+
 
 IMPORTERS: dict[str, Callable[[], Importer]] = {
-    "csv": GenericCsvImporter,
-    "marketo": MarketoImporter,
+    "csv": _csv,
+    "marketo": _marketo,
+    "salesforce": _salesforce,
 }
 
 
