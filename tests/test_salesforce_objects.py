@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from abmkpi.errors import ConfigError, InputError
+from abmkpi.errors import InputError, NotFoundError
 from abmkpi.sources.registry import get_importer
 from abmkpi.workspace import Workspace
-from salesforce_support import (
+from tests.salesforce_support import (
     NOT_IMPORTED,
     by_file,
     csv_text,
@@ -433,6 +433,6 @@ def test_missing_path_fails(workspace: Workspace, tmp_path: Path) -> None:
 
 def test_registry_names() -> None:
     assert get_importer("Salesforce").source_system == "salesforce"
-    with pytest.raises(ConfigError) as raised:
+    with pytest.raises(NotFoundError) as raised:
         get_importer("salesforse")
     assert "known sources: salesforce" in str(raised.value)
