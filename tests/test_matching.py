@@ -47,8 +47,9 @@ def read_rows(path: Path) -> list[dict[str, str]]:
 def make_batch(source: str, records: list[tuple[str, dict[str, Any]]]) -> ImportBatch:
     batch = ImportBatch(source)
     for line, (table, values) in enumerate(records, start=2):
-        source_id = values["id"].split(":", 1)[1] if "id" in values else None
-        row = {"source_system": source, "source_id": source_id, **values}
+        row = {"source_system": source, **values}
+        if table != "merges":
+            row["source_id"] = values["id"].split(":", 1)[1]
         batch.add(table, row, Path(f"{source}-{table}.csv"), line)
     return batch
 
@@ -490,3 +491,367 @@ def test_case_10_activity_hints(workspace: Workspace, cases: Path) -> None:
     assert matched == expected
     issues = query(workspace, "SELECT entity, record_id FROM match_issues")
     assert issues == [("activity", "csv:event-5008")]
+
+
+# Merges, deletions and links -----------------------------------------------
+
+
+def merge(entity: str, loser_id: str, winner_id: str) -> tuple[str, dict]:
+    return ("merges", {"entity": entity, "loser_id": loser_id, "winner_id": winner_id})
+
+
+@pytest.fixture
+def merged_people(workspace: Workspace) -> Workspace:
+    load(workspace, "salesforce", [account("001X", "Xeno KK", website="xeno.example")])
+    load(
+        workspace,
+        "marketo",
+        [
+            lead(mk("A"), is_deleted=True),
+            lead(mk("B")),
+            lead(mk("C"), "c@xeno.example"),
+            merge("person", mk("A"), mk("B")),
+            merge("person", mk("B"), mk("C")),
+            activity(mk("act-A"), mk("A"), "2024-04-01T00:00:00"),
+            activity(mk("act-B"), mk("B"), "2024-04-02T00:00:00"),
+            activity(mk("act-C"), mk("C"), "2024-04-03T00:00:00"),
+        ],
+    )
+    return workspace
+
+
+def test_merge_chain_activity_account(merged_people: Workspace) -> None:
+    events = activities_by_id(merged_people)
+    assert events[mk("act-A")]["account_id"] == sf("001X")
+    assert events[mk("act-A")]["identity_id"] == mk("C")
+    assert events[mk("act-A")]["match_method"] == MatchMethod.EMAIL_DOMAIN
+    assert events[mk("act-B")]["identity_id"] == mk("C")
+
+
+def test_merge_chain_loser_person(merged_people: Workspace) -> None:
+    person = people_by_id(merged_people)[mk("A")]
+    assert person["merged_into_id"] == mk("C")
+    assert person["identity_id"] == mk("C")
+    assert person["account_id"] is None
+    assert person["match_note"] == "merged_or_deleted"
+
+
+def test_account_merge_chain(workspace: Workspace) -> None:
+    load(
+        workspace,
+        "salesforce",
+        [
+            account(
+                "001A1",
+                "Old One",
+                website="old.example",
+                is_deleted=True,
+                source_merged_into_id=sf("001A2"),
+            ),
+            account(
+                "001A2", "Middle", is_deleted=True, source_merged_into_id=sf("001A3")
+            ),
+            account("001A3", "Survivor", website="survivor.example"),
+            contact("003A1", "001A1", "kim@survivor.example"),
+        ],
+    )
+    load(
+        workspace,
+        "marketo",
+        [lead(mk("1"), "lee@old.example"), lead(mk("2"), company_name="Old One")],
+    )
+    people = people_by_id(workspace)
+    assert people[sf("003A1")]["account_id"] == sf("001A3")
+    assert people[sf("003A1")]["match_method"] == MatchMethod.SOURCE_LINK
+    assert people[mk("1")]["account_id"] == sf("001A3")
+    assert people[mk("2")]["account_id"] == sf("001A3")
+    domains = query(
+        workspace, "SELECT account_id, domain, origin FROM account_domains ORDER BY 2"
+    )
+    assert domains == [
+        (sf("001A3"), "old.example", "website"),
+        (sf("001A3"), "survivor.example", "website"),
+    ]
+
+
+def test_deleted_and_orphan_activities(workspace: Workspace) -> None:
+    load(
+        workspace,
+        "salesforce",
+        [
+            account("001D", "Dee", website="dee.example"),
+            account("001G", "Gone", is_deleted=True),
+        ],
+    )
+    load(
+        workspace,
+        "marketo",
+        [
+            lead(mk("1"), "a@dee.example"),
+            lead(mk("2"), "b@dee.example", is_deleted=True),
+            activity(mk("deleted"), mk("1"), "2024-04-01T00:00:00", is_deleted=True),
+            activity(mk("of-deleted"), mk("2"), "2024-04-01T00:00:00"),
+            activity(mk("orphan"), mk("404"), "2024-04-01T00:00:00"),
+            activity(
+                mk("gone-link"),
+                None,
+                "2024-04-01T00:00:00",
+                source_account_id=sf("001G"),
+            ),
+            activity(
+                mk("linked"),
+                mk("404"),
+                "2024-04-01T00:00:00",
+                source_account_id=sf("001D"),
+            ),
+        ],
+    )
+    events = activities_by_id(workspace)
+    outcome = {
+        key: (row["account_id"], row["match_method"], row["match_note"])
+        for key, row in events.items()
+    }
+    assert outcome[mk("deleted")] == (None, "unmatched", "deleted")
+    assert outcome[mk("of-deleted")] == (None, "unmatched", "deleted")
+    assert outcome[mk("orphan")] == (None, "unmatched", "person_not_found")
+    assert outcome[mk("gone-link")] == (None, "unmatched", "no_email_or_company")
+    assert outcome[mk("linked")] == (
+        sf("001D"),
+        "source_link",
+        "account salesforce:001D",
+    )
+    assert events[mk("deleted")]["identity_id"] is None
+
+
+def test_activity_email_hint(workspace: Workspace) -> None:
+    load(
+        workspace,
+        "salesforce",
+        [
+            account("001H", "Hint", website="hint.example"),
+            contact("003H", "001H", "ann@gmail.com"),
+        ],
+    )
+    load(
+        workspace,
+        "live",
+        [
+            activity("live:1", None, "2024-04-01T00:00:00", email="ann@gmail.com"),
+            activity("live:2", None, "2024-04-01T00:00:00", email="bob@hint.example"),
+            activity("live:3", None, "2024-04-01T00:00:00", email="cat@gmail.com"),
+        ],
+    )
+    events = activities_by_id(workspace)
+    assert events["live:1"]["account_id"] == sf("001H")
+    assert events["live:1"]["identity_id"] == sf("003H")
+    assert events["live:2"]["match_method"] == MatchMethod.EMAIL_DOMAIN
+    assert events["live:3"]["match_note"] == "free_mail_domain"
+
+
+def test_converted_lead(workspace: Workspace) -> None:
+    load(
+        workspace,
+        "salesforce",
+        [
+            account("001V", "Vee", website="vee.example"),
+            contact("003V", "001V", "new.address@vee.example"),
+            lead(
+                sf("00QV"),
+                "old.address@gmail.com",
+                is_converted=True,
+                converted_contact_id=sf("003V"),
+            ),
+        ],
+    )
+    person = people_by_id(workspace)[sf("00QV")]
+    assert person["account_id"] == sf("001V")
+    assert person["match_method"] == MatchMethod.SOURCE_LINK
+    assert person["match_note"] == "converted contact salesforce:003V"
+    assert person["identity_id"] == sf("003V")
+
+
+# Domains shared by several accounts ----------------------------------------
+
+
+def shared_domain_records(contacts_at: list[str]) -> list:
+    records = [
+        account("001P", "Parent Holdings", website="https://shared.example/"),
+        account("001Q", "Quality Subsidiary", website="www.shared.example"),
+    ]
+    for number, account_id in enumerate(contacts_at):
+        records.append(
+            contact(f"003S{number}", account_id, f"c{number}@shared.example")
+        )
+    return records
+
+
+def test_shared_domain_one_with_contacts(workspace: Workspace) -> None:
+    load(workspace, "salesforce", shared_domain_records(["001P"]))
+    load(workspace, "marketo", [lead(mk("1"), "new@shared.example")])
+    person = people_by_id(workspace)[mk("1")]
+    assert person["account_id"] == sf("001P")
+    assert person["match_method"] == MatchMethod.EMAIL_DOMAIN
+
+
+def test_shared_domain_both_with_contacts(workspace: Workspace) -> None:
+    load(workspace, "salesforce", shared_domain_records(["001P", "001Q"]))
+    load(workspace, "marketo", [lead(mk("1"), "new@shared.example")])
+    person = people_by_id(workspace)[mk("1")]
+    assert person["account_id"] is None
+    assert person["match_note"] == "ambiguous_domain"
+    issues = query(
+        workspace,
+        "SELECT record_id, kind, detail, candidates FROM match_issues "
+        "WHERE entity = 'person' AND kind = 'ambiguous_domain'",
+    )
+    assert issues == [
+        (
+            mk("1"),
+            "ambiguous_domain",
+            "domain shared.example is on 2 accounts, 2 with contacts on it",
+            [sf("001P"), sf("001Q")],
+        )
+    ]
+
+
+def test_shared_domain_name_decides(workspace: Workspace) -> None:
+    load(workspace, "salesforce", shared_domain_records(["001P", "001Q"]))
+    load(
+        workspace,
+        "marketo",
+        [lead(mk("1"), "new@shared.example", company_name="Quality Subsidiary Ltd.")],
+    )
+    person = people_by_id(workspace)[mk("1")]
+    assert person["account_id"] == sf("001Q")
+    assert person["match_method"] == MatchMethod.COMPANY_NAME
+    assert query(
+        workspace, "SELECT count(*) FROM match_issues WHERE kind LIKE 'ambiguous%'"
+    ) == [(0,)]
+
+
+# Fuzzy names, NPS, contracts, repeat runs ----------------------------------
+
+
+def test_fuzzy_name_match(make_workspace: Any) -> None:
+    workspace = make_workspace(matching={"fuzzy_threshold": 90})
+    load(workspace, "salesforce", [account("001Z", "Acme Systems Inc.")])
+    load(
+        workspace,
+        "marketo",
+        [lead(mk("1"), company_name="ACME Sytems"), lead(mk("2"), company_name="Zeta")],
+    )
+    people = people_by_id(workspace)
+    assert people[mk("1")]["account_id"] == sf("001Z")
+    assert people[mk("1")]["match_method"] == MatchMethod.FUZZY_NAME
+    assert people[mk("1")]["match_note"] == "score 95.2, name acmesystems"
+    assert people[mk("2")]["match_note"] == "name_not_found"
+
+
+def test_fuzzy_off_by_default(workspace: Workspace) -> None:
+    load(workspace, "salesforce", [account("001Z", "Acme Systems Inc.")])
+    load(workspace, "marketo", [lead(mk("1"), company_name="ACME Sytems")])
+    person = people_by_id(workspace)[mk("1")]
+    assert person["account_id"] is None
+    assert person["match_note"] == "name_not_found"
+
+
+def test_nps_and_contract_accounts(workspace: Workspace) -> None:
+    load(
+        workspace,
+        "salesforce",
+        [
+            account("001N", "Enn", website="enn.example"),
+            account("001M", "Em", is_deleted=True, source_merged_into_id=sf("001N")),
+            account("001G", "Gone", is_deleted=True),
+            ("contracts", {"id": sf("800N"), "source_account_id": sf("001M")}),
+            ("contracts", {"id": sf("800G"), "source_account_id": sf("001G")}),
+        ],
+    )
+    load(workspace, "marketo", [lead(mk("1"), "ann@enn.example")])
+    responses = [
+        (
+            "nps_responses",
+            {
+                "id": f"csv:{key}",
+                "score": 9,
+                "responded_at": datetime(2024, 5, 1),
+                **values,
+            },
+        )
+        for key, values in {
+            "link": {"source_account_id": sf("001M")},
+            "person": {"person_id": mk("1")},
+            "email": {"email": "ann@enn.example"},
+            "none": {"email": "who@nowhere.example"},
+        }.items()
+    ]
+    load(workspace, "csv", responses)
+    nps = dict(query(workspace, "SELECT id, account_id FROM nps_responses"))
+    assert nps == {
+        "csv:link": sf("001N"),
+        "csv:person": sf("001N"),
+        "csv:email": sf("001N"),
+        "csv:none": None,
+    }
+    contracts = dict(query(workspace, "SELECT id, account_id FROM contracts"))
+    assert contracts == {sf("800N"): sf("001N"), sf("800G"): None}
+
+
+def test_refresh_twice_same_result(case_07: Workspace) -> None:
+    from abmkpi.derive import refresh
+
+    snapshot_sql = (
+        "SELECT id, identity_id, account_id, match_method, match_note "
+        "FROM people UNION ALL SELECT id, identity_id, account_id, match_method, "
+        "match_note FROM activities ORDER BY ALL"
+    )
+    before = query(case_07, snapshot_sql)
+    issues_before = query(case_07, "SELECT * FROM match_issues ORDER BY ALL")
+    with case_07.open_store() as store:
+        refresh(store, case_07.settings, case_07.root)
+    assert query(case_07, snapshot_sql) == before
+    assert query(case_07, "SELECT * FROM match_issues ORDER BY ALL") == issues_before
+
+
+def test_fuzzy_homonyms_need_state(make_workspace: Any) -> None:
+    workspace = make_workspace(matching={"fuzzy_threshold": 90})
+    load(
+        workspace,
+        "salesforce",
+        [
+            account("001T", "Acme Systemt", state="東京都"),
+            account("001O", "Acme Systemt", state="大阪府"),
+            account("001X", "Acme Systemo", state="大阪府"),
+        ],
+    )
+    load(
+        workspace,
+        "marketo",
+        [
+            lead(mk("1"), company_name="Acme Systemtt", state="大阪府"),
+            lead(mk("2"), company_name="Acme Systemtt"),
+            lead(mk("3"), company_name="Acme Systemz", state="大阪府"),
+        ],
+    )
+    people = people_by_id(workspace)
+    assert people[mk("1")]["account_id"] == sf("001O")
+    assert people[mk("1")]["match_method"] == MatchMethod.FUZZY_NAME
+    assert people[mk("1")]["match_note"] == "score 95.7, name acmesystemt"
+    assert people[mk("2")]["account_id"] is None
+    assert people[mk("3")]["account_id"] is None
+    issues = query(
+        workspace,
+        "SELECT record_id, detail, candidates FROM match_issues ORDER BY 1",
+    )
+    assert issues == [
+        (
+            mk("2"),
+            "similar names acmesystemt (score 95.7) match 2 accounts",
+            [sf("001O"), sf("001T")],
+        ),
+        (
+            mk("3"),
+            "similar names acmesystemo | acmesystemt (score 90.9) match 3 accounts",
+            [sf("001O"), sf("001T"), sf("001X")],
+        ),
+    ]

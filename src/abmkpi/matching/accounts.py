@@ -87,12 +87,15 @@ def set_account_name_keys(store: Store) -> None:
     store.execute(
         """
         UPDATE accounts AS a SET name_key = k.name_key
-        FROM stage_name_keys k WHERE k.name = a.name
+        FROM stage_name_keys k
+        WHERE k.name = a.name AND a.name_key IS DISTINCT FROM k.name_key
         """,
         table="accounts",
     )
     store.execute(
-        "UPDATE accounts SET name_key = NULL WHERE name IS NULL", table="accounts"
+        "UPDATE accounts SET name_key = NULL "
+        "WHERE name IS NULL AND name_key IS NOT NULL",
+        table="accounts",
     )
     store.execute(
         """
@@ -169,11 +172,19 @@ def set_account_domains(store: Store) -> int:
     )
     store.execute(
         """
-        UPDATE accounts AS a SET domains = coalesce(
-            (SELECT list(d.domain ORDER BY d.domain) FROM account_domains d
-             WHERE d.account_id = a.id),
-            CASE WHEN a.is_deleted OR a.merged_into_id IS NOT NULL THEN NULL
-                 ELSE []::VARCHAR[] END)
+        UPDATE accounts AS a SET domains = f.domains
+        FROM (
+            SELECT a2.id,
+                   CASE WHEN l.live_id = a2.id
+                        THEN coalesce(d.domains, []::VARCHAR[]) END AS domains
+            FROM accounts a2
+            LEFT JOIN stage_live_accounts l ON l.id = a2.id
+            LEFT JOIN (
+                SELECT account_id, list(domain ORDER BY domain) AS domains
+                FROM account_domains GROUP BY account_id
+            ) d ON d.account_id = a2.id
+        ) AS f
+        WHERE f.id = a.id AND a.domains IS DISTINCT FROM f.domains
         """,
         table="accounts",
     )

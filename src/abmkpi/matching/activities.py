@@ -23,12 +23,11 @@ logger = logging.getLogger(__name__)
 def match_activities(store: Store, time_zone: str, fuzzy_threshold: float) -> None:
     """Set the business date, identity and account match of every activity."""
     _stage_email_identities(store)
-    _stage_base(store, time_zone)
     _stage_subjects(store)
     apply_rules(
         store, "stage_activity_subjects", "stage_activity_rules", fuzzy_threshold
     )
-    store.execute(_update_activities_sql(), table="activities")
+    store.execute(_update_activities_sql(), [time_zone], table="activities")
     store.execute(
         """
         INSERT INTO match_issues (entity, record_id, kind, detail, candidates)
@@ -53,36 +52,21 @@ def _stage_email_identities(store: Store) -> None:
     )
 
 
-def _stage_base(store: Store, time_zone: str) -> None:
-    """Stage each activity's date, person, identity and the account its own
-    link and its identity give."""
-    store.execute(
-        f"""
-        CREATE OR REPLACE TEMP TABLE stage_activity_base AS
-        SELECT a.id,
-            CAST(timezone(?, timezone('UTC', a.occurred_at)) AS DATE) AS occurred_on,
-            a.is_deleted,
-            a.source_account_id,
-            a.person_id IS NOT NULL AND p.id IS NULL AS person_missing,
-            p.id IS NOT NULL AND p.identity_id IS NULL AS person_deleted,
-            coalesce(p.identity_id, e.identity_id) AS identity_id,
-            link.live_id AS link_account,
-            ip.account_id AS identity_account,
-            CASE WHEN p.merged_into_id IS NULL AND NOT p.is_deleted
-                     THEN p.match_method ELSE ip.match_method END AS identity_method,
-            CASE WHEN p.merged_into_id IS NULL AND NOT p.is_deleted
-                     THEN p.match_note ELSE ip.match_note END AS identity_note,
-            a.email IS NOT NULL OR a.company_name IS NOT NULL AS has_hints
-        FROM activities a
-        LEFT JOIN people p ON p.id = a.person_id
-        LEFT JOIN stage_email_identities e
-            ON p.id IS NULL AND e.email = {email_key_sql("a")}
-        LEFT JOIN people ip ON ip.id = coalesce(p.identity_id, e.identity_id)
-        LEFT JOIN stage_live_accounts link ON link.id = a.source_account_id
-        """,
-        [time_zone],
-        table="activities",
-    )
+# Each activity ``a`` with its stored person ``p``, the canonical record
+# ``ip`` of its identity (found through the person, else through the
+# activity's own e-mail address) and the live account of its own link.
+_ACTIVITY_JOINS_SQL = f"""
+    FROM activities a
+    LEFT JOIN people p ON p.id = a.person_id
+    LEFT JOIN stage_email_identities e
+        ON p.id IS NULL AND e.email = {email_key_sql("a")}
+    LEFT JOIN people ip ON ip.id = coalesce(p.identity_id, e.identity_id)
+    LEFT JOIN stage_live_accounts link ON link.id = a.source_account_id
+"""
+
+# A person that is stored but has no identity is deleted, or merged into a
+# record that is not live.
+_PERSON_DELETED_SQL = "(p.id IS NOT NULL AND p.identity_id IS NULL)"
 
 
 def _stage_subjects(store: Store) -> None:
@@ -95,49 +79,71 @@ def _stage_subjects(store: Store) -> None:
                {email_key_sql("a")} AS email,
                {email_domain_sql("a")} AS email_domain,
                k.name_key, s.state_key
-        FROM stage_activity_base b
-        JOIN activities a ON a.id = b.id
+        {_ACTIVITY_JOINS_SQL}
         LEFT JOIN stage_name_keys k ON k.name = a.company_name
         LEFT JOIN stage_state_keys s ON s.state = a.state
-        WHERE b.has_hints AND NOT b.is_deleted AND NOT b.person_deleted
-          AND b.link_account IS NULL AND b.identity_account IS NULL
+        WHERE (a.email IS NOT NULL OR a.company_name IS NOT NULL)
+          AND NOT a.is_deleted AND NOT {_PERSON_DELETED_SQL}
+          AND link.live_id IS NULL AND ip.account_id IS NULL
         """
     )
 
 
 def _update_activities_sql() -> str:
+    """Return the statement that writes every activity's match.
+
+    A person that is live answers with its own method and note; an activity
+    of a merged-away person, or found by e-mail, takes those of the
+    identity's canonical record. Only rows whose values change are written,
+    so a refresh after a small import rewrites little.
+    """
     link, unmatched = MatchMethod.SOURCE_LINK, MatchMethod.UNMATCHED
+    gone = f"a.is_deleted OR {_PERSON_DELETED_SQL}"
+    live_person = "p.merged_into_id IS NULL AND NOT p.is_deleted"
     return f"""
-        UPDATE activities AS a SET
+        UPDATE activities AS t SET
             occurred_on = f.occurred_on,
             identity_id = f.identity_id,
             account_id = f.account_id,
             match_method = f.method,
             match_note = f.note
         FROM (
-            SELECT b.id, b.occurred_on,
-                CASE WHEN NOT b.is_deleted THEN b.identity_id END AS identity_id,
-                CASE WHEN b.is_deleted OR b.person_deleted THEN NULL
-                     ELSE coalesce(b.link_account, b.identity_account, h.account_id)
+            SELECT a.id,
+                CAST(timezone($1, timezone('UTC', a.occurred_at)) AS DATE)
+                    AS occurred_on,
+                CASE WHEN NOT a.is_deleted THEN ip.id END AS identity_id,
+                CASE WHEN {gone} THEN NULL
+                     ELSE coalesce(link.live_id, ip.account_id, h.account_id)
                 END AS account_id,
-                CASE WHEN b.is_deleted OR b.person_deleted THEN '{unmatched}'
-                     WHEN b.link_account IS NOT NULL THEN '{link}'
-                     WHEN b.identity_account IS NOT NULL THEN b.identity_method
+                CASE WHEN {gone} THEN '{unmatched}'
+                     WHEN link.live_id IS NOT NULL THEN '{link}'
+                     WHEN ip.account_id IS NOT NULL AND {live_person}
+                         THEN p.match_method
+                     WHEN ip.account_id IS NOT NULL THEN ip.match_method
                      WHEN h.account_id IS NOT NULL THEN h.method
                      ELSE '{unmatched}' END AS method,
-                CASE WHEN b.is_deleted OR b.person_deleted THEN 'deleted'
-                     WHEN b.link_account IS NOT NULL
-                         THEN 'account ' || b.source_account_id
-                     WHEN b.identity_account IS NOT NULL THEN b.identity_note
+                CASE WHEN {gone} THEN 'deleted'
+                     WHEN link.live_id IS NOT NULL
+                         THEN 'account ' || a.source_account_id
+                     WHEN ip.account_id IS NOT NULL AND {live_person}
+                         THEN p.match_note
+                     WHEN ip.account_id IS NOT NULL THEN ip.match_note
                      WHEN h.account_id IS NOT NULL THEN h.note
-                     WHEN b.person_missing THEN 'person_not_found'
+                     WHEN a.person_id IS NOT NULL AND p.id IS NULL
+                         THEN 'person_not_found'
                      WHEN h.subject_id IS NOT NULL THEN h.note
-                     WHEN b.identity_id IS NOT NULL THEN b.identity_note
+                     WHEN {live_person} THEN p.match_note
+                     WHEN ip.id IS NOT NULL THEN ip.match_note
                      ELSE 'no_email_or_company' END AS note
-            FROM stage_activity_base b
-            LEFT JOIN stage_activity_rules h ON h.subject_id = b.id
+            {_ACTIVITY_JOINS_SQL}
+            LEFT JOIN stage_activity_rules h ON h.subject_id = a.id
         ) AS f
-        WHERE f.id = a.id
+        WHERE f.id = t.id
+          AND (t.occurred_on IS DISTINCT FROM f.occurred_on
+               OR t.identity_id IS DISTINCT FROM f.identity_id
+               OR t.account_id IS DISTINCT FROM f.account_id
+               OR t.match_method IS DISTINCT FROM f.method
+               OR t.match_note IS DISTINCT FROM f.note)
     """
 
 

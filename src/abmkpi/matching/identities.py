@@ -37,13 +37,16 @@ def resolve_identities(store: Store) -> dict[str, int]:
     store.execute(
         f"""
         UPDATE people AS p SET
-            email_domain = {email_domain_sql("p")},
+            email_domain = i.email_domain,
             identity_id = i.identity_id
         FROM (
-            SELECT q.id, s.identity_id FROM people q
+            SELECT q.id, {email_domain_sql("q")} AS email_domain, s.identity_id
+            FROM people q
             LEFT JOIN stage_identities s ON s.id = coalesce(q.merged_into_id, q.id)
         ) AS i
         WHERE i.id = p.id
+          AND (p.email_domain IS DISTINCT FROM i.email_domain
+               OR p.identity_id IS DISTINCT FROM i.identity_id)
         """,
         table="people",
     )

@@ -138,4 +138,7 @@ def _update_people_sql() -> str:
             LEFT JOIN stage_identity_matches m ON m.identity_id = r.identity_id
         ) AS f
         WHERE f.id = p.id
+          AND (p.account_id IS DISTINCT FROM f.account_id
+               OR p.match_method IS DISTINCT FROM f.method
+               OR p.match_note IS DISTINCT FROM f.note)
     """

@@ -46,7 +46,6 @@ _STAGE_TABLES = (
     "stage_person_results",
     "stage_identity_matches",
     "stage_email_identities",
-    "stage_activity_base",
     "stage_activity_subjects",
     "stage_activity_rules",
 )

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import logging
 
+import numpy as np
 import pyarrow as pa
 from rapidfuzz import fuzz, process
 
@@ -41,6 +42,10 @@ METHOD_ORDER = (
     MatchMethod.COMPANY_NAME_STATE,
     MatchMethod.FUZZY_NAME,
 )
+
+# Names compared per rapidfuzz call: 256 names × 100,000 account names of
+# float32 scores take 100 MB.
+_FUZZY_BLOCK = 256
 
 METHOD_RANK_SQL = (
     "CASE {column} "
@@ -235,27 +240,39 @@ def _closest_names(
     names: list[str], choices: list[str], threshold: float
 ) -> list[tuple[str, str, float]]:
     """Return (name, choice, score) for every choice that ties for the best
-    score at or above the threshold.
+    fuzz.ratio score at or above the threshold.
 
-    NOTE: this compares every unmatched name with every account name key, so
-    its cost grows with their product; keep the threshold high on large data.
+    Every name is compared with every choice, on all cores, a block of names
+    at a time to bound memory. NOTE: the cost grows with names × choices
+    (about 0.35 ms per name against 100,000 account names on 2 cores).
     """
     pairs: list[tuple[str, str, float]] = []
-    for name in names:
-        found = process.extract(
-            name, choices, scorer=fuzz.ratio, score_cutoff=threshold, limit=5
+    for start in range(0, len(names), _FUZZY_BLOCK):
+        block = names[start : start + _FUZZY_BLOCK]
+        scores = process.cdist(
+            block,
+            choices,
+            scorer=fuzz.ratio,
+            score_cutoff=threshold,
+            workers=-1,
+            dtype=np.float32,
         )
-        if not found:
-            continue
-        best = found[0][1]
-        pairs.extend(
-            (name, choice, score) for choice, score, _ in found if score == best
-        )
+        best = scores.max(axis=1)
+        for row, name in enumerate(block):
+            if best[row] <= 0:
+                continue
+            for column in np.flatnonzero(scores[row] == best[row]):
+                pairs.append((name, choices[column], float(best[row])))
     return pairs
 
 
 def _fuzzy_update_sql(results: str) -> str:
-    """Return the statement that applies ``stage_fuzzy_subjects`` to ``results``."""
+    """Return the statement that applies ``stage_fuzzy_subjects`` to ``results``.
+
+    The state decides only between accounts that share the one closest name.
+    When different names tie for the closest, the name does not point at one
+    company, so the subject stays unmatched and is flagged.
+    """
     fuzzy, unmatched = MatchMethod.FUZZY_NAME, MatchMethod.UNMATCHED
     return f"""
         UPDATE {results} AS r SET
@@ -272,12 +289,16 @@ def _fuzzy_update_sql(results: str) -> str:
             candidates = CASE WHEN m.account_id IS NULL THEN m.candidates END
         FROM (
             WITH {_name_candidates_sql("stage_fuzzy_subjects")}
-            SELECT n.subject_id, n.accounts, {_name_outcome_sql("n")} AS account_id,
-                   {_name_candidates_list_sql("n")} AS candidates,
+            SELECT n.subject_id, n.accounts,
+                   CASE WHEN k.key_count = 1 THEN {_name_outcome_sql("n")} END
+                       AS account_id,
+                   CASE WHEN k.key_count = 1 THEN {_name_candidates_list_sql("n")}
+                        ELSE n.candidates END AS candidates,
                    k.score, k.keys
             FROM by_name n
             JOIN (
                 SELECT subject_id, max(score) AS score,
+                       count(DISTINCT name_key) AS key_count,
                        string_agg(DISTINCT name_key, ' | ' ORDER BY name_key) AS keys
                 FROM stage_fuzzy_subjects GROUP BY subject_id
             ) k ON k.subject_id = n.subject_id
