@@ -118,10 +118,10 @@ def account_activity_counts(workspace: Workspace) -> dict[str | None, int]:
     return dict(rows)
 
 
-# Case 07: free-mail domains ------------------------------------------------
+# Free-mail domains ----------------------------------------------------------
 
 
-def load_case_07(workspace: Workspace, folder: Path) -> None:
+def load_free_mail_case(workspace: Workspace, folder: Path) -> None:
     accounts = [
         account(row["Id"], row["Name"], website=row["Website"])
         for row in read_rows(folder / "Account.csv")
@@ -150,8 +150,8 @@ def load_case_07(workspace: Workspace, folder: Path) -> None:
 
 
 @pytest.fixture
-def case_07(workspace: Workspace, cases: Path) -> Workspace:
-    load_case_07(workspace, cases / "07-free-email-domain")
+def free_mail_store(workspace: Workspace, cases: Path) -> Workspace:
+    load_free_mail_case(workspace, cases / "07-free-email-domain")
     return workspace
 
 
@@ -181,26 +181,30 @@ def case_07(workspace: Workspace, cases: Path) -> Workspace:
         ),
     ],
 )
-def test_case_07_lead_accounts(
-    case_07: Workspace, lead_id: str, account_id: str | None, method: str, note: str
+def test_free_mail_lead_accounts(
+    free_mail_store: Workspace,
+    lead_id: str,
+    account_id: str | None,
+    method: str,
+    note: str,
 ) -> None:
-    person = people_by_id(case_07)[mk(lead_id)]
+    person = people_by_id(free_mail_store)[mk(lead_id)]
     assert person["account_id"] == account_id
     assert person["match_method"] == method
     assert person["match_note"] == note
 
 
-def test_case_07_activities_per_account(case_07: Workspace) -> None:
-    counts = account_activity_counts(case_07)
+def test_free_mail_activities_per_account(free_mail_store: Workspace) -> None:
+    counts = account_activity_counts(free_mail_store)
     assert counts.get(sf("001C1000000001AAA")) == 2
     assert counts.get(sf("001C1000000002AAA")) == 1
     assert counts.get(sf("001C1000000004AAA"), 0) == 0
     assert counts.get(None) == 3
 
 
-def test_case_07_unmatched_activity_reasons(case_07: Workspace) -> None:
+def test_free_mail_unmatched_reasons(free_mail_store: Workspace) -> None:
     rows = query(
-        case_07,
+        free_mail_store,
         "SELECT id, match_note FROM activities WHERE account_id IS NULL ORDER BY id",
     )
     assert rows == [
@@ -210,14 +214,16 @@ def test_case_07_unmatched_activity_reasons(case_07: Workspace) -> None:
     ]
 
 
-def test_case_07_free_mail_never_account_domain(case_07: Workspace) -> None:
-    domains = query(case_07, "SELECT DISTINCT domain FROM account_domains ORDER BY 1")
+def test_free_mail_never_account_domain(free_mail_store: Workspace) -> None:
+    domains = query(
+        free_mail_store, "SELECT DISTINCT domain FROM account_domains ORDER BY 1"
+    )
     assert domains == [
         ("aozora-kogyo.example",),
         ("hoshi-medical.example",),
         ("mirai-soft.example",),
     ]
-    listed = query(case_07, "SELECT id, domains FROM accounts ORDER BY id")
+    listed = query(free_mail_store, "SELECT id, domains FROM accounts ORDER BY id")
     assert listed == [
         (sf("001C1000000001AAA"), ["aozora-kogyo.example"]),
         (sf("001C1000000002AAA"), ["mirai-soft.example"]),
@@ -225,9 +231,9 @@ def test_case_07_free_mail_never_account_domain(case_07: Workspace) -> None:
     ]
 
 
-def test_case_07_account_domain_origins(case_07: Workspace) -> None:
+def test_account_domain_origins(free_mail_store: Workspace) -> None:
     rows = query(
-        case_07,
+        free_mail_store,
         "SELECT account_id, origin, contact_count FROM account_domains ORDER BY 1",
     )
     assert rows == [
@@ -237,8 +243,8 @@ def test_case_07_account_domain_origins(case_07: Workspace) -> None:
     ]
 
 
-def test_case_07_match_report(case_07: Workspace) -> None:
-    with case_07.open_store(read_only=True) as store:
+def test_free_mail_match_report(free_mail_store: Workspace) -> None:
+    with free_mail_store.open_store(read_only=True) as store:
         report = build_match_report(store)
     marketo = report.source("marketo")
     assert marketo.people.total == 6
@@ -253,8 +259,8 @@ def test_case_07_match_report(case_07: Workspace) -> None:
     assert report.source("salesforce").people.by_method == {"source_link": 4}
 
 
-def test_match_report_to_dict(case_07: Workspace) -> None:
-    with case_07.open_store(read_only=True) as store:
+def test_match_report_to_dict(free_mail_store: Workspace) -> None:
+    with free_mail_store.open_store(read_only=True) as store:
         data = build_match_report(store).to_dict()
     sources = [item["source_system"] for item in data["sources"]]
     assert sources == ["marketo", "salesforce"]
@@ -262,11 +268,11 @@ def test_match_report_to_dict(case_07: Workspace) -> None:
     assert data["sources"][1]["duplicate_groups_total"] == 2
 
 
-# Case 09: e-mail case and whitespace ---------------------------------------
+# E-mail addresses in mixed case and with spaces ----------------------------
 
 
 @pytest.fixture
-def case_09(workspace: Workspace, cases: Path) -> Workspace:
+def mixed_case_store(workspace: Workspace, cases: Path) -> Workspace:
     folder = cases / "09-email-case-normalization"
     accounts = [
         account(row["Id"], row["Name"], website=row["Website"])
@@ -300,34 +306,36 @@ def case_09(workspace: Workspace, cases: Path) -> Workspace:
     return workspace
 
 
-def test_case_09_two_identities(case_09: Workspace) -> None:
-    identities = query(case_09, "SELECT DISTINCT identity_id FROM people ORDER BY 1")
+def test_mixed_case_two_identities(mixed_case_store: Workspace) -> None:
+    identities = query(
+        mixed_case_store, "SELECT DISTINCT identity_id FROM people ORDER BY 1"
+    )
     assert identities == [(sf("003E1000000001AAA"),), (sf("003E1000000002AAA"),)]
 
 
-def test_case_09_activities_on_account(case_09: Workspace) -> None:
-    counts = account_activity_counts(case_09)
+def test_mixed_case_activities_on_account(mixed_case_store: Workspace) -> None:
+    counts = account_activity_counts(mixed_case_store)
     assert counts == {sf("001E1000000001AAA"): 5}
 
 
-def test_case_09_engaged_people(case_09: Workspace) -> None:
+def test_mixed_case_engaged_people(mixed_case_store: Workspace) -> None:
     rows = query(
-        case_09,
+        mixed_case_store,
         "SELECT DISTINCT identity_id FROM activities WHERE account_id = ? ORDER BY 1",
         [sf("001E1000000001AAA")],
     )
     assert rows == [(sf("003E1000000001AAA"),), (sf("003E1000000002AAA"),)]
 
 
-def test_case_09_leads_match_contacts(case_09: Workspace) -> None:
-    people = people_by_id(case_09)
+def test_mixed_case_leads_match_contacts(mixed_case_store: Workspace) -> None:
+    people = people_by_id(mixed_case_store)
     for lead_id in ("3001", "3002", "3003"):
         assert people[mk(lead_id)]["match_method"] == MatchMethod.EMAIL_EXACT
 
 
-def test_case_09_duplicate_warnings(case_09: Workspace) -> None:
+def test_mixed_case_duplicate_warnings(mixed_case_store: Workspace) -> None:
     rows = query(
-        case_09,
+        mixed_case_store,
         "SELECT record_id, candidates FROM match_issues "
         "WHERE kind = 'duplicate_person' ORDER BY 1",
     )
@@ -337,8 +345,8 @@ def test_case_09_duplicate_warnings(case_09: Workspace) -> None:
     ]
 
 
-def test_case_09_duplicates_in_report(case_09: Workspace) -> None:
-    with case_09.open_store(read_only=True) as store:
+def test_mixed_case_duplicates_in_report(mixed_case_store: Workspace) -> None:
+    with mixed_case_store.open_store(read_only=True) as store:
         report = build_match_report(store)
     groups = report.source("salesforce").duplicate_groups
     assert [group.identity_id for group in groups] == [
@@ -347,10 +355,10 @@ def test_case_09_duplicates_in_report(case_09: Workspace) -> None:
     ]
 
 
-# Case 10: Japanese company names -------------------------------------------
+# Japanese company names ------------------------------------------------------
 
 
-def case_10_accounts(folder: Path) -> list:
+def attendee_accounts(folder: Path) -> list:
     return [
         account(
             row["Id"], row["Name"], state=row["BillingState"], website=row["Website"]
@@ -360,9 +368,9 @@ def case_10_accounts(folder: Path) -> list:
 
 
 @pytest.fixture
-def case_10(workspace: Workspace, cases: Path) -> Workspace:
+def company_name_store(workspace: Workspace, cases: Path) -> Workspace:
     folder = cases / "10-jp-company-name-normalization"
-    load(workspace, "salesforce", case_10_accounts(folder))
+    load(workspace, "salesforce", attendee_accounts(folder))
     records = []
     for row in read_rows(folder / "event_attendees.csv"):
         person_id = f"csv:{row['leadId']}"
@@ -386,7 +394,7 @@ def case_10(workspace: Workspace, cases: Path) -> Workspace:
     return workspace
 
 
-CASE_10_ACCOUNTS = [
+ATTENDEE_ACCOUNTS = [
     ("5001", "001F1000000001AAA"),
     ("5002", "001F1000000001AAA"),
     ("5003", "001F1000000001AAA"),
@@ -399,32 +407,32 @@ CASE_10_ACCOUNTS = [
 ]
 
 
-@pytest.mark.parametrize(("lead_id", "account_id"), CASE_10_ACCOUNTS)
-def test_case_10_attendee_accounts(
-    case_10: Workspace, lead_id: str, account_id: str | None
+@pytest.mark.parametrize(("lead_id", "account_id"), ATTENDEE_ACCOUNTS)
+def test_attendee_accounts(
+    company_name_store: Workspace, lead_id: str, account_id: str | None
 ) -> None:
-    person = people_by_id(case_10)[f"csv:{lead_id}"]
+    person = people_by_id(company_name_store)[f"csv:{lead_id}"]
     assert person["account_id"] == (sf(account_id) if account_id else None)
 
 
-def test_case_10_state_breaks_tie(case_10: Workspace) -> None:
-    person = people_by_id(case_10)["csv:5007"]
+def test_state_breaks_name_tie(company_name_store: Workspace) -> None:
+    person = people_by_id(company_name_store)["csv:5007"]
     assert person["match_method"] == MatchMethod.COMPANY_NAME_STATE
     assert person["match_note"] == "name アシスト, state 大阪府"
 
 
-def test_case_10_long_vowel_fix(case_10: Workspace) -> None:
-    person = people_by_id(case_10)["csv:5006"]
+def test_long_vowel_fix_matches(company_name_store: Workspace) -> None:
+    person = people_by_id(company_name_store)["csv:5006"]
     assert person["match_method"] == MatchMethod.COMPANY_NAME
     assert person["match_note"] == "name コーエイ工業"
 
 
-def test_case_10_ambiguous_name(case_10: Workspace) -> None:
-    person = people_by_id(case_10)["csv:5008"]
+def test_ambiguous_name_flagged(company_name_store: Workspace) -> None:
+    person = people_by_id(company_name_store)["csv:5008"]
     assert person["match_method"] == MatchMethod.UNMATCHED
     assert person["match_note"] == "ambiguous_name"
     issues = query(
-        case_10,
+        company_name_store,
         "SELECT entity, record_id, kind, candidates FROM match_issues "
         "WHERE kind LIKE 'ambiguous%'",
     )
@@ -438,8 +446,8 @@ def test_case_10_ambiguous_name(case_10: Workspace) -> None:
     ]
 
 
-def test_case_10_attendance_per_account(case_10: Workspace) -> None:
-    counts = account_activity_counts(case_10)
+def test_attendance_per_account(company_name_store: Workspace) -> None:
+    counts = account_activity_counts(company_name_store)
     assert counts == {
         sf("001F1000000001AAA"): 4,
         sf("001F1000000002AAA"): 2,
@@ -449,25 +457,26 @@ def test_case_10_attendance_per_account(case_10: Workspace) -> None:
     }
 
 
-def test_case_10_business_date(case_10: Workspace) -> None:
+def test_attendance_business_date(company_name_store: Workspace) -> None:
     days = query(
-        case_10, "SELECT DISTINCT CAST(occurred_on AS VARCHAR) FROM activities"
+        company_name_store,
+        "SELECT DISTINCT CAST(occurred_on AS VARCHAR) FROM activities",
     )
     assert days == [("2024-05-23",)]
 
 
-def test_case_10_report(case_10: Workspace) -> None:
-    with case_10.open_store(read_only=True) as store:
+def test_company_name_report(company_name_store: Workspace) -> None:
+    with company_name_store.open_store(read_only=True) as store:
         report = build_match_report(store).source("csv")
     assert report.people.by_method == {"company_name": 7, "company_name_state": 1}
     assert report.people.unmatched == {"ambiguous_name": 1}
     assert [item.record_id for item in report.ambiguous] == ["csv:5008"]
 
 
-def test_case_10_activity_hints(workspace: Workspace, cases: Path) -> None:
+def test_attendee_activity_hints(workspace: Workspace, cases: Path) -> None:
     """Attendee rows loaded as activities without a person match the same."""
     folder = cases / "10-jp-company-name-normalization"
-    load(workspace, "salesforce", case_10_accounts(folder))
+    load(workspace, "salesforce", attendee_accounts(folder))
     records = [
         activity(
             f"csv:event-{row['leadId']}",
@@ -486,7 +495,7 @@ def test_case_10_activity_hints(workspace: Workspace, cases: Path) -> None:
     }
     expected = {
         lead_id: sf(account_id) if account_id else None
-        for lead_id, account_id in CASE_10_ACCOUNTS
+        for lead_id, account_id in ATTENDEE_ACCOUNTS
     }
     assert matched == expected
     issues = query(workspace, "SELECT entity, record_id FROM match_issues")
@@ -797,7 +806,7 @@ def test_nps_and_contract_accounts(workspace: Workspace) -> None:
     assert contracts == {sf("800N"): sf("001N"), sf("800G"): None}
 
 
-def test_refresh_twice_same_result(case_07: Workspace) -> None:
+def test_refresh_twice_same_result(free_mail_store: Workspace) -> None:
     from abmkpi.derive import refresh
 
     snapshot_sql = (
@@ -805,12 +814,15 @@ def test_refresh_twice_same_result(case_07: Workspace) -> None:
         "FROM people UNION ALL SELECT id, identity_id, account_id, match_method, "
         "match_note FROM activities ORDER BY ALL"
     )
-    before = query(case_07, snapshot_sql)
-    issues_before = query(case_07, "SELECT * FROM match_issues ORDER BY ALL")
-    with case_07.open_store() as store:
-        refresh(store, case_07.settings, case_07.root)
-    assert query(case_07, snapshot_sql) == before
-    assert query(case_07, "SELECT * FROM match_issues ORDER BY ALL") == issues_before
+    before = query(free_mail_store, snapshot_sql)
+    issues_before = query(free_mail_store, "SELECT * FROM match_issues ORDER BY ALL")
+    with free_mail_store.open_store() as store:
+        refresh(store, free_mail_store.settings, free_mail_store.root)
+    assert query(free_mail_store, snapshot_sql) == before
+    assert (
+        query(free_mail_store, "SELECT * FROM match_issues ORDER BY ALL")
+        == issues_before
+    )
 
 
 def test_fuzzy_homonyms_need_state(make_workspace: Any) -> None:
@@ -854,4 +866,16 @@ def test_fuzzy_homonyms_need_state(make_workspace: Any) -> None:
             "similar names acmesystemo | acmesystemt (score 90.9) match 3 accounts",
             [sf("001O"), sf("001T"), sf("001X")],
         ),
+    ]
+
+
+def test_free_mail_domain_issues(free_mail_store: Workspace) -> None:
+    rows = query(
+        free_mail_store,
+        "SELECT entity, record_id, detail FROM match_issues "
+        "WHERE kind = 'free_mail_domain' ORDER BY record_id",
+    )
+    assert rows == [
+        ("domain", "gmail.com", "used by 5 people"),
+        ("domain", "yahoo.co.jp", "used by 1 person"),
     ]

@@ -1,5 +1,5 @@
-"""What people and activities are matched against: live accounts, their name
-keys, their domains and the e-mail addresses of their contacts.
+"""Live accounts, their name keys and domains, and their contacts' e-mail
+addresses: the data that people and activities are matched against.
 
 Every function here writes a ``stage_`` temp table or a derived column;
 :mod:`abmkpi.matching.resolve` drops the temp tables when matching ends.
@@ -19,8 +19,8 @@ from abmkpi.store.database import Store
 logger = logging.getLogger(__name__)
 
 # The e-mail key and domain of a row with an ``email`` column. Importers store
-# e-mails trimmed and lower-cased already; this repeats it so that a hand-
-# written row or a live event compares the same way.
+# e-mails trimmed and lower-cased already. Repeating it here makes a row
+# written by hand or by a live event compare the same way.
 EMAIL_KEY_SQL = "nullif(lower(trim({table}.email)), '')"
 EMAIL_DOMAIN_SQL = "nullif(split_part(lower(trim({table}.email)), '@', 2), '')"
 
@@ -36,9 +36,9 @@ def email_domain_sql(table: str) -> str:
 def stage_live_accounts(store: Store) -> None:
     """Map every account id to the live account it lands on.
 
-    A merged account lands on the account it was merged into (chains were
-    followed by the merge step); the target must be stored and not deleted.
-    Accounts that land nowhere are left out.
+    A merged account lands on the account it was merged into, because the
+    merge step has already followed chains to their end. That target must be
+    stored and not deleted. Accounts that land nowhere are left out.
     """
     store.execute(
         """
@@ -79,7 +79,7 @@ def stage_name_and_state_keys(store: Store) -> None:
 
 
 def set_account_name_keys(store: Store) -> None:
-    """Set accounts.name_key and stage the names live accounts answer to.
+    """Set accounts.name_key and stage the name keys that find each live account.
 
     A merged account's name still finds the account it was merged into, so a
     lead typed with the old company name lands on the surviving account.

@@ -1,11 +1,16 @@
 """Matching activities, NPS responses and contracts to accounts.
 
-An activity lands on at most one account, chosen in this order: the
-activity's own account link; the account of its person's identity (an
-activity of a merged-away person counts for the surviving one); the e-mail
-and company-name hints the activity carries itself, through the same rules
-as people. Deleted activities, and those of deleted people, count for no
-account and no person.
+An activity lands on at most one account. The first of these that gives a
+live account wins:
+
+1. the activity's own account link;
+2. the account of its person's identity, so an activity of a merged-away
+   person counts for the surviving one;
+3. the e-mail address and company name the activity carries itself, through
+   the same rules as people.
+
+Deleted activities, and those of deleted people, count for no account and no
+person.
 """
 
 from __future__ import annotations
@@ -92,13 +97,14 @@ def _stage_subjects(store: Store) -> None:
 def _update_activities_sql() -> str:
     """Return the statement that writes every activity's match.
 
-    A person that is live answers with its own method and note; an activity
-    of a merged-away person, or found by e-mail, takes those of the
-    identity's canonical record. Only rows whose values change are written,
-    so a refresh after a small import rewrites little.
+    An activity of a live person takes that person's method and note. An
+    activity of a merged-away person, or one whose person was found by
+    e-mail, takes those of the identity's canonical record. Only rows whose
+    values change are written, so a refresh after a small import rewrites
+    little.
     """
     link, unmatched = MatchMethod.SOURCE_LINK, MatchMethod.UNMATCHED
-    gone = f"a.is_deleted OR {_PERSON_DELETED_SQL}"
+    not_counted = f"a.is_deleted OR {_PERSON_DELETED_SQL}"
     live_person = "p.merged_into_id IS NULL AND NOT p.is_deleted"
     return f"""
         UPDATE activities AS t SET
@@ -112,17 +118,17 @@ def _update_activities_sql() -> str:
                 CAST(timezone($1, timezone('UTC', a.occurred_at)) AS DATE)
                     AS occurred_on,
                 CASE WHEN NOT a.is_deleted THEN ip.id END AS identity_id,
-                CASE WHEN {gone} THEN NULL
+                CASE WHEN {not_counted} THEN NULL
                      ELSE coalesce(link.live_id, ip.account_id, h.account_id)
                 END AS account_id,
-                CASE WHEN {gone} THEN '{unmatched}'
+                CASE WHEN {not_counted} THEN '{unmatched}'
                      WHEN link.live_id IS NOT NULL THEN '{link}'
                      WHEN ip.account_id IS NOT NULL AND {live_person}
                          THEN p.match_method
                      WHEN ip.account_id IS NOT NULL THEN ip.match_method
                      WHEN h.account_id IS NOT NULL THEN h.method
                      ELSE '{unmatched}' END AS method,
-                CASE WHEN {gone} THEN 'deleted'
+                CASE WHEN {not_counted} THEN 'deleted'
                      WHEN link.live_id IS NOT NULL
                          THEN 'account ' || a.source_account_id
                      WHEN ip.account_id IS NOT NULL AND {live_person}

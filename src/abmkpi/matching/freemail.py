@@ -1,4 +1,4 @@
-"""Free-mail domains: e-mail domains that say nothing about a person's employer.
+"""Free-mail domains: e-mail domains that do not identify a person's employer.
 
 The list is our curated file of global webmail providers and Japanese ISP,
 carrier and webmail domains, united with the ``disposable-email-domains``
@@ -81,7 +81,7 @@ def resolve_free_mail(
     settings: MatchingSettings, root: Path | None = None
 ) -> FreeMailDomains:
     """Build the free-mail list from the curated file, the disposable-mail
-    blocklist and the config; relative config files are read from ``root``."""
+    blocklist and the config. Relative config files are read from ``root``."""
     entries = set(read_domain_file(CURATED_FILE))
     entries.update(domain.lower() for domain in blocklist)
     for path in settings.free_mail_files:
@@ -142,7 +142,7 @@ def _json_items(path: Path, text: str) -> list[tuple[int, str]]:
             InputProblem(path, 1, None, None, "expected a JSON array of domains")
         )
     # A JSON array written one entry per line (the usual layout) puts entry i
-    # on line i + 2; for other layouts the line is approximate.
+    # on line i + 2. For other layouts the line is approximate.
     items = []
     for index, value in enumerate(values):
         if not isinstance(value, str):

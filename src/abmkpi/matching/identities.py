@@ -1,7 +1,7 @@
 """People identities: one canonical person for every set of records that are
 the same human.
 
-Records are one person when a merge says so (the loser follows the winner),
+Records are one person when a merge links them (the loser follows the winner),
 when they share a normalised e-mail address, or when a converted lead points
 at its contact. The canonical record of a group is a CRM contact if there is
 one, then the earliest created, then the smallest id. Deleted records, and
@@ -17,8 +17,8 @@ from abmkpi.store.database import Store
 
 logger = logging.getLogger(__name__)
 
-# Label propagation needs one round per link in the longest chain of
-# e-mail and conversion links; real data settles in two or three.
+# Label propagation needs one round per link in the longest chain of e-mail
+# and conversion links. Typical data settles in two or three rounds.
 _MAX_ROUNDS = 100
 
 
@@ -78,7 +78,7 @@ def _stage_ranks(store: Store) -> None:
 
 def _propagate_labels(store: Store) -> int:
     """Give every record the best rank reachable over e-mail and conversion
-    links; return the number of rounds it took."""
+    links, and return the number of rounds it took."""
     store.execute(
         """
         CREATE OR REPLACE TEMP TABLE stage_identity_labels AS

@@ -115,8 +115,8 @@ def _update_people_sql() -> str:
     """Return the statement that writes every person's match.
 
     A record whose own result is the identity's account keeps its own method
-    and evidence; one that got its account through another record of its
-    identity takes that record's method and names it in the note.
+    and evidence. A record that got its account through another record of
+    its identity takes that record's method and names it in the note.
     """
     unmatched = MatchMethod.UNMATCHED
     return f"""

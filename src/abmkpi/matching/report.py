@@ -1,11 +1,11 @@
 """The match report: how well each source's people and activities matched.
 
-Match rates per source are data-health KPIs, so the report counts, for every
-source system, people and activities matched by each method and unmatched by
-each reason, and lists the records that need a person's attention:
+Match rates per source are data-health KPIs. For every source system the
+report counts people and activities matched by each method and unmatched by
+each reason. It also lists the records that need a person's attention:
 ambiguous matches with their candidate accounts, groups of records that are
-one person, and the free-mail domains whose addresses were never used to
-find an account. It reads only the store, so it shows the last matching run.
+one person, and the free-mail domains whose addresses were never used to find
+an account. It reads only the store, so it shows the last matching run.
 """
 
 from __future__ import annotations

@@ -90,7 +90,9 @@ def _record_free_mail_domains(store: Store) -> None:
         """
         INSERT INTO match_issues (entity, record_id, kind, detail, candidates)
         SELECT 'domain', p.email_domain, 'free_mail_domain',
-               count(*) || ' people', NULL
+               CASE WHEN count(*) = 1 THEN 'used by 1 person'
+                    ELSE 'used by ' || count(*) || ' people' END,
+               NULL
         FROM people p
         JOIN stage_free_domains f ON f.domain = p.email_domain
         WHERE NOT p.is_deleted AND p.merged_into_id IS NULL

@@ -12,8 +12,9 @@ rules run in order and the first that finds exactly one live account wins:
 4. optionally, the most similar account name key (rapidfuzz ratio at or
    above the threshold), with the same state rule.
 
-A rule that finds several accounts and cannot choose moves on to the next
-rule; the subject is flagged as ambiguous only when no later rule matches.
+A rule that finds several accounts and cannot choose passes the subject on
+to the next rule. The subject is flagged as ambiguous only when no later
+rule matches.
 The results table has one row per subject: ``account_id``, ``method``,
 ``note`` (the evidence, or the reason it stayed unmatched), ``issue``
 ('ambiguous_domain' or 'ambiguous_name'), ``detail`` and ``candidates``.
@@ -32,8 +33,8 @@ from abmkpi.store.database import Store
 
 logger = logging.getLogger(__name__)
 
-# Methods from the strongest evidence to the weakest; an identity takes the
-# account its strongest record found.
+# Methods from the strongest evidence to the weakest. An identity takes the
+# account that its strongest record found.
 METHOD_ORDER = (
     MatchMethod.SOURCE_LINK,
     MatchMethod.EMAIL_EXACT,
@@ -183,36 +184,16 @@ def apply_fuzzy_names(
     store: Store, subjects: str, results: str, threshold: float
 ) -> int:
     """Match still-unmatched subjects whose name key equals no account's to
-    the most similar account name key; return the number matched."""
-    names = [
-        row[0]
-        for row in store.fetch_all(
-            f"""
-            SELECT DISTINCT s.name_key FROM {subjects} s
-            JOIN {results} r ON r.subject_id = s.subject_id
-            WHERE r.account_id IS NULL AND s.name_key IS NOT NULL
-              AND NOT r.name_found
-            """
-        )
-    ]
+    the most similar account name key, and return the number matched."""
+    names = _unmatched_names(store, subjects, results)
     choices = [
         row[0]
         for row in store.fetch_all("SELECT DISTINCT name_key FROM stage_account_names")
     ]
     if not names or not choices:
         return 0
-    pairs = _closest_names(names, choices, threshold)
-    store.stage(
-        "fuzzy_names",
-        pa.table(
-            {
-                "name_key": [pair[0] for pair in pairs],
-                "matched_key": [pair[1] for pair in pairs],
-                "score": [pair[2] for pair in pairs],
-            }
-        ),
-        {"name_key": "VARCHAR", "matched_key": "VARCHAR", "score": "DOUBLE"},
-    )
+
+    _stage_fuzzy_names(store, _closest_names(names, choices, threshold))
     store.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE stage_fuzzy_subjects AS
@@ -226,14 +207,46 @@ def apply_fuzzy_names(
     store.execute(_fuzzy_update_sql(results))
     store.execute("DROP TABLE stage_fuzzy_names")
     store.execute("DROP TABLE stage_fuzzy_subjects")
+
     matched = int(
         store.scalar(
             f"SELECT count(*) FROM {results} WHERE method = ?",
             [MatchMethod.FUZZY_NAME.value],
         )
     )
-    logger.debug("fuzzy name matching matched %d of %d subjects", matched, len(names))
+    logger.debug(
+        "fuzzy name matching matched %d records; compared %d distinct names "
+        "with %d account names",
+        matched,
+        len(names),
+        len(choices),
+    )
     return matched
+
+
+def _unmatched_names(store: Store, subjects: str, results: str) -> list[str]:
+    rows = store.fetch_all(
+        f"""
+        SELECT DISTINCT s.name_key FROM {subjects} s
+        JOIN {results} r ON r.subject_id = s.subject_id
+        WHERE r.account_id IS NULL AND s.name_key IS NOT NULL AND NOT r.name_found
+        """
+    )
+    return [row[0] for row in rows]
+
+
+def _stage_fuzzy_names(store: Store, pairs: list[tuple[str, str, float]]) -> None:
+    store.stage(
+        "fuzzy_names",
+        pa.table(
+            {
+                "name_key": [pair[0] for pair in pairs],
+                "matched_key": [pair[1] for pair in pairs],
+                "score": [pair[2] for pair in pairs],
+            }
+        ),
+        {"name_key": "VARCHAR", "matched_key": "VARCHAR", "score": "DOUBLE"},
+    )
 
 
 def _closest_names(
