@@ -15,6 +15,7 @@ rules run in order and the first that finds exactly one live account wins:
 A rule that finds several accounts and cannot choose passes the subject on
 to the next rule. The subject is flagged as ambiguous only when no later
 rule matches.
+
 The results table has one row per subject: ``account_id``, ``method``,
 ``note`` (the evidence, or the reason it stayed unmatched), ``issue``
 ('ambiguous_domain' or 'ambiguous_name'), ``detail`` and ``candidates``.
