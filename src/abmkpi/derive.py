@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
+from pathlib import Path
 from typing import Any
 
 from abmkpi.config import Settings
@@ -26,8 +27,14 @@ LIVE_ACCOUNT_SQL = (
 )
 
 
-def refresh(store: Store, settings: Settings) -> dict[str, Any]:
-    """Recompute every derived column; return counts worth reporting."""
+def refresh(
+    store: Store, settings: Settings, root: Path | None = None
+) -> dict[str, Any]:
+    """Recompute every derived column; return counts worth reporting.
+
+    ``root`` is the workspace directory, which relative paths in the config
+    (such as ``matching.free_mail_files``) are read from.
+    """
     from abmkpi import currency, personas, targets
     from abmkpi.matching import resolve
 
@@ -36,7 +43,7 @@ def refresh(store: Store, settings: Settings) -> dict[str, Any]:
     with store.transaction():
         resolve_merges(store)
         summary["personas"] = personas.assign(store, settings)
-        summary["matching"] = resolve.match_all(store, settings)
+        summary["matching"] = resolve.match_all(store, settings, root)
         derive_opportunities(store, settings)
         summary["fx"] = currency.convert_amounts(store, settings)
         summary["targets"] = targets.apply(store, settings)

@@ -277,7 +277,7 @@ def _arrow(rows: list[dict[str, Any]]) -> pa.Table:
 def _derive(workspace: Workspace, store: Store) -> dict[str, Any]:
     from abmkpi.derive import refresh
 
-    return refresh(store, workspace.settings)
+    return refresh(store, workspace.settings, workspace.root)
 
 
 def _record_import(
