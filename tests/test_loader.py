@@ -157,7 +157,7 @@ def test_killed_import_leaves_store_unchanged(workspace: Workspace) -> None:
         from abmkpi.sources.loader import load_batch
         from abmkpi.workspace import Workspace
 
-        def die(store, settings):
+        def die(store, settings, root=None):
             os._exit(9)  # the process dies mid-transaction, as under kill -9
 
         abmkpi.derive.refresh = die

@@ -149,7 +149,7 @@ def match(
     workspace = load_workspace()
     with workspace.open_store() as store:
         with console.status("matching…"):
-            refresh(store, workspace.settings)
+            refresh(store, workspace.settings, workspace.root)
         if not report:
             console.print("recomputed matches, personas, targets and amounts")
             return

@@ -109,7 +109,7 @@ def skip_file(
             "to import it"
         )
     batch.files.append(report)
-    logger.warning("%s: skipped, %s is %s", csv_file.path, object_name, NOT_IMPORTED)
+    logger.info("%s: skipped, %s is %s", csv_file.path, object_name, NOT_IMPORTED)
 
 
 def is_report_shape(csv_file: CsvFile, spec: SalesforceObject) -> bool:
