@@ -7,10 +7,12 @@ from collections.abc import Callable
 from abmkpi.errors import AbmkpiError
 from abmkpi.sources.base import Importer
 from abmkpi.sources.marketo import MarketoImporter
+from abmkpi.sources.mautic import MauticImporter
 from abmkpi.sources.pardot import PardotImporter
 
 IMPORTERS: dict[str, Callable[[], Importer]] = {
     "marketo": MarketoImporter,
+    "mautic": MauticImporter,
     "pardot": PardotImporter,
 }
 
