@@ -11,6 +11,8 @@ from abmkpi.config import Settings, load_settings, settings_from_dict
 from abmkpi.config_docs import reference_markdown
 from abmkpi.config_template import default_config_text
 from abmkpi.errors import ConfigError, WorkspaceError
+from abmkpi.store.database import Store
+from abmkpi.store.schema import MIGRATIONS
 from abmkpi.workspace import Workspace
 
 
@@ -74,7 +76,18 @@ def test_init_twice_refused(tmp_path: Path) -> None:
 
 def test_store_has_schema_version(workspace: Workspace) -> None:
     with workspace.open_store() as store:
-        assert store.schema_version() == 1
+        assert store.schema_version() == 2
+
+
+def test_version_1_store_migrates(tmp_path: Path) -> None:
+    path = tmp_path / "store.duckdb"
+    with Store(path) as store:
+        for statement in MIGRATIONS[0]:
+            store.execute(statement)
+        store.execute("INSERT INTO meta VALUES ('schema_version', '1')")
+    with Store.open(path) as store:
+        assert store.schema_version() == 2
+        assert store.scalar("SELECT count(*) FROM opportunity_people") == 0
 
 
 def test_configuration_page_is_current() -> None:

@@ -139,6 +139,7 @@ def derive_opportunities(store: Store, settings: Settings) -> None:
         table="opportunities",
     )
     _link_opportunity_accounts(store)
+    _link_opportunities_through_people(store)
 
 
 def _link_opportunity_accounts(store: Store) -> None:
@@ -179,4 +180,55 @@ def _link_opportunity_accounts(store: Store) -> None:
             WHERE a.id = o.source_account_id)
         """,
         table="opportunities",
+    )
+
+
+def _link_opportunities_through_people(store: Store) -> None:
+    """Link opportunities without an account of their own to their people's.
+
+    Pardot opportunities name prospects, not an account. Every account of a
+    live linked person becomes a link with role 'person', and the opportunity
+    takes that account when there is exactly one.
+    """
+    store.execute(
+        "DELETE FROM opportunity_accounts WHERE role = 'person'",
+        table="opportunity_accounts",
+    )
+    store.execute(
+        """
+        INSERT INTO opportunity_accounts
+            (opportunity_id, source_account_id, role, source_system, account_id)
+        SELECT DISTINCT o.id, p.account_id, 'person', o.source_system, p.account_id
+        FROM opportunities o
+        JOIN opportunity_people l ON l.opportunity_id = o.id AND NOT l.is_deleted
+        JOIN people linked ON linked.id = l.person_id
+        JOIN people p ON p.id = coalesce(linked.merged_into_id, linked.id)
+        WHERE o.source_account_id IS NULL
+          AND NOT p.is_deleted
+          AND p.account_id IS NOT NULL
+          AND NOT EXISTS (
+            SELECT 1 FROM opportunity_accounts x
+            WHERE x.opportunity_id = o.id AND x.source_account_id = p.account_id)
+        """,
+        table="opportunity_accounts",
+    )
+    store.execute(
+        """
+        UPDATE opportunities AS o SET account_id = (
+            SELECT CASE WHEN count(DISTINCT l.account_id) = 1
+                        THEN any_value(l.account_id) END
+            FROM opportunity_accounts l
+            WHERE l.opportunity_id = o.id AND l.role = 'person')
+        WHERE o.source_account_id IS NULL
+        """,
+        table="opportunities",
+    )
+    store.execute(
+        """
+        UPDATE opportunity_accounts AS l SET is_primary = true
+        FROM opportunities o
+        WHERE l.opportunity_id = o.id AND l.role = 'person'
+          AND l.account_id = o.account_id
+        """,
+        table="opportunity_accounts",
     )

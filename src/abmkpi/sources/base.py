@@ -10,6 +10,7 @@ writes it atomically.
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -18,7 +19,10 @@ from typing import Any, Protocol
 
 from abmkpi.config import Settings
 from abmkpi.errors import InputProblem
+from abmkpi.sources.csvfile import CsvFile
 from abmkpi.sources.fields import ParseContext, ParsedTable
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -91,6 +95,22 @@ class FileReport:
                 f"dropped a report footer of {len(table.file.footer)} lines"
             )
         return report
+
+
+def skipped_file(csv_file: CsvFile, object_name: str, reason: str) -> FileReport:
+    """Report a file whose rows are all skipped for one reason."""
+    report = FileReport(
+        path=csv_file.path,
+        object=object_name,
+        table="",
+        encoding=csv_file.encoding,
+        checksum=csv_file.checksum,
+        rows_read=len(csv_file.rows),
+    )
+    if csv_file.rows:
+        report.skipped[reason] = len(csv_file.rows)
+    logger.info("%s: skipped %d rows (%s)", csv_file.path, len(csv_file.rows), reason)
+    return report
 
 
 @dataclass

@@ -24,6 +24,18 @@ def _marketo() -> Importer:
     return MarketoImporter()
 
 
+def _mautic() -> Importer:
+    from abmkpi.sources.mautic import MauticImporter
+
+    return MauticImporter()
+
+
+def _pardot() -> Importer:
+    from abmkpi.sources.pardot import PardotImporter
+
+    return PardotImporter()
+
+
 def _salesforce() -> Importer:
     from abmkpi.sources.salesforce import SalesforceImporter
 
@@ -33,6 +45,8 @@ def _salesforce() -> Importer:
 IMPORTERS: dict[str, Callable[[], Importer]] = {
     "csv": _csv,
     "marketo": _marketo,
+    "mautic": _mautic,
+    "pardot": _pardot,
     "salesforce": _salesforce,
 }
 

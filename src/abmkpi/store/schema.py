@@ -203,6 +203,21 @@ OPPORTUNITY_ACCOUNTS = Table(
     key=("opportunity_id", "source_account_id"),
 )
 
+# People linked to an opportunity (Pardot's opportunity prospects, CRM contact
+# roles). An opportunity without an account of its own takes the accounts of
+# its live people (see abmkpi.derive).
+OPPORTUNITY_PEOPLE = Table(
+    "opportunity_people",
+    {
+        "opportunity_id": "VARCHAR NOT NULL",
+        "person_id": "VARCHAR NOT NULL",
+        "role": "VARCHAR",
+        "source_system": "VARCHAR NOT NULL",
+        "is_deleted": "BOOLEAN NOT NULL DEFAULT false",
+    },
+    key=("opportunity_id", "person_id"),
+)
+
 OPPORTUNITY_STAGE_HISTORY = Table(
     "opportunity_stage_history",
     {
@@ -292,7 +307,9 @@ MERGES = Table(
     key=("entity", "loser_id"),
 )
 
-CANONICAL_TABLES = (
+# The tables of schema version 1; later versions add tables through their own
+# migrations, so this tuple never changes.
+_TABLES_V1 = (
     ACCOUNTS,
     PEOPLE,
     ACTIVITIES,
@@ -306,6 +323,8 @@ CANONICAL_TABLES = (
     FX_RATES,
     MERGES,
 )
+
+CANONICAL_TABLES = (*_TABLES_V1, OPPORTUNITY_PEOPLE)
 
 TABLES_BY_NAME = {table.name: table for table in CANONICAL_TABLES}
 
@@ -375,12 +394,15 @@ _OPERATIONAL_V1 = [
 
 def _migration_v1() -> list[str]:
     statements = list(_OPERATIONAL_V1)
-    statements += [table.create_sql() for table in CANONICAL_TABLES]
+    statements += [table.create_sql() for table in _TABLES_V1]
     return statements
 
 
 # Migrations run in order; each brings the store from version i to i + 1.
 # Append new migrations, never edit a released one.
-MIGRATIONS: list[list[str]] = [_migration_v1()]
+MIGRATIONS: list[list[str]] = [
+    _migration_v1(),
+    [OPPORTUNITY_PEOPLE.create_sql()],
+]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -18,7 +18,7 @@ from typing import Any
 
 from abmkpi.canonical import ActivityType
 from abmkpi.errors import InputProblem
-from abmkpi.sources.base import FileReport, ImportBatch
+from abmkpi.sources.base import FileReport, ImportBatch, skipped_file
 from abmkpi.sources.csvfile import CsvFile
 from abmkpi.sources.fields import ParseContext
 from abmkpi.sources.marketo.activity_rows import (
@@ -69,22 +69,6 @@ def read_activity_file(
         reader.check_table_type(row, table_type)
         reader.add(row, name)
     batch.files.append(report)
-
-
-def skipped_file(csv_file: CsvFile, object_name: str, reason: str) -> FileReport:
-    """Report a file whose rows are all skipped for one reason."""
-    report = FileReport(
-        path=csv_file.path,
-        object=object_name,
-        table="",
-        encoding=csv_file.encoding,
-        checksum=csv_file.checksum,
-        rows_read=len(csv_file.rows),
-    )
-    if csv_file.rows:
-        report.skipped[reason] = len(csv_file.rows)
-    logger.info("%s: skipped %d rows (%s)", csv_file.path, len(csv_file.rows), reason)
-    return report
 
 
 def _table_type_name(shape: FileShape) -> str | None:
