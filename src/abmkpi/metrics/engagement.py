@@ -33,8 +33,13 @@ SECONDS_PER_DAY = 86_400
 HORIZON_HALF_LIVES = 16
 
 
+# A half-life so long that nothing decays still scans at most this far back.
+MAX_HORIZON = timedelta(days=100 * 365)
+
+
 def horizon(ctx: KpiContext) -> timedelta:
-    return timedelta(days=ctx.settings.engagement.half_life_days * HORIZON_HALF_LIVES)
+    days = ctx.settings.engagement.half_life_days * HORIZON_HALF_LIVES
+    return MAX_HORIZON if days >= MAX_HORIZON.days else timedelta(days=days)
 
 
 def weighted_activities_expr(

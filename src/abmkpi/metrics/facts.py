@@ -31,6 +31,12 @@ def qualifying_types(ctx: KpiContext) -> list[str]:
 def account_facts_expr(ctx: KpiContext) -> ir.Table:
     """One row per live account: segment, awareness, engagement, people, score.
 
+    An account is aware with any touch (anything a person did, opens
+    included) and engaged with an activity of a qualifying type. Its engaged
+    people are the distinct people with a touch, so buying-group breadth
+    counts everyone who responded, while engagement itself needs more than
+    an open.
+
     Columns: account_id, seg, tier, aware, engaged, engaged_people,
     engaged_<persona> for each known persona, score (as of the period end),
     start_score, peak_score, mqa_at, new_opportunity (a new-business
@@ -75,15 +81,16 @@ def _activity_facts_expr(ctx: KpiContext) -> ir.Table:
         identities, activities.identity_id == identities.identity_ref
     )
     qualifying = activities.type.isin(qualifying_types(ctx))
-    aware = ~activities.type.isin([t.value for t in DELIVERY_ACTIVITY_TYPES])
+    # A touch is anything the person did, opens included; deliveries are not.
+    touch = ~activities.type.isin([t.value for t in DELIVERY_ACTIVITY_TYPES])
     aggregates = {
-        "aware_count": aware.sum(),
+        "aware_count": touch.sum(),
         "qualifying_count": qualifying.sum(),
-        "engaged_people": activities.identity_id.nunique(where=qualifying),
+        "engaged_people": activities.identity_id.nunique(where=touch),
     }
     for persona in _PERSONAS:
         aggregates[f"people_{persona.value}"] = activities.identity_id.nunique(
-            where=qualifying & (activities.persona == persona.value)
+            where=touch & (activities.persona == persona.value)
         )
     return activities.group_by("account_id").aggregate(**aggregates)
 

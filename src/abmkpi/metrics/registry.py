@@ -50,8 +50,8 @@ DEFINITIONS = {
             "marketing",
             "Engaged people per engaged account",
             Unit.PEOPLE,
-            description="Distinct people with a qualifying activity ÷ engaged "
-            "accounts.",
+            description="Distinct people with a touch (anything they did, opens "
+            "included) at engaged accounts ÷ engaged accounts.",
         ),
         KpiDefinition(
             "persona_coverage",
