@@ -11,6 +11,7 @@ from abmkpi.config import Settings, load_settings, settings_from_dict
 from abmkpi.config_docs import reference_markdown
 from abmkpi.config_template import default_config_text
 from abmkpi.errors import ConfigError, WorkspaceError
+from abmkpi.store.schema import SCHEMA_VERSION
 from abmkpi.workspace import Workspace
 
 
@@ -74,7 +75,7 @@ def test_init_twice_refused(tmp_path: Path) -> None:
 
 def test_store_has_schema_version(workspace: Workspace) -> None:
     with workspace.open_store() as store:
-        assert store.schema_version() == 1
+        assert store.schema_version() == SCHEMA_VERSION
 
 
 def test_configuration_page_is_current() -> None:

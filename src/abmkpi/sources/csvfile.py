@@ -19,7 +19,7 @@ from pathlib import Path
 
 import charset_normalizer
 
-from abmkpi.errors import CsvFormatError, EncodingError, InputProblem
+from abmkpi.errors import CsvFormatError, EncodingError, InputError, InputProblem
 
 logger = logging.getLogger(__name__)
 
@@ -73,6 +73,28 @@ class CsvFile:
             if candidate.lower() in by_lower:
                 return by_lower[candidate.lower()]
         return None
+
+
+def expand_paths(paths: list[Path]) -> list[Path]:
+    """Return the CSV files to read: each file as given, each directory's CSVs."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found = sorted(
+                child
+                for child in path.iterdir()
+                if child.is_file() and child.suffix.lower() == ".csv"
+            )
+            if not found:
+                raise InputError(
+                    InputProblem(path, None, None, None, "no CSV files in folder")
+                )
+            files.extend(found)
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise InputError(InputProblem(path, None, None, None, "file not found"))
+    return files
 
 
 def read_csv(

@@ -108,3 +108,17 @@ def domain_of_website(value: str | None) -> str | None:
     if "." not in host or " " in host or "@" in host:
         return None
     return host
+
+
+def full_name(first: str | None, last: str | None) -> str | None:
+    """Join name parts in the order of the script: 山田 太郎, Taro Yamada."""
+    if first and last and _is_cjk(first + last):
+        return f"{last} {first}"
+    parts = [part for part in (first, last) if part]
+    return " ".join(parts) or None
+
+
+def _is_cjk(text: str) -> bool:
+    return any(
+        "\u3040" <= char <= "\u30ff" or "\u4e00" <= char <= "\u9fff" for char in text
+    )

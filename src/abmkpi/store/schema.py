@@ -41,6 +41,15 @@ class Table:
         key = ", ".join(self.key)
         return f"CREATE TABLE {self.name} (\n    {body},\n    PRIMARY KEY ({key})\n)"
 
+    def without(self, *names: str) -> Table:
+        """Return this table without some columns, as an older schema had it."""
+        return Table(
+            self.name,
+            {k: v for k, v in self.source_columns.items() if k not in names},
+            {k: v for k, v in self.derived_columns.items() if k not in names},
+            self.key,
+        )
+
 
 _RECORD = {
     "id": "VARCHAR NOT NULL",
@@ -179,6 +188,9 @@ OPPORTUNITIES = Table(
         "renewed_contract_id": "VARCHAR",
         "stage_sort_order": "INTEGER",
         "product": "VARCHAR",
+        # The sales process a deal runs in (HubSpot deal pipelines); added in
+        # schema version 2.
+        "pipeline": "VARCHAR",
     },
     {
         "type": "VARCHAR",
@@ -201,6 +213,19 @@ OPPORTUNITY_ACCOUNTS = Table(
     },
     {"account_id": "VARCHAR", "is_primary": "BOOLEAN NOT NULL DEFAULT false"},
     key=("opportunity_id", "source_account_id"),
+)
+
+# People linked to an opportunity (HubSpot deal contacts, Salesforce contact
+# roles); added in schema version 2.
+OPPORTUNITY_CONTACTS = Table(
+    "opportunity_contacts",
+    {
+        "opportunity_id": "VARCHAR NOT NULL",
+        "person_id": "VARCHAR NOT NULL",
+        "role": "VARCHAR",
+        "source_system": "VARCHAR NOT NULL",
+    },
+    key=("opportunity_id", "person_id"),
 )
 
 OPPORTUNITY_STAGE_HISTORY = Table(
@@ -299,6 +324,7 @@ CANONICAL_TABLES = (
     CAMPAIGNS,
     OPPORTUNITIES,
     OPPORTUNITY_ACCOUNTS,
+    OPPORTUNITY_CONTACTS,
     OPPORTUNITY_STAGE_HISTORY,
     OPPORTUNITY_STAGES,
     CONTRACTS,
@@ -374,13 +400,32 @@ _OPERATIONAL_V1 = [
 
 
 def _migration_v1() -> list[str]:
+    # The tables as version 1 created them: later migrations add the rest.
+    tables = [
+        table.without("pipeline") if table is OPPORTUNITIES else table
+        for table in CANONICAL_TABLES
+        if table is not OPPORTUNITY_CONTACTS
+    ]
     statements = list(_OPERATIONAL_V1)
-    statements += [table.create_sql() for table in CANONICAL_TABLES]
+    statements += [table.create_sql() for table in tables]
     return statements
 
 
+# Written out, not generated from the table definitions, so that later changes
+# to those definitions cannot change what this released migration does.
+_MIGRATION_V2 = [
+    "ALTER TABLE opportunities ADD COLUMN pipeline VARCHAR",
+    """CREATE TABLE opportunity_contacts (
+        opportunity_id VARCHAR NOT NULL,
+        person_id VARCHAR NOT NULL,
+        role VARCHAR,
+        source_system VARCHAR NOT NULL,
+        PRIMARY KEY (opportunity_id, person_id)
+    )""",
+]
+
 # Migrations run in order; each brings the store from version i to i + 1.
 # Append new migrations, never edit a released one.
-MIGRATIONS: list[list[str]] = [_migration_v1()]
+MIGRATIONS: list[list[str]] = [_migration_v1(), _MIGRATION_V2]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from abmkpi.errors import InputError, InputProblem
 from abmkpi.sources.csvfile import CsvFile
 
 
@@ -42,28 +41,6 @@ _TABLE_NAME = re.compile(r"^(?:marketo_)?(?P<table>.+?)(?:_data)?$", re.IGNORECA
 _ACTIVITY_TABLE = re.compile(r"^activity_(?P<slug>.+)$")
 
 _LEAD_COLUMNS = ("email", "firstName", "first_name", "lastName", "last_name")
-
-
-def expand_paths(paths: list[Path]) -> list[Path]:
-    """Return the CSV files to read: each file as given, each directory's CSVs."""
-    files: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            found = sorted(
-                child
-                for child in path.iterdir()
-                if child.is_file() and child.suffix.lower() == ".csv"
-            )
-            if not found:
-                raise InputError(
-                    InputProblem(path, None, None, None, "no CSV files in folder")
-                )
-            files.extend(found)
-        elif path.is_file():
-            files.append(path)
-        else:
-            raise InputError(InputProblem(path, None, None, None, "file not found"))
-    return files
 
 
 def table_name(path: Path) -> str:

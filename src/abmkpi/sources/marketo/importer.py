@@ -13,7 +13,7 @@ from pathlib import Path
 from abmkpi.config import Settings
 from abmkpi.errors import InputError, InputProblem
 from abmkpi.sources.base import FileReport, ImportBatch, ImportOptions, Record
-from abmkpi.sources.csvfile import CsvFile, read_csv
+from abmkpi.sources.csvfile import CsvFile, expand_paths, read_csv
 from abmkpi.sources.fields import Field, ParseContext, parse_table
 from abmkpi.sources.marketo.activities import read_activity_file, skipped_file
 from abmkpi.sources.marketo.activity_types import ActivityTypeNames
@@ -22,7 +22,6 @@ from abmkpi.sources.marketo.files import (
     FileKind,
     FileShape,
     classify,
-    expand_paths,
     table_name,
 )
 from abmkpi.sources.marketo.ids import SOURCE

@@ -15,6 +15,7 @@ from abmkpi.sources.base import FileReport, ImportBatch
 from abmkpi.sources.csvfile import CsvFile
 from abmkpi.sources.fields import Field, ParseContext, parse_table
 from abmkpi.sources.marketo.ids import SOURCE, marketo_id
+from abmkpi.sources.values import full_name
 
 LEAD_FIELDS = (
     Field.of("id", "id", kind="id", required=True),
@@ -85,17 +86,3 @@ def _person(values: dict[str, Any]) -> dict[str, Any]:
 
 def _salesforce_id(value: str | None) -> str | None:
     return None if value is None else canonical_id(SourceSystem.SALESFORCE, value)
-
-
-def full_name(first: str | None, last: str | None) -> str | None:
-    """Join name parts in the order of the script: 山田 太郎, Taro Yamada."""
-    if first and last and _is_cjk(first + last):
-        return f"{last} {first}"
-    parts = [part for part in (first, last) if part]
-    return " ".join(parts) or None
-
-
-def _is_cjk(text: str) -> bool:
-    return any(
-        "\u3040" <= char <= "\u30ff" or "\u4e00" <= char <= "\u9fff" for char in text
-    )
