@@ -6,9 +6,11 @@ from collections.abc import Callable
 
 from abmkpi.errors import AbmkpiError
 from abmkpi.sources.base import Importer
+from abmkpi.sources.hubspot import HubSpotImporter
 from abmkpi.sources.marketo import MarketoImporter
 
 IMPORTERS: dict[str, Callable[[], Importer]] = {
+    "hubspot": HubSpotImporter,
     "marketo": MarketoImporter,
 }
 
