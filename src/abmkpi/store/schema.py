@@ -188,7 +188,7 @@ OPPORTUNITIES = Table(
         "renewed_contract_id": "VARCHAR",
         "stage_sort_order": "INTEGER",
         "product": "VARCHAR",
-        # The sales process a deal runs in (HubSpot deal pipelines); added in
+        # The sales process a deal runs in (HubSpot deal pipelines), added in
         # schema version 2.
         "pipeline": "VARCHAR",
     },
@@ -216,7 +216,7 @@ OPPORTUNITY_ACCOUNTS = Table(
 )
 
 # People linked to an opportunity (HubSpot deal contacts, Salesforce contact
-# roles); added in schema version 2.
+# roles), added in schema version 2.
 OPPORTUNITY_CONTACTS = Table(
     "opportunity_contacts",
     {

@@ -93,8 +93,8 @@ def _account(values: dict[str, Any]) -> dict[str, Any]:
     }
     account.update({name: values[name] for name in _COPIED if name in values})
     if "domain" in values or "website" in values:
-        # The domain is the property HubSpot matches companies on; the website
-        # URL is the fallback.
+        # HubSpot matches companies on their domain, so the domain comes before
+        # the website URL.
         account["website"] = values.get("domain") or values.get("website")
     if "parent_id" in values:
         account["source_parent_id"] = optional_id(values["parent_id"])

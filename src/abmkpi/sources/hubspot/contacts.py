@@ -2,8 +2,8 @@
 
 Reads Fivetran's contact table, HubSpot's contact export and Fivetran's
 contact_merge_audit table. A contact names the contacts merged into it in
-``hs_merged_object_ids``; the merge audit has one row per merge, with its
-time. Both become merges rows (loser → winner).
+``hs_merged_object_ids``, and the merge audit has one row per merge, with
+its time. Both become merges rows (loser → winner).
 """
 
 from __future__ import annotations
@@ -97,7 +97,7 @@ def read_contacts(
     if invalid_emails:
         report.notes.append(
             f"{table.header_of('email')}: {invalid_emails} values are not e-mail "
-            "addresses; those contacts are stored without an e-mail address"
+            "addresses, so those contacts are stored without one"
         )
     run.add_report(report)
 

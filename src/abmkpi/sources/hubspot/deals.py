@@ -8,12 +8,13 @@ definition of the stage label when every pipeline agrees on it. Without a
 definition the flags stay empty, and the configured stage outcomes decide.
 
 A deal with several companies is one opportunity with one opportunity_accounts
-row per company; its primary company (HubSpot's primary association, else the
+row per company. Its primary company (HubSpot's primary association, else the
 first one listed) is the opportunity's own account.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -77,6 +78,8 @@ _COPIED = (
     "owner",
     "lead_source",
 )
+HeaderOf = Callable[[str], str | None]
+
 _REMOVED = "association removed in HubSpot"
 _REPEATED = "association repeated with another association type"
 
@@ -108,9 +111,9 @@ class _DealReader:
         self.run = run
         self.report = report
 
-    def add(self, row: ParsedRow, header_of: Any) -> None:
+    def add(self, row: ParsedRow, header_of: HeaderOf) -> None:
         values = row.values
-        lists = {}
+        lists: dict[str, list[str]] = {}
         for name in ("company_ids", "contact_ids", "merged_ids"):
             ids = self.run.read_id_list(
                 self.report, row.line, header_of(name), values.get(name)
@@ -123,7 +126,9 @@ class _DealReader:
         self.run.deals[values["id"]] = deal
         self._add_links(row, lists, header_of)
 
-    def _opportunity(self, values: dict[str, Any], company_ids: list[str]) -> dict:
+    def _opportunity(
+        self, values: dict[str, Any], company_ids: list[str]
+    ) -> dict[str, Any]:
         deal_id = values["id"]
         deal: dict[str, Any] = {
             "id": hubspot_id(deal_id),
@@ -163,7 +168,9 @@ class _DealReader:
         linked = company_ids or self.run.deal_companies.get(deal_id, [])
         return linked[0] if linked else None
 
-    def _add_links(self, row: ParsedRow, lists: dict, header_of: Any) -> None:
+    def _add_links(
+        self, row: ParsedRow, lists: dict[str, list[str]], header_of: HeaderOf
+    ) -> None:
         deal_id = row.values["id"]
         for company_id in lists["company_ids"]:
             values = account_link(deal_id, company_id)
@@ -213,7 +220,7 @@ def close_date_of(instant: datetime | None, business_zone: ZoneInfo) -> date | N
 
     HubSpot stores date values as midnight UTC of the date (its developer FAQ
     "How should timestamps be formatted for HubSpot's APIs"), so midnight UTC
-    keeps its own date; any other instant is dated in the business time zone.
+    keeps its own date. Any other instant is dated in the business time zone.
     """
     if instant is None:
         return None

@@ -1,14 +1,14 @@
 """HubSpot marketing e-mail events → activities, and e-mail campaigns → campaigns.
 
 Fivetran's email_event table holds every event with its type, time, campaign
-and recipient address; one table per type adds details by event id (the
+and recipient address, and one table per type adds details by event id (the
 clicked URL, the subscription change). Events name their recipient by address
 only, so the address goes into the activity's ``email`` column and account
 matching resolves it. Joining events to contacts on the address here would
 repeat every event once per contact record that shares the address.
 
 Opens, clicks, sends, deliveries, bounces and unsubscribes by the recipient
-become activities; forwards and prints are the recipient's own actions and
+become activities. Forwards and prints are the recipient's own actions and
 become "other". Events HubSpot filtered out of its reports
 (``filtered_event``), steps before sending (processed, dropped, deferred) and
 spam reports are skipped.
@@ -71,6 +71,13 @@ _SKIP_REASONS = {
     "SUGGESTION": "sending suggestion, not a touch",
 }
 
+# Detail columns used per event type; other detail tables are only counted.
+_DETAIL_COLUMNS = {
+    "click": ("url",),
+    "sent": ("subject",),
+    "status_change": ("portal_subscription_status", "source", "subscriptions"),
+}
+
 _FILTERED = "filtered out of HubSpot's reports (filtered_event = true)"
 _DETAIL_REASON = "email event details, applied to this run's email_event rows"
 _NO_STATUS_DETAIL = "subscription change without its email_event_status_change row"
@@ -80,13 +87,16 @@ _NOT_UNSUBSCRIBE = "subscription change other than an unsubscribe by the recipie
 def read_event_details(
     csv_file: CsvFile, shape: FileShape, context: ParseContext, run: ImportRun
 ) -> None:
-    """Keep each detail row's columns by event id; the rows are not stored."""
+    """Keep the used detail columns by event id, without storing the rows."""
     table = parse_table(csv_file, DETAIL_FIELDS, context)
-    raw_by_line = {row.line: row.values for row in csv_file.rows}
-    details = run.email_details[shape.detail or ""]
-    for row in table.rows:
-        columns = {name.lower(): value for name, value in raw_by_line[row.line].items()}
-        details[row.values["id"]] = columns
+    wanted = _DETAIL_COLUMNS.get(shape.detail or "", ())
+    if wanted:
+        raw_by_line = {row.line: row.values for row in csv_file.rows}
+        details = run.email_details[shape.detail or ""]
+        for row in table.rows:
+            raw = raw_by_line[row.line]
+            columns = {name.lower(): value for name, value in raw.items()}
+            details[row.values["id"]] = {name: columns.get(name) for name in wanted}
     report = FileReport.of(table, shape.object_name, "")
     if table.rows:
         report.skipped[_DETAIL_REASON] = len(table.rows)
@@ -115,7 +125,7 @@ def read_email_events(
     if invalid_recipients:
         report.notes.append(
             f"{table.header_of('recipient')}: {invalid_recipients} values are not "
-            "e-mail addresses; those events are stored without an address"
+            "e-mail addresses, so those events are stored without one"
         )
     run.add_report(report)
 

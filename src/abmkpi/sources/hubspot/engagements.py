@@ -2,8 +2,8 @@
 
 Fivetran lands an engagement index (id and type), one detail table per type
 (``engagement_meeting``, ``engagement_call``, …) and association tables to
-contacts, companies and deals. Meetings, calls and e-mails are sales touches;
-notes, tasks and logged messages are not, except a completed task of type
+contacts, companies and deals. Meetings, calls and e-mails are sales touches.
+Notes, tasks and logged messages are not, except a completed task of type
 call or e-mail, which records that call or e-mail. An engagement counts for
 its first associated contact and company.
 """
@@ -11,6 +11,7 @@ its first associated contact and company.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from abmkpi.canonical import ActivityType
@@ -90,13 +91,16 @@ _NOT_CONNECTED = {"CANCELED", "FAILED"}
 
 _INDEX_REASON = "engagement index, used to type this run's engagement rows"
 _LINK_REASON = "engagement association, applied to this run's engagements"
-_DEAL_LINK_REASON = "engagement-deal association; activities link to people"
+_DEAL_LINK_REASON = (
+    "engagement-deal association, not used because activities link to people "
+    "and accounts"
+)
 
 
 def read_engagement_index(
     csv_file: CsvFile, shape: FileShape, context: ParseContext, run: ImportRun
 ) -> None:
-    """Read the type of every engagement id; the rows are not stored."""
+    """Read the type of every engagement id, without storing the rows."""
     table = parse_table(csv_file, INDEX_FIELDS, context)
     for row in table.rows:
         if row.values.get("type"):
@@ -146,10 +150,9 @@ def read_engagements(
         occurred_at = _time_of(row.values, engagement_type)
         if occurred_at is None:
             header = table.header_of("timestamp") or table.header_of("start_time")
+            reason = "missing engagement time (no timestamp, start or create date)"
             report.rejects.append(
-                InputProblem(
-                    csv_file.path, row.line, header, "", "engagement has no time"
-                )
+                InputProblem(csv_file.path, row.line, header, "", reason)
             )
             continue
         values = _activity(row.values, engagement_type, touch, occurred_at, run)
@@ -160,8 +163,8 @@ def read_engagements(
         )
     if shared:
         report.notes.append(
-            f"{shared} engagements are associated with several companies; each "
-            "counts for its first company"
+            f"{shared} engagements are associated with several companies, and "
+            "each counts for its first company"
         )
     run.add_report(report)
 
@@ -204,7 +207,7 @@ def _upper(value: Any) -> str | None:
     return None if value is None else str(value).strip().upper()
 
 
-def _time_of(values: dict[str, Any], engagement_type: str) -> Any:
+def _time_of(values: dict[str, Any], engagement_type: str) -> datetime | None:
     if engagement_type == "MEETING" and values.get("start_time"):
         return values["start_time"]
     return (
@@ -216,7 +219,7 @@ def _activity(
     values: dict[str, Any],
     engagement_type: str,
     touch: _Touch,
-    occurred_at: Any,
+    occurred_at: datetime,
     run: ImportRun,
 ) -> dict[str, Any]:
     source_id = prefixed_source_id("engagement", values["id"])

@@ -5,10 +5,10 @@ association, named like ``deal.csv`` or ``deal_data.csv`` (an optional
 ``hubspot_`` schema prefix and ``_data`` suffix), with properties flattened to
 ``property_<internal name>`` columns. HubSpot's own export from the record
 views writes display labels (``Record ID``, ``Deal Name``) and dates in the
-exporting user's locale; its object is decided from the header alone.
+exporting user's locale, and its object is decided from the header alone.
 
 Warehouse-specific copies of a table (``company_data_snowflake.csv``) differ
-only in how one odd header is quoted; they are skipped when the plain file is
+only in how one odd header is quoted. They are skipped when the plain file is
 in the same run, and read in its place otherwise.
 """
 
@@ -70,7 +70,7 @@ class FileShape:
     @property
     def object_name(self) -> str:
         origin = "export" if self.export else "table"
-        return f"hubspot {self.table} {origin}" if self.table else "hubspot file"
+        return f"hubspot {self.table} {origin}" if self.table else "unrecognized file"
 
 
 _TABLE_NAME = re.compile(r"^(?:hubspot_)?(?P<table>.+?)(?:_data)?$", re.IGNORECASE)
@@ -105,8 +105,8 @@ _TABLES: dict[str, tuple[FileKind, tuple[str, ...]]] = {
     "form": (FileKind.FORMS, ("guid",)),
 }
 
-# Objects that the Fivetran company and contact tables share their plain "id"
-# column with other vendors' tables; a HubSpot one also has property columns.
+# Other vendors' tables also have a plain "id" column, but only HubSpot's
+# company and contact tables have property_* columns beside it.
 _NEEDS_PROPERTIES = {"company", "contact"}
 
 _ENGAGEMENT_TYPES = {"call", "communication", "email", "meeting", "note", "task"}
@@ -114,13 +114,13 @@ _ENGAGEMENT_LINKS = {"company", "contact", "deal"}
 _ENGAGEMENT_TABLE = re.compile(r"^engagement_(?P<detail>[a-z_]+)$")
 _EMAIL_EVENT_TABLE = re.compile(r"^email_event_(?P<detail>[a-z_]+)$")
 
-_LISTS = "contact lists are not imported; keep ABM lists as the target list"
-_HISTORY = "property change history; the object table holds the current values"
-_USERS = "HubSpot users and teams; owner columns keep HubSpot owner ids"
+_LISTS = "contact lists are not imported, so keep ABM lists as the target list"
+_HISTORY = "property change history, while the object tables hold current values"
+_USERS = "HubSpot users and teams, not imported because owner columns keep ids"
 _PROPERTIES = "property definitions, not records"
 _TICKETS = "service tickets are not used by ABM KPIs"
 
-# HubSpot tables that are recognised and skipped, with the reason.
+# HubSpot tables that are recognized and skipped, with the reason.
 _SKIPPED_TABLES: dict[str, str] = {
     "contact_list": _LISTS,
     "contact_list_member": _LISTS,
@@ -136,7 +136,7 @@ _SKIPPED_TABLES: dict[str, str] = {
     "property_option": _PROPERTIES,
 }
 
-# Columns of HubSpot's UI export; "Record ID" names the record in every object.
+# Columns of HubSpot's UI export. "Record ID" is the record id of every object.
 EXPORT_ID_HEADERS = ("Record ID", "Deal ID", "Company ID", "Contact ID")
 _EXPORT_OBJECTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("deal", ("Deal Name", "Deal Stage")),
@@ -151,7 +151,8 @@ _EXPORT_KINDS = {
 
 EXPECTED_HEADERS = (
     "HubSpot exports have a 'Record ID' column with 'Deal Name', 'Email' or "
-    "'Company name'; Fivetran tables are named like deal.csv or contact_data.csv "
+    "'Company name', and Fivetran tables are named like deal.csv or "
+    "contact_data.csv "
     "and have columns such as deal_id, or id with property_* columns"
 )
 
@@ -167,7 +168,7 @@ def classify(csv_file: CsvFile, run_stems: set[str]) -> FileShape:
     """Decide what a file holds from its header and its name.
 
     ``run_stems`` are the lower-case file names (without extension) of every
-    file in the run, to recognise warehouse copies of a file that is present.
+    file in the run, to recognize warehouse copies of a file that is present.
     """
     export = _export_object(csv_file)
     if export is not None:

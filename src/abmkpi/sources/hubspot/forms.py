@@ -1,7 +1,7 @@
 """HubSpot form submissions → form_fill activities of the submitting contact.
 
 Fivetran's contact_form_submission table has one row per submission, with the
-contact, the form and the page it was on; the form table names the forms.
+contact, the form and the page it was on. The form table names the forms.
 A submission's id is its conversion id, or the contact and time when the
 conversion id is empty.
 """
@@ -38,7 +38,7 @@ _FORM_REASON = "form definition, used to name this run's form submissions"
 def read_forms(
     csv_file: CsvFile, shape: FileShape, context: ParseContext, run: ImportRun
 ) -> None:
-    """Read form names by form id; the rows are not stored."""
+    """Read form names by form id, without storing the rows."""
     table = parse_table(csv_file, FORM_FIELDS, context)
     for row in table.rows:
         if row.values.get("name"):

@@ -3,7 +3,7 @@
 One run may mix both shapes, given as files or folders. Definition and
 association tables are read first (see :mod:`abmkpi.sources.hubspot.run`),
 then the objects. Naive times in Fivetran tables are in the source time zone
-(UTC by default); in HubSpot's exports they are in the exporting user's zone,
+(UTC by default). In HubSpot's exports they are in the exporting user's zone,
 the source's report time zone.
 """
 

@@ -76,7 +76,7 @@ class MergeBook:
         }
 
     def emit(self, batch: ImportBatch, reports: dict[Path, FileReport]) -> None:
-        """Add one merges record per loser; count the edges left out as skips."""
+        """Add one merges record per loser, and count the edges left out as skips."""
         for loser, best in self.resolve().items():
             values = best.values(self.entity)
             batch.add("merges", values, best.path, best.line, best.key_header)

@@ -77,7 +77,7 @@ class ImportRun:
         header: str | None,
         text: str | None,
     ) -> list[str] | None:
-        """Split a ';'-separated id list; on a bad item, reject the row."""
+        """Split a ';'-separated id list, or reject the row on an invalid id."""
         try:
             return id_list(text)
         except ValueError as error:

@@ -4,8 +4,9 @@ Each pipeline stage has an id (``closedwon``, ``appointmentscheduled`` or a
 number for custom stages), a label, a display order and a win probability.
 Whether a stage closes a deal comes from its definition, never from its label:
 the ``is_closed`` column when the table has one (or ``metadata.isClosed`` in
-newer shapes), else the probability, which HubSpot fixes at 1 for closed-won
-and 0 for closed-lost stages. ``closed_won`` marks the won stages.
+newer shapes), else the probability, because HubSpot's CRM Pipelines API
+documentation defines 0.0 as Closed Lost and 1.0 as Closed Won.
+``closed_won`` marks the won stages.
 
 opportunity_stages has one row per label, but several pipelines can share a
 label ("Closed Won" in each). Their rows collapse into one: the lowest display
@@ -47,7 +48,7 @@ STAGE_FIELDS = (
 )
 
 _DEFINITION_REASON = "pipeline definition, used to name this run's deal pipelines"
-_SHARED_LABEL = "stage label defined by another pipeline too; stored once per label"
+_SHARED_LABEL = "stage label also defined by another pipeline, stored once"
 _REPEATED_ROW = "repeated row"
 
 
@@ -88,24 +89,16 @@ class StageBook:
         """
         if label is None:
             return None
-        found = {
-            (stage.is_closed, stage.is_won)
-            for stage in self.stages.values()
-            if stage.label.lower() == label.strip().lower()
-        }
-        if len(found) != 1:
-            return None
-        return next(
-            stage
-            for stage in self.stages.values()
-            if stage.label.lower() == label.strip().lower()
-        )
+        wanted = label.strip().lower()
+        matches = [s for s in self.stages.values() if s.label.lower() == wanted]
+        outcomes = {(stage.is_closed, stage.is_won) for stage in matches}
+        return matches[0] if len(outcomes) == 1 else None
 
 
 def read_pipelines(
     csv_file: CsvFile, context: ParseContext, book: StageBook, object_name: str
 ) -> FileReport:
-    """Read pipeline labels into the book; the rows themselves are not stored."""
+    """Read pipeline labels into the book, without storing the rows."""
     table = parse_table(csv_file, PIPELINE_FIELDS, context)
     for row in table.rows:
         label = row.values.get("label")
@@ -119,7 +112,7 @@ def read_pipelines(
 def read_stages(
     csv_file: CsvFile, context: ParseContext, book: StageBook, object_name: str
 ) -> FileReport:
-    """Read stage definitions into the book; return the file's report."""
+    """Read stage definitions into the book and return the file's report."""
     table = parse_table(csv_file, STAGE_FIELDS, context)
     report = FileReport.of(table, object_name, "opportunity_stages")
     key_header = table.header_of("stage_id")
@@ -163,6 +156,8 @@ def _definition(row: ParsedRow) -> StageDefinition:
     if is_closed is None:
         is_closed = parse_bool(_text(metadata.get("isClosed")))
     if is_closed is None and probability is not None:
+        # NOTE: an open stage set to 0% reads as closed lost here. Tables with
+        # an is_closed column are not affected.
         is_closed = probability in (0.0, 1.0)
     closed_won = values.get("closed_won")
     if closed_won:
