@@ -793,7 +793,8 @@ def test_stage_metadata_and_shared_label(workspace: Workspace, tmp_path: Path) -
     ]
 
 
-def test_engagement_rules(workspace: Workspace, tmp_path: Path) -> None:
+@pytest.fixture
+def engagements(tmp_path: Path) -> Path:
     folder = tmp_path / "engagements"
     write_csv(
         folder / "engagement_task.csv",
@@ -816,13 +817,19 @@ def test_engagement_rules(workspace: Workspace, tmp_path: Path) -> None:
         folder / "engagement_company.csv",
         "company_id,engagement_id\n5101,21\n5102,21\n",
     )
-    summary = run_import(workspace, folder)
+    return folder
+
+
+def test_engagement_activities(workspace: Workspace, engagements: Path) -> None:
+    run_import(workspace, engagements)
     rows = query(
         workspace,
         "SELECT id, type, occurred_at, person_id, source_account_id, asset, "
         "is_deleted FROM activities ORDER BY id",
     )
-    meetings = file_summary(summary, "engagement_meeting.csv")
+
+    # The completed call task, the held meeting (with its first company) and
+    # the deleted meeting, stored as deleted.
     assert rows == [
         (
             "hubspot:engagement:11",
@@ -852,14 +859,19 @@ def test_engagement_rules(workspace: Workspace, tmp_path: Path) -> None:
             True,
         ),
     ]
+
+
+def test_engagement_skips_and_notes(workspace: Workspace, engagements: Path) -> None:
+    summary = run_import(workspace, engagements)
+    meetings = file_summary(summary, "engagement_meeting.csv")
+    tasks = file_summary(summary, "engagement_task.csv")
+
     assert meetings.skipped == {"meeting canceled or not attended": 1}
     assert meetings.notes == [
         "1 engagements are associated with several companies, and each counts for "
         "its first company"
     ]
-    assert file_summary(summary, "engagement_task.csv").skipped == {
-        "task other than a completed call or e-mail": 1
-    }
+    assert tasks.skipped == {"task other than a completed call or e-mail": 1}
 
 
 def test_email_event_rules(workspace: Workspace, tmp_path: Path) -> None:

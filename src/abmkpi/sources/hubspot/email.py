@@ -1,6 +1,6 @@
 """HubSpot marketing e-mail events → activities, and e-mail campaigns → campaigns.
 
-Fivetran's email_event table holds every event with its type, time, campaign
+Fivetran's email_event table contains every event with its type, time, campaign
 and recipient address, and one table per type adds details by event id (the
 clicked URL, the subscription change). Events name their recipient by address
 only, so the address goes into the activity's ``email`` column and account
@@ -89,14 +89,16 @@ def read_event_details(
 ) -> None:
     """Keep the used detail columns by event id, without storing the rows."""
     table = parse_table(csv_file, DETAIL_FIELDS, context)
-    wanted = _DETAIL_COLUMNS.get(shape.detail or "", ())
-    if wanted:
+    used_columns = _DETAIL_COLUMNS.get(shape.detail or "", ())
+    if used_columns:
         raw_by_line = {row.line: row.values for row in csv_file.rows}
         details = run.email_details[shape.detail or ""]
         for row in table.rows:
             raw = raw_by_line[row.line]
             columns = {name.lower(): value for name, value in raw.items()}
-            details[row.values["id"]] = {name: columns.get(name) for name in wanted}
+            details[row.values["id"]] = {
+                name: columns.get(name) for name in used_columns
+            }
     report = FileReport.of(table, shape.object_name, "")
     if table.rows:
         report.skipped[_DETAIL_REASON] = len(table.rows)

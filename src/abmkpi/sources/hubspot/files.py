@@ -52,7 +52,7 @@ class FileKind(StrEnum):
 
 @dataclass(frozen=True)
 class FileShape:
-    """What a file holds and how to read it.
+    """The kind of data in a file and how to read it.
 
     ``export`` marks HubSpot's own UI export (display labels, naive times in
     the exporting user's zone). ``detail`` is the part of a table name that
@@ -165,7 +165,7 @@ def table_name(path: Path) -> str:
 
 
 def classify(csv_file: CsvFile, run_stems: set[str]) -> FileShape:
-    """Decide what a file holds from its header and its name.
+    """Decide what a file contains from its header and its name.
 
     ``run_stems`` are the lower-case file names (without extension) of every
     file in the run, to recognize warehouse copies of a file that is present.

@@ -1,13 +1,15 @@
 """HubSpot merges → merges rows (loser → winner), one per merged-away record.
 
-HubSpot reports a merge in several places: the contact merge audit (one row
-per merge, with its time), the ``hs_merged_object_ids`` property of the
-surviving record (every id ever merged into it, including ids merged into a
-record that was itself merged into it later), and Fivetran's merged_deal
-table. A loser can appear in several of them. The audit is kept over the
-property, and between two properties the winner that was not merged away
-itself, so a chain A→B→C is stored as A→B and B→C, or as A→C, and the store
-resolves both to C.
+HubSpot reports a merge in several places. The contact merge audit has one
+row per merge, with its time. The ``hs_merged_object_ids`` property of the
+surviving record lists every id ever merged into it, including ids merged into
+a record that was itself merged into it later. Fivetran's merged_deal table
+has one row per merged-away deal. A loser can appear in several of them.
+
+The audit and the merged_deal table are kept over the property. Between two
+properties, the winner that was not merged away itself is kept. A chain A→B→C
+is so stored as A→B and B→C, or as A→C, and :func:`abmkpi.derive.resolve_merges`
+resolves both to C for people and accounts.
 """
 
 from __future__ import annotations

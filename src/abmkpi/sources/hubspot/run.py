@@ -1,4 +1,4 @@
-"""What one HubSpot import run has read so far, shared by the file readers.
+"""The state of one HubSpot import run, shared by the file readers.
 
 Definition and association tables (pipeline stages, engagement types and
 associations, email event details, form names) are read before the object
@@ -62,7 +62,7 @@ class ImportRun:
     deal_companies: dict[str, list[str]] = field(
         default_factory=lambda: defaultdict(list)
     )
-    # Deal id → its primary company id, when the association says so.
+    # Deal id → its primary company id, when an association is marked primary.
     primary_companies: dict[str, str] = field(default_factory=dict)
     # Deal id → the opportunities record read for it, to mark merged deals.
     deals: dict[str, dict[str, Any]] = field(default_factory=dict)

@@ -2,10 +2,10 @@
 
 Each pipeline stage has an id (``closedwon``, ``appointmentscheduled`` or a
 number for custom stages), a label, a display order and a win probability.
-Whether a stage closes a deal comes from its definition, never from its label:
-the ``is_closed`` column when the table has one (or ``metadata.isClosed`` in
-newer shapes), else the probability, because HubSpot's CRM Pipelines API
-documentation defines 0.0 as Closed Lost and 1.0 as Closed Won.
+Whether a stage closes a deal comes from its definition, never from its label.
+The ``is_closed`` column decides when the table has one (``metadata.isClosed``
+in newer shapes). Otherwise the probability decides, because HubSpot's CRM
+Pipelines API documentation defines 0.0 as Closed Lost and 1.0 as Closed Won.
 ``closed_won`` marks the won stages.
 
 opportunity_stages has one row per label, but several pipelines can share a
