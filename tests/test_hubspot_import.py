@@ -749,6 +749,60 @@ def test_merge_audit_alone(workspace: Workspace, tmp_path: Path) -> None:
     assert summary.total("loaded") == 2
 
 
+def test_company_parent_and_merges(workspace: Workspace, tmp_path: Path) -> None:
+    companies = write_csv(
+        tmp_path / "company.csv",
+        "id,is_deleted,property_name,property_hs_parent_company_id,"
+        "property_hs_merged_object_ids\n"
+        "5101,false,Higashi Holdings,,5109\n"
+        "5102,false,Higashi Systems,5101,\n"
+        "5109,false,Higashi HD (old record),,\n",
+    )
+    run_import(workspace, companies)
+    parents = query(
+        workspace, "SELECT source_parent_id FROM accounts WHERE id = 'hubspot:5102'"
+    )
+    merges = query(workspace, "SELECT entity, loser_id, winner_id FROM merges")
+    assert parents == [("hubspot:5101",)]
+    assert merges == [("account", "hubspot:5109", "hubspot:5101")]
+
+
+def test_deleted_contact_stored(workspace: Workspace, tmp_path: Path) -> None:
+    contacts = write_csv(
+        tmp_path / "contact.csv",
+        "id,_fivetran_deleted,property_email\n"
+        "801,true,hanako.sato@sakura-denki.example\n",
+    )
+    summary = run_import(workspace, contacts)
+    rows = query(workspace, "SELECT id, is_deleted FROM people")
+    assert rows == [("hubspot:801", True)]
+    assert summary.total("deleted") == 1
+
+
+def test_deal_merged_in_run_deleted(workspace: Workspace, tmp_path: Path) -> None:
+    deals = write_csv(
+        tmp_path / "deal.csv",
+        "deal_id,is_deleted,property_dealname,property_dealtype,"
+        "property_deal_currency_code,property_hs_merged_object_ids\n"
+        "7101,false,Group platform,newbusiness,USD,7109\n"
+        "7109,false,Group platform (duplicate),newbusiness,USD,\n",
+    )
+    summary = run_import(workspace, deals)
+    rows = query(
+        workspace,
+        "SELECT id, is_deleted, raw_type, type, currency FROM opportunities "
+        "ORDER BY id",
+    )
+    merges = query(workspace, "SELECT entity, loser_id, winner_id FROM merges")
+    assert rows == [
+        ("hubspot:7101", False, "newbusiness", "new_business", "USD"),
+        ("hubspot:7109", True, "newbusiness", "new_business", "USD"),
+    ]
+    assert merges == [("opportunity", "hubspot:7109", "hubspot:7101")]
+    assert summary.total("loaded") == 1
+    assert summary.total("deleted") == 1
+
+
 # Stage definitions, engagements and e-mail events written by the tests ----------
 
 
