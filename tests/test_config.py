@@ -12,7 +12,7 @@ from abmkpi.config_docs import reference_markdown
 from abmkpi.config_template import default_config_text
 from abmkpi.errors import ConfigError, WorkspaceError
 from abmkpi.store.database import Store
-from abmkpi.store.schema import MIGRATIONS
+from abmkpi.store.schema import MIGRATIONS, SCHEMA_VERSION
 from abmkpi.workspace import Workspace
 
 
@@ -76,7 +76,7 @@ def test_init_twice_refused(tmp_path: Path) -> None:
 
 def test_store_has_schema_version(workspace: Workspace) -> None:
     with workspace.open_store() as store:
-        assert store.schema_version() == 2
+        assert store.schema_version() == SCHEMA_VERSION
 
 
 def test_version_1_store_migrates(tmp_path: Path) -> None:
@@ -86,7 +86,7 @@ def test_version_1_store_migrates(tmp_path: Path) -> None:
             store.execute(statement)
         store.execute("INSERT INTO meta VALUES ('schema_version', '1')")
     with Store.open(path) as store:
-        assert store.schema_version() == 2
+        assert store.schema_version() == SCHEMA_VERSION
         assert store.scalar("SELECT count(*) FROM opportunity_people") == 0
 
 

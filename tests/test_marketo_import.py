@@ -14,8 +14,8 @@ from abmkpi.sources.base import ImportOptions
 from abmkpi.sources.loader import ImportSummary, load_batch
 from abmkpi.sources.marketo import MarketoImporter
 from abmkpi.sources.marketo.campaigns import channel_of
-from abmkpi.sources.marketo.leads import full_name
 from abmkpi.sources.registry import get_importer
+from abmkpi.sources.values import full_name
 from abmkpi.store.schema import CANONICAL_TABLES
 from abmkpi.workspace import Workspace
 

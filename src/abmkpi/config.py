@@ -327,6 +327,9 @@ def _default_type_map() -> dict[str, OpportunityKind]:
         "新規顧客": "new_business",
         "existing customer - upgrade": "expansion",
         "existing business": "expansion",
+        # HubSpot's internal deal type values.
+        "newbusiness": "new_business",
+        "existingbusiness": "expansion",
         "upsell": "expansion",
         "upgrade": "expansion",
         "expansion": "expansion",

@@ -18,6 +18,12 @@ def _csv() -> Importer:
     return GenericCsvImporter()
 
 
+def _hubspot() -> Importer:
+    from abmkpi.sources.hubspot import HubSpotImporter
+
+    return HubSpotImporter()
+
+
 def _marketo() -> Importer:
     from abmkpi.sources.marketo import MarketoImporter
 
@@ -44,6 +50,7 @@ def _salesforce() -> Importer:
 
 IMPORTERS: dict[str, Callable[[], Importer]] = {
     "csv": _csv,
+    "hubspot": _hubspot,
     "marketo": _marketo,
     "mautic": _mautic,
     "pardot": _pardot,

@@ -41,6 +41,15 @@ class Table:
         key = ", ".join(self.key)
         return f"CREATE TABLE {self.name} (\n    {body},\n    PRIMARY KEY ({key})\n)"
 
+    def without(self, *names: str) -> Table:
+        """Return this table without some columns, as an older schema had it."""
+        return Table(
+            self.name,
+            {k: v for k, v in self.source_columns.items() if k not in names},
+            {k: v for k, v in self.derived_columns.items() if k not in names},
+            self.key,
+        )
+
 
 _RECORD = {
     "id": "VARCHAR NOT NULL",
@@ -179,6 +188,9 @@ OPPORTUNITIES = Table(
         "renewed_contract_id": "VARCHAR",
         "stage_sort_order": "INTEGER",
         "product": "VARCHAR",
+        # The sales process a deal runs in (HubSpot deal pipelines), added in
+        # schema version 2.
+        "pipeline": "VARCHAR",
     },
     {
         "type": "VARCHAR",
@@ -203,9 +215,10 @@ OPPORTUNITY_ACCOUNTS = Table(
     key=("opportunity_id", "source_account_id"),
 )
 
-# People linked to an opportunity (Pardot's opportunity prospects, CRM contact
-# roles). An opportunity without an account of its own takes the accounts of
-# its live people (see abmkpi.derive).
+# People linked to an opportunity (Pardot's opportunity prospects, HubSpot
+# deal contacts, CRM contact roles), added in schema version 2. An
+# opportunity without an account of its own takes the accounts of its live
+# people (see abmkpi.derive).
 OPPORTUNITY_PEOPLE = Table(
     "opportunity_people",
     {
@@ -307,15 +320,14 @@ MERGES = Table(
     key=("entity", "loser_id"),
 )
 
-# The tables of schema version 1; later versions add tables through their own
-# migrations, so this tuple never changes.
-_TABLES_V1 = (
+CANONICAL_TABLES = (
     ACCOUNTS,
     PEOPLE,
     ACTIVITIES,
     CAMPAIGNS,
     OPPORTUNITIES,
     OPPORTUNITY_ACCOUNTS,
+    OPPORTUNITY_PEOPLE,
     OPPORTUNITY_STAGE_HISTORY,
     OPPORTUNITY_STAGES,
     CONTRACTS,
@@ -323,8 +335,6 @@ _TABLES_V1 = (
     FX_RATES,
     MERGES,
 )
-
-CANONICAL_TABLES = (*_TABLES_V1, OPPORTUNITY_PEOPLE)
 
 TABLES_BY_NAME = {table.name: table for table in CANONICAL_TABLES}
 
@@ -393,16 +403,33 @@ _OPERATIONAL_V1 = [
 
 
 def _migration_v1() -> list[str]:
+    # The tables as version 1 created them: later migrations add the rest.
+    tables = [
+        table.without("pipeline") if table is OPPORTUNITIES else table
+        for table in CANONICAL_TABLES
+        if table is not OPPORTUNITY_PEOPLE
+    ]
     statements = list(_OPERATIONAL_V1)
-    statements += [table.create_sql() for table in _TABLES_V1]
+    statements += [table.create_sql() for table in tables]
     return statements
 
 
+# Written out, not generated from the table definitions, so that later changes
+# to those definitions cannot change what this released migration does.
+_MIGRATION_V2 = [
+    "ALTER TABLE opportunities ADD COLUMN pipeline VARCHAR",
+    """CREATE TABLE opportunity_people (
+        opportunity_id VARCHAR NOT NULL,
+        person_id VARCHAR NOT NULL,
+        role VARCHAR,
+        source_system VARCHAR NOT NULL,
+        is_deleted BOOLEAN NOT NULL DEFAULT false,
+        PRIMARY KEY (opportunity_id, person_id)
+    )""",
+]
+
 # Migrations run in order; each brings the store from version i to i + 1.
 # Append new migrations, never edit a released one.
-MIGRATIONS: list[list[str]] = [
-    _migration_v1(),
-    [OPPORTUNITY_PEOPLE.create_sql()],
-]
+MIGRATIONS: list[list[str]] = [_migration_v1(), _MIGRATION_V2]
 
 SCHEMA_VERSION = len(MIGRATIONS)
