@@ -68,8 +68,9 @@ class BusinessClock:
             (datetime.combine(start, time()) - epoch).total_seconds()
         )
         # The window in the business zone; rows of other zones are cut to it.
-        self.start_us = self.local_micros(0, 0, self.zone_index(business))
-        self.end_us = self.local_micros(days, 0, self.zone_index(business))
+        zone = self.zone_index(business)
+        self.start_us = int(self.local_micros(0, 0, zone))
+        self.end_us = int(self.local_micros(days, 0, zone))
 
     def within(self, micros: np.ndarray) -> np.ndarray:
         return (micros >= self.start_us) & (micros < self.end_us)
@@ -106,9 +107,15 @@ class BusinessClock:
         hours = np.searchsorted(_HOUR_CDF, rng.random(count), side="right")
         return hours * 3600 + rng.integers(0, 3600, count)
 
-    def local_micros(self, day: np.ndarray | int, seconds: np.ndarray | int, zone):
+    def local_micros(
+        self,
+        day: np.ndarray | int,
+        seconds: np.ndarray | int,
+        zone: np.ndarray | int,
+    ) -> np.ndarray:
         """Convert local day indices and seconds to naive UTC microseconds."""
         day = np.asarray(day)
+        # Days outside the window use the offset of the nearest window day.
         clipped = np.clip(day, 0, self.days - 1)
         local = self._start_seconds + day * DAY_SECONDS + np.asarray(seconds)
         return (local - self.offsets[zone, clipped]) * MICROS
@@ -130,7 +137,3 @@ def _day_weight(day: date, zone: str) -> float:
 
 def micros_to_datetime(micros: int) -> datetime:
     return datetime(1970, 1, 1) + timedelta(microseconds=int(micros))
-
-
-def datetime_to_micros(instant: datetime) -> int:
-    return int((instant - datetime(1970, 1, 1)) / timedelta(microseconds=1))

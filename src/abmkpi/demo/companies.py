@@ -53,11 +53,11 @@ class Companies:
     domains: list[str] = field(default_factory=list)
     websites: list[str | None] = field(default_factory=list)
     employees: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    revenue: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    parent: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    revenue: np.ndarray = field(default_factory=lambda: np.zeros(0))  # JPY
+    parent: np.ndarray = field(default_factory=lambda: np.zeros(0))  # -1: none
     owners: list[str] = field(default_factory=list)
-    tier: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    japanese: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    tier: np.ndarray = field(default_factory=lambda: np.zeros(0))  # 0: no target
+    japanese: np.ndarray = field(default_factory=lambda: np.zeros(0))  # in Japan
 
     @property
     def count(self) -> int:

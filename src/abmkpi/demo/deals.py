@@ -133,30 +133,41 @@ def stage_history(
     optimism = np.exp(rng.normal(-0.25, 0.3))
     planned = created_day + timedelta(days=round(cycle * optimism))
     amount = round_amount(amount, currency)
+
     changes: list[StageChange] = []
     previous = created
     requoted = False
     for step in steps:
-        if step.days == 0:
-            instant = created
-        else:
+        instant = created
+        if step.days > 0:
             day = created_day + timedelta(days=round(step.days))
             instant = business_instant(rng, day, zone)
             if instant <= previous:
                 instant = previous + timedelta(minutes=int(rng.integers(30, 90)))
         if instant >= end:
             break
-        stage_day = business_date(instant, zone)
+
         quoted = step.stage in (*OPEN_STAGES[PROPOSAL:], "Closed Won")
         if quoted and not requoted:
             amount = round_amount(amount * rng.uniform(0.85, 1.2), currency)
             requoted = True
-        if is_closed(step.stage):
-            close = stage_day
-        else:
-            if stage_day > planned - timedelta(days=7) and rng.random() < 0.5:
-                planned = stage_day + timedelta(days=int(rng.integers(21, 46)))
-            close = planned
-        changes.append(StageChange(step.stage, amount, close, instant))
+        stage_day = business_date(instant, zone)
+        planned = _updated_close(rng, step.stage, stage_day, planned)
+        changes.append(StageChange(step.stage, amount, planned, instant))
         previous = instant
     return changes
+
+
+def _updated_close(
+    rng: np.random.Generator, stage: str, stage_day: date, planned: date
+) -> date:
+    """Return the close date after a stage change on ``stage_day``.
+
+    A closed deal closes that day. Half the time a rep touching a deal within
+    a week of its planned close moves the date three to six weeks out.
+    """
+    if is_closed(stage):
+        return stage_day
+    if stage_day > planned - timedelta(days=7) and rng.random() < 0.5:
+        return stage_day + timedelta(days=int(rng.integers(21, 46)))
+    return planned

@@ -10,8 +10,8 @@ contents.
 The model, which later analyses should be able to recover:
 
 - Each company has a *buying intent* (how often it starts a buying
-  episode, about five weeks long) and a *reach* (how much marketing it
-  sees). Target accounts get ten times the intent and 2.5 times the reach.
+  episode, about five weeks long) and a *reach* (how much marketing
+  reaches it). Target accounts get ten times the intent and 2.5 times the reach.
 - During episodes, and almost only then, people attend events, download
   pricing and case-study assets and meet sales (discovery meetings).
   Reach drives web visits, general downloads, form fills, e-mail clicks and

@@ -1,8 +1,8 @@
 """NPS survey responses from the contacts of customer accounts.
 
 A survey goes out once a quarter to every contact with an e-mail address at
-an account that is a customer that day. About three in ten answer within
-two weeks. Healthy customers answer 9-10 more often, unhealthy ones 0-6.
+an account that is a customer that day. About three in ten respond within
+two weeks. Healthy customers give 9-10 more often, unhealthy ones 0-6.
 """
 
 from __future__ import annotations

@@ -45,12 +45,12 @@ LEAD_SOURCES = ("Web", "Webinar", "Event", "Advertisement", "Partner Referral", 
 class People:
     """Every demo person; ``start``/``contacts``/``size`` index them by company."""
 
-    company: np.ndarray
+    company: np.ndarray  # company index of each person
     is_contact: np.ndarray
-    start: np.ndarray
-    contacts: np.ndarray
-    size: np.ndarray
-    japanese: np.ndarray
+    start: np.ndarray  # per company: index of its first person
+    contacts: np.ndarray  # per company: number of contacts
+    size: np.ndarray  # per company: number of contacts and leads
+    japanese: np.ndarray  # has a Japanese name
     last_name: list[str] = field(default_factory=list)
     first_name: list[str] = field(default_factory=list)
     email: list[str | None] = field(default_factory=list)

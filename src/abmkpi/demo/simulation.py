@@ -44,6 +44,8 @@ _DELIVERY = np.array(
 
 
 class Simulation:
+    """One year of weeks over every company, written as it goes."""
+
     def __init__(
         self,
         streams: Callable[[int], np.random.Generator],
@@ -68,6 +70,9 @@ class Simulation:
         )
         self.pipeline = Pipeline(streams(13), companies, clock, fx, book, schedule)
         count = companies.count
+        # Per signal type (in SIGNAL_WEIGHTS order), week and company: counts of
+        # the last four weeks, and what four weeks of an episode bring. Sales
+        # meetings are measured against the discovery meetings of an episode.
         self.recent = np.zeros((len(SIGNAL_WEIGHTS), WINDOW_WEEKS, count))
         self.expected = np.array(
             [
