@@ -241,8 +241,6 @@ def _apply_icp(store: Store, settings: Settings) -> None:
 
 
 def _apply_list(store: Store, report: TargetReport) -> None:
-    from abmkpi.matching.names import normalize_company_name
-
     entries = [
         TargetEntry(entry, kind, tier)
         for entry, kind, tier in store.fetch_all(
@@ -250,7 +248,7 @@ def _apply_list(store: Store, report: TargetReport) -> None:
         )
     ]
     for entry in entries:
-        candidates = _candidates(store, entry, normalize_company_name)
+        candidates = _candidates(store, entry)
         if not candidates:
             report.unresolved.append(entry)
             continue
@@ -270,7 +268,7 @@ def _apply_list(store: Store, report: TargetReport) -> None:
 _LIVE = "NOT is_deleted AND merged_into_id IS NULL"
 
 
-def _candidates(store: Store, entry: TargetEntry, normalize: Any) -> list[str]:
+def _candidates(store: Store, entry: TargetEntry) -> list[str]:
     if entry.kind == "id":
         rows = store.fetch_all(
             f"SELECT id FROM accounts WHERE (id = ? OR source_id = ?) AND {_LIVE}",
@@ -289,9 +287,11 @@ def _candidates(store: Store, entry: TargetEntry, normalize: Any) -> list[str]:
             [domain],
         )
     else:
+        from abmkpi.matching.names import normalize_company_name
+
         rows = store.fetch_all(
             f"SELECT id FROM accounts WHERE name_key = ? AND {_LIVE}",
-            [normalize(entry.entry)],
+            [normalize_company_name(entry.entry)],
         )
     return sorted(row[0] for row in rows)
 
