@@ -523,12 +523,9 @@ def test_nps_scores_in_range(small: tuple[Workspace, DemoSummary]):
 # Matching ----------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    reason="account matching is not implemented yet; derive.refresh calls a "
-    "placeholder that leaves people.account_id empty",
-    strict=False,
-)
-def test_company_emails_match_their_account(small: tuple[Workspace, DemoSummary]):
+def test_company_emails_match_their_account(
+    small: tuple[Workspace, DemoSummary],
+) -> None:
     with _store(small[0]) as store:
         websites = store.fetch_all("SELECT id, website FROM accounts")
         people = store.fetch_all(
