@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from abmkpi.config import Settings
+from abmkpi.progress import notify
 from abmkpi.store.database import Store
 
 logger = logging.getLogger(__name__)
@@ -43,10 +44,14 @@ def refresh(
     with store.transaction():
         resolve_merges(store)
         summary["personas"] = personas.assign(store, settings)
+        notify("derive", "personas")
         summary["matching"] = resolve.match_all(store, settings, root)
+        notify("derive", "matching")
         derive_opportunities(store, settings)
         summary["fx"] = currency.convert_amounts(store, settings)
+        notify("derive", "amounts")
         summary["targets"] = targets.apply(store, settings)
+        notify("derive", "targets")
     logger.info("recomputed derived data in %.2fs", time.perf_counter() - started)
     return summary
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
 from rich.markup import escape
 
 from abmkpi.cli import console
@@ -12,7 +15,14 @@ from abmkpi.metrics.results import Unit
 from abmkpi.workspace import Workspace
 
 
+def _local(instant: datetime, zone: ZoneInfo) -> str:
+    return f"{instant.replace(tzinfo=UTC).astimezone(zone):%Y-%m-%d %H:%M}"
+
+
 def print_account(workspace: Workspace, detail: AccountDetail) -> None:
+    zone_name = workspace.settings.workspace.time_zone
+    zone = ZoneInfo(zone_name)
+    when = f"when ({zone_name})"
     lang = language(workspace)
     currency = workspace.settings.workspace.reporting_currency
     account = detail.account
@@ -33,10 +43,10 @@ def print_account(workspace: Workspace, detail: AccountDetail) -> None:
     console.print(f"engagement score {detail.score:.1f}")
     print_table(
         "why: top contributing activities",
-        ["when (UTC)", "type", "asset", "points", "now worth"],
+        [when, "type", "asset", "points", "now worth"],
         (
             [
-                f"{row['occurred_at']:%Y-%m-%d %H:%M}",
+                _local(row["occurred_at"], zone),
                 row["type"],
                 row["asset"] or "",
                 f"{row['points']:.1f}",
@@ -98,10 +108,10 @@ def print_account(workspace: Workspace, detail: AccountDetail) -> None:
     )
     print_table(
         "timeline (latest 20)",
-        ["when (UTC)", "type", "asset", "person", "matched by"],
+        [when, "type", "asset", "person", "matched by"],
         (
             [
-                f"{row['occurred_at']:%Y-%m-%d %H:%M}",
+                _local(row["occurred_at"], zone),
                 row["type"],
                 row["asset"] or "",
                 row["person"] or "",

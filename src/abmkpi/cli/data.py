@@ -6,6 +6,14 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 from abmkpi.cli import app, console, errors
 from abmkpi.cli.common import (
@@ -16,7 +24,9 @@ from abmkpi.cli.common import (
     print_table,
 )
 from abmkpi.errors import AbmkpiError
+from abmkpi.progress import listening
 from abmkpi.sources.base import ImportOptions
+from abmkpi.sources.csvfile import expand_paths
 from abmkpi.sources.loader import ImportSummary, load_batch
 
 
@@ -67,12 +77,56 @@ def import_files(
         mapping=mapping,
         dry_run=dry_run,
     )
-    with workspace.open_store() as store:
-        with console.status(f"reading {len(paths)} path(s) as {source}…"):
-            batch = importer.read(list(paths), workspace.settings, options)
-        with console.status(f"writing {len(batch.records):,} records and matching…"):
-            summary = load_batch(workspace, store, batch, options)
+    with (
+        workspace.open_store() as store,
+        ImportProgress(paths, source) as progress,
+        listening(progress.advance),
+    ):
+        batch = importer.read(list(paths), workspace.settings, options)
+        progress.start_writing(len(batch.records))
+        summary = load_batch(workspace, store, batch, options)
     _print_import_summary(summary, output)
+
+
+class ImportProgress:
+    """Progress bars for reading files, writing tables and recomputing matches."""
+
+    _DERIVE_STEPS = 4  # personas, matching, amounts, targets
+
+    def __init__(self, paths: list[Path], source: str):
+        self._bars = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=errors,
+            transient=True,
+        )
+        try:
+            total = len(expand_paths(list(paths)))
+        except AbmkpiError:
+            total = None
+        self._read = self._bars.add_task(f"reading {source} files", total=total)
+        self._write: TaskID | None = None
+        self._derive: TaskID | None = None
+
+    def __enter__(self) -> ImportProgress:
+        self._bars.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._bars.stop()
+
+    def start_writing(self, records: int) -> None:
+        self._write = self._bars.add_task(f"writing {records:,} records", total=None)
+        self._derive = self._bars.add_task("matching", total=self._DERIVE_STEPS)
+
+    def advance(self, step: str, detail: str) -> None:
+        task = {"read": self._read, "write": self._write, "derive": self._derive}.get(
+            step
+        )
+        if task is not None:
+            self._bars.advance(task)
 
 
 def _print_import_summary(summary: ImportSummary, output: OutputFormat) -> None:

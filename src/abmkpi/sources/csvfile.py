@@ -20,6 +20,7 @@ from pathlib import Path
 import charset_normalizer
 
 from abmkpi.errors import CsvFormatError, EncodingError, InputError, InputProblem
+from abmkpi.progress import notify
 
 logger = logging.getLogger(__name__)
 
@@ -112,6 +113,7 @@ def read_csv(
     delimiter = delimiter or _sniff_delimiter(text)
     header, rows, footer = _parse(path, text, delimiter)
     logger.debug("read %s: %s, %d rows", path, codec, len(rows))
+    notify("read", path.name)
     return CsvFile(path, codec, header, rows, checksum, delimiter, footer)
 
 

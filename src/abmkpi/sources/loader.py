@@ -21,6 +21,7 @@ from typing import Any
 import pyarrow as pa
 
 from abmkpi.errors import InputProblem, RejectLimitError, StoreError
+from abmkpi.progress import notify
 from abmkpi.sources.base import (
     FileReport,
     ImportBatch,
@@ -236,6 +237,7 @@ def _write_records(
     for (table_name, path, deleted, _), rows in groups.items():
         table = TABLES_BY_NAME[table_name]
         counts = store.upsert(table, _arrow(rows))
+        notify("write", table_name)
         report = by_file.get(path)
         if report is None or not _counts_rows(report, table_name):
             continue
