@@ -487,6 +487,6 @@ def _describe_validation(error: ValidationError, path: Path | None) -> str:
     for item in error.errors():
         key = ".".join(str(part) for part in item["loc"])
         value = item.get("input")
-        shown = "" if isinstance(value, dict) else f" (value {value!r})"
-        lines.append(f"  {key}: {item['msg']}{shown}")
+        value_text = "" if isinstance(value, dict) else f" (value {value!r})"
+        lines.append(f"  {key}: {item['msg']}{value_text}")
     return "\n".join(lines)

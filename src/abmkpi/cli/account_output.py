@@ -20,11 +20,18 @@ def _local(instant: datetime, zone: ZoneInfo) -> str:
 
 
 def print_account(workspace: Workspace, detail: AccountDetail) -> None:
+    """Print an account's header, score explanation, people, deals and timeline."""
     zone_name = workspace.settings.workspace.time_zone
     zone = ZoneInfo(zone_name)
     when = f"when ({zone_name})"
-    lang = language(workspace)
-    currency = workspace.settings.workspace.reporting_currency
+    _print_header(detail)
+    _print_score(detail, zone, when)
+    _print_people(detail)
+    _print_opportunities(workspace, detail)
+    _print_timeline(detail, zone, when)
+
+
+def _print_header(detail: AccountDetail) -> None:
     account = detail.account
     target = (
         f"target, tier {account['tier']}" if account["is_target"] else "not a target"
@@ -40,6 +47,9 @@ def print_account(workspace: Workspace, detail: AccountDetail) -> None:
         highlight=False,
         markup=False,
     )
+
+
+def _print_score(detail: AccountDetail, zone: ZoneInfo, when: str) -> None:
     console.print(f"engagement score {detail.score:.1f}")
     print_table(
         "why: top contributing activities",
@@ -61,6 +71,9 @@ def print_account(workspace: Workspace, detail: AccountDetail) -> None:
         "score by week: "
         + "  ".join(f"{point['as_of']:%m-%d} {point['score']:.0f}" for point in history)
     )
+
+
+def _print_people(detail: AccountDetail) -> None:
     print_table(
         "people",
         ["name", "title", "persona", "kind", "matched by", "activities"],
@@ -77,6 +90,11 @@ def print_account(workspace: Workspace, detail: AccountDetail) -> None:
         ),
         right=(5,),
     )
+
+
+def _print_opportunities(workspace: Workspace, detail: AccountDetail) -> None:
+    lang = language(workspace)
+    currency = workspace.settings.workspace.reporting_currency
     print_table(
         "opportunities",
         [
@@ -106,6 +124,9 @@ def print_account(workspace: Workspace, detail: AccountDetail) -> None:
         ),
         right=(3,),
     )
+
+
+def _print_timeline(detail: AccountDetail, zone: ZoneInfo, when: str) -> None:
     print_table(
         "timeline (latest 20)",
         [when, "type", "asset", "person", "matched by"],

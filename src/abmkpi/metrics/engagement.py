@@ -113,7 +113,7 @@ def _epoch(instant: datetime) -> float:
 
 
 def contributions_expr(ctx: KpiContext, as_of: datetime) -> ir.Table:
-    """Every scoring activity up to ``as_of`` with its decayed ``contribution``."""
+    """Return every scoring activity up to ``as_of`` with its decayed contribution."""
     weighted = weighted_activities_expr(ctx, as_of - horizon(ctx), as_of)
     return weighted.mutate(
         contribution=weighted.points * _decay(ctx, weighted.occurred_at, as_of)

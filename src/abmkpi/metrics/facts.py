@@ -1,8 +1,9 @@
 """Per-account and per-opportunity facts of a period, as Ibis expressions.
 
 Every KPI of the marketing and sales groups is a sum, count or mean over
-these facts, so each facts expression is the KPI logic proper; turning facts
-into results per segment is arithmetic (see :mod:`abmkpi.metrics.kpis`).
+these facts, so each facts expression is the KPI logic itself. Turning facts
+into results per segment is arithmetic, in :mod:`abmkpi.metrics.marketing`
+and :mod:`abmkpi.metrics.sales`.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ def qualifying_types(ctx: KpiContext) -> list[str]:
 
 
 def account_facts_expr(ctx: KpiContext) -> ir.Table:
-    """One row per live account: segment, awareness, engagement, people, score.
+    """Return one row per live account: segment, awareness, engagement, people.
 
     An account is aware with any touch (anything a person did, opens
     included) and engaged with an activity of a qualifying type. Its engaged
@@ -115,7 +116,7 @@ def _accounts_with_new_opportunity_expr(ctx: KpiContext) -> ir.Table:
 def _outcome_expr(
     ctx: KpiContext, stage: ir.StringValue, flag: ir.BooleanValue, won: bool
 ) -> ir.BooleanValue:
-    """A closed (or won) flag, else the configured outcome of the stage label."""
+    """Return the closed (or won) flag, else the configured outcome of the stage."""
     outcomes = ctx.settings.opportunities.stage_outcomes
     wanted = {"won"} if won else {"won", "lost"}
     labels = [label.lower() for label, outcome in outcomes.items() if outcome in wanted]
@@ -124,7 +125,7 @@ def _outcome_expr(
 
 
 def opportunity_facts_expr(ctx: KpiContext) -> ir.Table:
-    """One row per live opportunity, with its status in and at the end of the period.
+    """Return one row per live opportunity with its status in and at the period end.
 
     Status comes from the closed/won flags (never the stage label) when the
     source exports them, then from the source's stage definitions, and only
@@ -198,7 +199,7 @@ def _with_stage_definitions(ctx: KpiContext, opportunities: ir.Table) -> ir.Tabl
 
 
 def _state_at_expr(ctx: KpiContext) -> ir.Table:
-    """The latest stage-history row of each opportunity up to the as-of instant."""
+    """Return the latest stage-history row of each deal up to the as-of instant."""
     history = ctx.table("opportunity_stage_history")
     rows = history.filter(~history.is_deleted, history.changed_at <= ctx.as_of)
     stages = ctx.table("opportunity_stages")

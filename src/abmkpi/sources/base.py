@@ -57,12 +57,12 @@ class Record:
 class FileReport:
     """What happened to one input file.
 
-    ``object`` names what the file holds (``Opportunity``, ``marketo
+    ``object`` names what the file contains (``Opportunity``, ``marketo
     activities``); ``table`` is the canonical table whose records count as the
     file's rows in the summary (a row may also produce records of other
     tables, such as stage history or account links). ``extra_row_tables``
     names further tables whose records also count as rows, for files whose
-    rows go to one of several tables (a Marketo activity log holds lead
+    rows go to one of several tables (a Marketo activity log contains lead
     merges and deletions besides activities).
     """
 

@@ -103,17 +103,8 @@ def load_batch(
     records, duplicates = _drop_duplicates(batch.records)
     _attach_duplicates(batch.files, duplicates)
     rejects = batch.rejects
-    if len(rejects) > options.max_rejects:
-        reject_file = write_reject_file(workspace, rejects, "failed")
-        raise RejectLimitError(
-            rejects,
-            hint=(
-                f"nothing was imported: {len(rejects)} invalid rows, and "
-                f"--max-rejects allows {options.max_rejects}. Every problem is "
-                f"listed in {reject_file}. Fix the rows, or rerun with "
-                f"--max-rejects {len(rejects)} to import the valid rows."
-            ),
-        )
+    _check_reject_limit(workspace, rejects, options.max_rejects)
+
     summaries = {id(report): _summary_of(report) for report in batch.files}
     by_file = {report.path: report for report in batch.files}
     summary = ImportSummary(None, batch.source_system, list(summaries.values()))
@@ -132,10 +123,30 @@ def load_batch(
                 raise _DryRunRollback
     except _DryRunRollback:
         summary.import_id = None
+
     logger.info(
         "import %s (%s): %s", summary.import_id, batch.source_system, summary.describe()
     )
     return summary
+
+
+def _check_reject_limit(
+    workspace: Workspace, rejects: list[InputProblem], max_rejects: int
+) -> None:
+    """Raise, with every problem in a reject file, when too many rows are bad."""
+    rows = len({(problem.file, problem.line) for problem in rejects})
+    if rows <= max_rejects:
+        return
+    reject_file = write_reject_file(workspace, rejects, "failed")
+    raise RejectLimitError(
+        rejects,
+        hint=(
+            f"nothing was imported: {rows} invalid rows, and --max-rejects "
+            f"allows {max_rejects}. Every problem is listed in {reject_file}. "
+            f"Fix the rows, or rerun with --max-rejects {rows} to import the "
+            "valid rows."
+        ),
+    )
 
 
 def _resolve_lookups(store: Store, records: list[Record]) -> None:
@@ -167,7 +178,7 @@ def _fetch_lookup_row(store: Store, lookup: StoreLookup) -> dict[str, Any] | Non
 def _drop_duplicates(records: list[Record]) -> tuple[list[Record], list[InputProblem]]:
     """Keep the first record per key; a later different one is a problem."""
     seen: dict[tuple[str, tuple[Any, ...]], Record] = {}
-    kept: list[Record] = []
+    unique_records: list[Record] = []
     problems: list[InputProblem] = []
     for record in records:
         table = TABLES_BY_NAME[record.table]
@@ -175,7 +186,7 @@ def _drop_duplicates(records: list[Record]) -> tuple[list[Record], list[InputPro
         first = seen.get(key)
         if first is None:
             seen[key] = record
-            kept.append(record)
+            unique_records.append(record)
             continue
         if first.values == record.values:
             continue
@@ -193,8 +204,8 @@ def _drop_duplicates(records: list[Record]) -> tuple[list[Record], list[InputPro
         )
     # A rejected row loses every record it produced, not only the duplicate.
     rejected = {(p.file, p.line) for p in problems}
-    kept = [r for r in kept if (r.file, r.line) not in rejected]
-    return kept, problems
+    unique_records = [r for r in unique_records if (r.file, r.line) not in rejected]
+    return unique_records, problems
 
 
 def _attach_duplicates(files: list[FileReport], problems: list[InputProblem]) -> None:
@@ -245,7 +256,7 @@ def _write_records(
 
 
 def _counts_rows(report: FileReport, table_name: str) -> bool:
-    """Whether records of this table count as the file's rows in the summary."""
+    """Return whether records of this table count as the file's summary rows."""
     return report.table == table_name or table_name in report.extra_row_tables
 
 

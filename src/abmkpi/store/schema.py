@@ -13,9 +13,9 @@ the config never needs a re-import.
 
 Record ids are canonical: ``<source system>:<source id>`` (see
 :func:`abmkpi.canonical.canonical_id`). Reference columns named
-``source_<thing>_id`` hold the canonical id of the record the source links
-to, whether or not that record is live; the matching derived column without
-the ``source_`` prefix holds the live record it resolves to.
+``source_<thing>_id`` contain the canonical id of the record the source links
+to, whether or not that record is live. The derived column of the same name
+without the ``source_`` prefix contains the live record it resolves to.
 """
 
 from __future__ import annotations
