@@ -435,6 +435,30 @@ class KpiSettings(Section):
     )
 
 
+class WebSettings(Section):
+    require_login: bool = Field(
+        False,
+        description="Ask for a viewer token on every page and read API call, even "
+        "when the server binds to localhost; it is always asked for otherwise.",
+    )
+    max_body_bytes: int = Field(
+        1_048_576,
+        ge=1024,
+        description="Largest request body the API accepts, in bytes.",
+    )
+    rate_limit_per_minute: int = Field(
+        600,
+        ge=1,
+        description="Requests per minute one token (or one client address without "
+        "a token) may make before the API answers 429.",
+    )
+    max_batch_events: int = Field(
+        5000,
+        ge=1,
+        description="Most activity events one ingest request may carry.",
+    )
+
+
 class Settings(Section):
     """The whole workspace config."""
 
@@ -448,6 +472,7 @@ class Settings(Section):
     opportunities: OpportunitySettings = Field(default_factory=OpportunitySettings)
     matching: MatchingSettings = Field(default_factory=MatchingSettings)
     kpi: KpiSettings = Field(default_factory=KpiSettings)
+    web: WebSettings = Field(default_factory=WebSettings)
 
     def source(self, name: str) -> SourceSettings:
         """Return the settings of one source, with defaults for unlisted ones."""

@@ -42,17 +42,30 @@ class Store:
     process leaves the file as it was before the transaction began.
     """
 
-    def __init__(self, path: Path, read_only: bool = False):
+    def __init__(
+        self,
+        path: Path,
+        read_only: bool = False,
+        connection: duckdb.DuckDBPyConnection | None = None,
+    ):
         self.path = path
         self.read_only = read_only
         try:
-            self.con = duckdb.connect(str(path), read_only=read_only)
+            self.con = connection or duckdb.connect(str(path), read_only=read_only)
         except duckdb.IOException as error:
             raise WorkspaceError(
                 f"cannot open store {path}: {error}. Another abmkpi process may "
                 "hold it open for writing; stop it or wait for it to finish."
             ) from error
         self._in_transaction = False
+
+    def cursor(self) -> Store:
+        """Return a store on a new cursor of this connection, for another thread.
+
+        DuckDB cursors share the database but not transactions, so each thread
+        of a server works on its own cursor.
+        """
+        return Store(self.path, self.read_only, self.con.cursor())
 
     @classmethod
     def create(cls, path: Path) -> Store:

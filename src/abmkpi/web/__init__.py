@@ -1,0 +1,1 @@
+"""The web dashboard and JSON API, served from one process over a workspace."""

@@ -1,0 +1,68 @@
+"""The FastAPI application: dashboard pages and the JSON API in one process."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request, Response
+
+from abmkpi.web.errors import install_error_handlers
+from abmkpi.web.state import WebState
+from abmkpi.workspace import Workspace
+
+logger = logging.getLogger(__name__)
+
+
+def create_app(workspace: Workspace, bind_host: str = "127.0.0.1") -> FastAPI:
+    """Build the application over one workspace."""
+    state = WebState.open(workspace, bind_host)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        logger.info("serving workspace %s", workspace.root)
+        yield
+        state.close()
+        logger.info("stopped serving workspace %s", workspace.root)
+
+    app = FastAPI(
+        title="abmkpi",
+        description="Account-based-marketing KPIs shared by marketing, sales and "
+        "customer success.",
+        version="1",
+        lifespan=lifespan,
+        docs_url="/api/docs",
+        openapi_url="/api/openapi.json",
+        redoc_url=None,
+    )
+    app.state.web = state
+    install_error_handlers(app)
+    app.middleware("http")(_log_requests)
+    return app
+
+
+async def _log_requests(
+    request: Request, call_next: Callable[[Request], Awaitable[Response]]
+) -> Response:
+    """Log one line per request: method, path, status and duration.
+
+    The query string is left out because it may carry e-mail addresses.
+    """
+    started = time.perf_counter()
+    response = await call_next(request)
+    logger.info(
+        "%s %s %d %.1fms",
+        request.method,
+        request.url.path,
+        response.status_code,
+        (time.perf_counter() - started) * 1000,
+    )
+    return response
+
+
+def web_state(request: Request) -> WebState:
+    """Return the shared state; a FastAPI dependency for handlers."""
+    state: WebState = request.app.state.web
+    return state
