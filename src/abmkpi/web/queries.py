@@ -38,7 +38,7 @@ class QueryCache:
         with self._lock:
             if key in self._entries:
                 self._entries.move_to_end(key)
-                return self._entries[key]  # type: ignore[no-any-return]
+                return self._entries[key]
         value = compute()
         with self._lock:
             self._entries[key] = value
