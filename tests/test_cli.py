@@ -86,7 +86,7 @@ def test_kpi_csv_has_header_and_rows(demo: Path) -> None:
         "-w", demo, "kpi", "-p", "FY2024-Q4", "--kpi", "win_rate", "--format", "csv"
     ).stdout
     lines = output.strip().splitlines()
-    assert lines[0].startswith("id,variant,segment,value")
+    assert lines[0].startswith("\ufeffid,variant,segment,label_en,label_ja,value")
     assert len(lines) > 1
 
 

@@ -22,7 +22,7 @@ def test_defaults_match_spec() -> None:
     assert settings.fiscal.start_month == 4
     assert settings.engagement.half_life_days == 30
     assert settings.kpi.targets["contact_rate"] == 0.6
-    assert settings.kpi.targets["opportunity_rate:per_engaged_target_account"] == 0.4
+    assert settings.kpi.targets["opportunity_rate:per_engaged_account"] == 0.4
     assert settings.kpi.targets["deal_size_uplift"] == 1.6
 
 

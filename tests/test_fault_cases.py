@@ -566,3 +566,42 @@ def test_case20_win_rate(workspace: Workspace, cases: Path) -> None:
     path = cases / "20-ambiguous-slash-dates" / "hubspot_deals_export_us_locale.csv"
     _import(workspace, "csv", path, mapping=MAPPINGS / "us-locale-deals.toml")
     assert _value(_kpis(workspace, "FY2024-Q1"), "win_rate") == 0.75
+
+
+# Engine rules found in review ------------------------------------------------
+
+
+def test_account_segment_with_others(case01: tuple[Workspace, ImportSummary]) -> None:
+    workspace, _ = case01
+    with workspace.open_store() as store:
+        report = compute_kpis(
+            store,
+            workspace.settings,
+            workspace.calendar.parse("FY2024-Q1"),
+            ["all", "account:001A1000000003AAA"],
+            AS_OF,
+        )
+    single = report.find("average_deal_size", "account:salesforce:001A1000000003AAA")
+    everyone = report.find("average_deal_size", "all")
+    assert single.numerator == 2_500_000
+    assert everyone.numerator == 5_500_000
+
+
+def test_future_period_has_no_status(case01: tuple[Workspace, ImportSummary]) -> None:
+    report = _kpis(case01[0], "FY2030-Q1")
+    statuses = {result.status.value for result in report.results}
+    assert statuses == {"no_data"}
+
+
+def test_small_sample_not_judged(case16: Workspace) -> None:
+    # Two target deals against two non-target deals: too few to call a status.
+    uplift = _kpis(case16, "FY2024-Q1").find("deal_size_uplift")
+    assert uplift.status.value == "insufficient_data"
+    assert uplift.value == pytest.approx(2_750_000 / 1_800_000)
+
+
+def test_currency_assumed_reported(workspace: Workspace, cases: Path) -> None:
+    folder = cases / "18-win-rate-denominator"
+    summary = _import(workspace, "salesforce", folder / "Opportunity.csv")
+    # Case 18's deals name JPY, so nothing is assumed.
+    assert summary.derived["fx"]["currency_assumed"] == {}

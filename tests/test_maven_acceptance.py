@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import tomlkit
 
 from tests.cli_support import run_cli, run_json
 
@@ -77,14 +76,12 @@ def maven(
         "--fiscal-naming",
         "start_year",
     )
-    config = workspace / "abmkpi.toml"
-    document = tomlkit.parse(config.read_text(encoding="utf-8"))
-    rules = tomlkit.aot()
-    rules.append(
-        tomlkit.item({"field": "employees", "op": ">=", "value": 8000, "points": 100})
-    )
-    document["icp"]["rules"] = rules  # type: ignore[index]
-    config.write_text(tomlkit.dumps(document), encoding="utf-8")
+    # The same text the README tells users to append.
+    with (workspace / "abmkpi.toml").open("a", encoding="utf-8") as config:
+        config.write(
+            '\n[[icp.rules]]\nfield = "employees"\nop = ">="\n'
+            "value = 8000\npoints = 100\n"
+        )
     run_cli("-w", workspace, "import", "csv", folder, "--mapping", MAPPING)
     run_cli("-w", workspace, "targets", "icp")
     return workspace, _by_hand(folder)

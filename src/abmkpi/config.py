@@ -73,6 +73,14 @@ class SourceSettings(Section):
         description="Zone of timestamps without an offset in this source's "
         "native exports (Salesforce Data Export and Marketo write UTC).",
     )
+    currency: str | None = Field(
+        None,
+        description="ISO 4217 currency of amounts this source exports without a "
+        "currency column (the org's corporate currency); when unset, its "
+        "corporate rate row decides, else the reporting currency is assumed and "
+        "the import says so.",
+        pattern=r"^[A-Z]{3}$",
+    )
     report_time_zone: str | None = Field(
         None,
         description="Zone of timestamps in report-style exports (Salesforce "
@@ -127,6 +135,11 @@ class IcpSettings(Section):
     rules: list[IcpRule] = Field(
         default_factory=list,
         description="Rules that add up to an account's fit score (capped at 100).",
+        json_schema_extra={
+            "example": [
+                {"field": "employees", "op": ">=", "value": 8000, "points": 100}
+            ]
+        },
     )
     grades: dict[str, float] = Field(
         default_factory=lambda: {"A": 80.0, "B": 50.0, "C": 20.0},
@@ -141,7 +154,7 @@ class TargetSettings(Section):
         ge=0,
         le=100,
         description="Fit score an account needs to become a target when targets "
-        "come from ICP rules (abmkpi targets --from-icp).",
+        "come from ICP rules (abmkpi targets icp).",
     )
     icp_tier_thresholds: list[float] = Field(
         default_factory=lambda: [100.0],
@@ -409,7 +422,7 @@ class MatchingSettings(Section):
 def _default_kpi_targets() -> dict[str, float]:
     return {
         "contact_rate": 0.6,
-        "opportunity_rate:per_engaged_target_account": 0.4,
+        "opportunity_rate:per_engaged_account": 0.4,
         "deal_size_uplift": 1.6,
     }
 
@@ -426,6 +439,12 @@ class KpiSettings(Section):
         lt=1,
         description="A KPI below its (paced) target but at or above this share "
         "of it is 'at_risk'; lower is 'off_track'.",
+    )
+    min_sample: int = Field(
+        3,
+        ge=1,
+        description="Fewest accounts or deals behind a rate or mean before it is "
+        "judged against its target; smaller samples get insufficient_data.",
     )
     bootstrap_samples: int = Field(
         2000, ge=100, description="Resamples for bootstrap intervals."

@@ -33,14 +33,14 @@ def default_config_text(settings: Settings | None = None) -> str:
     document.add(tomlkit.nl())
     for name, info in Settings.model_fields.items():
         value = getattr(settings, name)
-        document.add(name, _section(value, info.description))
+        document.add(name, _section(value, info.description, name))
     return tomlkit.dumps(document)
 
 
-def _section(model: Any, description: str | None) -> Any:
+def _section(model: Any, description: str | None, path: str) -> Any:
     if isinstance(model, BaseModel):
         table = tomlkit.table()
-        _fill(table, model)
+        _fill(table, model, path)
         return table
     if isinstance(model, dict):
         table = tomlkit.table()
@@ -48,7 +48,7 @@ def _section(model: Any, description: str | None) -> Any:
             key_text = key.value if isinstance(key, Enum) else str(key)
             if isinstance(item, BaseModel):
                 sub = tomlkit.table()
-                _fill(sub, item)
+                _fill(sub, item, f"{path}.{key_text}")
                 table.add(key_text, sub)
             else:
                 table.add(key_text, _plain(item))
@@ -56,7 +56,7 @@ def _section(model: Any, description: str | None) -> Any:
     return _plain(model)
 
 
-def _fill(table: TomlTable, model: BaseModel) -> None:
+def _fill(table: TomlTable, model: BaseModel, path: str) -> None:
     # Scalars first: in TOML a key after a sub-table belongs to the sub-table.
     nested: list[tuple[str, str, Any]] = []
     for name, info in type(model).model_fields.items():
@@ -66,12 +66,25 @@ def _fill(table: TomlTable, model: BaseModel) -> None:
             nested.append((name, description, value))
             continue
         _comment(table, description)
+        extra = info.json_schema_extra
+        example = extra.get("example") if isinstance(extra, dict) else None
         if value is None:
             table.add(tomlkit.comment(f"{name} = (not set)"))
+        elif value == [] and isinstance(example, list):
+            _comment_example(table, f"{path}.{name}", example)
         else:
             table.add(name, _plain(value))
     for name, description, value in nested:
-        table.add(name, _nested(value, description))
+        table.add(name, _nested(value, description, f"{path}.{name}"))
+
+
+def _comment_example(table: TomlTable, path: str, example: list[Any]) -> None:
+    """Show an empty list of tables as a commented example to copy."""
+    table.add(tomlkit.comment("none by default; for example:"))
+    for item in example:
+        table.add(tomlkit.comment(f"[[{path}]]"))
+        for key, value in item.items():
+            table.add(tomlkit.comment(f"{key} = {tomlkit.item(value).as_string()}"))
 
 
 def _is_table(value: Any) -> bool:
@@ -80,18 +93,18 @@ def _is_table(value: Any) -> bool:
     return isinstance(value, list) and bool(value) and isinstance(value[0], BaseModel)
 
 
-def _nested(value: Any, description: str) -> Any:
+def _nested(value: Any, description: str, path: str) -> Any:
     if isinstance(value, list):
         array = tomlkit.aot()
         for item in value:
             sub = tomlkit.table()
-            _fill(sub, item)
+            _fill(sub, item, path)
             array.append(sub)
         return array
     sub = tomlkit.table()
     _comment(sub, description)
     if isinstance(value, BaseModel):
-        _fill(sub, value)
+        _fill(sub, value, path)
     else:
         for key, item in value.items():
             key_text = key.value if isinstance(key, Enum) else str(key)

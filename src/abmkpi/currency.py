@@ -13,6 +13,7 @@ unconverted and are flagged, never summed raw.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from abmkpi.config import Settings
 from abmkpi.store.database import Store
@@ -37,19 +38,45 @@ def _conversion_sql(amount: str, currency: str, day: str) -> str:
     reporting_rate = f"coalesce({rate_sql('$reporting', day)}, 1.0)"
     return f"""CASE
         WHEN {amount} IS NULL THEN NULL
-        WHEN {currency} IS NULL OR {currency} = $reporting THEN {amount}
+        WHEN {currency} = $reporting THEN {amount}
         ELSE {amount} / {rate_sql(currency, day)} * {reporting_rate}
     END"""
 
 
-def convert_amounts(store: Store, settings: Settings) -> dict[str, int]:
+# The currency of a record that names none: the source's configured currency,
+# else the corporate currency its own rate file declares, else the reporting
+# currency (counted, so the user can set [sources.<name>] currency).
+_IMPLIED_CURRENCY_SQL = """coalesce(o.currency,
+    (SELECT c.currency FROM stage_source_currency c
+     WHERE c.source_system = o.source_system),
+    (SELECT r.currency FROM fx_rates r
+     WHERE r.is_corporate AND r.source_system = o.source_system LIMIT 1),
+    $reporting)"""
+
+
+def _stage_source_currencies(store: Store, settings: Settings) -> None:
+    store.execute(
+        "CREATE OR REPLACE TEMP TABLE stage_source_currency "
+        "(source_system VARCHAR, currency VARCHAR)"
+    )
+    rows = [
+        (name, source.currency)
+        for name, source in settings.sources.items()
+        if source.currency
+    ]
+    store.execute_many("INSERT INTO stage_source_currency VALUES (?, ?)", rows)
+
+
+def convert_amounts(store: Store, settings: Settings) -> dict[str, Any]:
     """Set amount_reporting on opportunities and arr_reporting on contracts."""
     reporting = settings.workspace.reporting_currency
+    _stage_source_currencies(store, settings)
+    implied = _IMPLIED_CURRENCY_SQL
     day = "coalesce(o.close_date, o.created_on, current_date)"
     store.execute(
         f"""
         UPDATE opportunities AS o SET
-            amount_reporting = {_conversion_sql("o.amount", "o.currency", day)}
+            amount_reporting = {_conversion_sql("o.amount", implied, day)}
         """.replace("$reporting", "$1"),
         [reporting],
         table="opportunities",
@@ -66,7 +93,7 @@ def convert_amounts(store: Store, settings: Settings) -> dict[str, int]:
     store.execute(
         f"""
         UPDATE contracts AS o SET
-            arr_reporting = {_conversion_sql(annual, "o.currency", contract_day)}
+            arr_reporting = {_conversion_sql(annual, implied, contract_day)}
         """.replace("$reporting", "$1"),
         [reporting],
         table="contracts",
@@ -79,4 +106,25 @@ def convert_amounts(store: Store, settings: Settings) -> dict[str, int]:
             missing,
             reporting,
         )
-    return {"opportunities_without_rate": int(missing or 0)}
+    assumed = _assumed_currency_counts(store)
+    store.execute("DROP TABLE stage_source_currency")
+    return {
+        "opportunities_without_rate": int(missing or 0),
+        "currency_assumed": assumed,
+    }
+
+
+def _assumed_currency_counts(store: Store) -> dict[str, int]:
+    """Count, per source, deals without a currency that took the reporting one."""
+    rows = store.fetch_all(
+        """
+        SELECT o.source_system, count(*) FROM opportunities o
+        WHERE o.currency IS NULL AND o.amount IS NOT NULL AND NOT o.is_deleted
+          AND NOT EXISTS (SELECT 1 FROM stage_source_currency c
+                          WHERE c.source_system = o.source_system)
+          AND NOT EXISTS (SELECT 1 FROM fx_rates r
+                          WHERE r.is_corporate AND r.source_system = o.source_system)
+        GROUP BY ALL ORDER BY ALL
+        """
+    )
+    return {source: int(count) for source, count in rows}

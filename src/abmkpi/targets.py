@@ -33,7 +33,7 @@ _SQL_OPS = {">=": ">=", ">": ">", "<=": "<=", "<": "<", "==": "=", "!=": "<>"}
 @dataclass
 class TargetEntry:
     entry: str
-    kind: str  # id | name | domain
+    kind: str  # id | name | domain | any (a line of a list without a header)
     tier: int = 1
 
 
@@ -108,14 +108,10 @@ def _plain_entries(
     entries = []
     for value in [first, *rest]:
         value = value.strip()
-        if not value:
-            continue
-        kind = (
-            "domain"
-            if "." in value and " " not in value and not value.startswith("0")
-            else "name"
-        )
-        entries.append(TargetEntry(value, kind, tier))
+        if value:
+            # Without a header the entry may be an id, a domain or a name;
+            # resolution tries them in that order.
+            entries.append(TargetEntry(value, "any", tier))
     logger.info(
         "%s has no header; read %d entries as names or domains", path, len(entries)
     )
@@ -269,6 +265,12 @@ _LIVE = "NOT is_deleted AND merged_into_id IS NULL"
 
 
 def _candidates(store: Store, entry: TargetEntry) -> list[str]:
+    if entry.kind == "any":
+        for kind in ("id", "domain", "name"):
+            found = _candidates(store, TargetEntry(entry.entry, kind, entry.tier))
+            if found:
+                return found
+        return []
     if entry.kind == "id":
         rows = store.fetch_all(
             f"SELECT id FROM accounts WHERE (id = ? OR source_id = ?) AND {_LIVE}",

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from pathlib import Path
 
 import typer
 from rich.console import Console
-from rich.markup import escape
+from rich.text import Text
 
 from abmkpi.errors import AbmkpiError
 
@@ -21,8 +22,13 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-console = Console()
-errors = Console(stderr=True)
+# Markup is off: output carries account names, file names and messages that
+# may contain brackets, and none of them may be read as styling.
+console = Console(markup=False, highlight=False)
+errors = Console(stderr=True, markup=False, highlight=False)
+if not console.is_terminal and "COLUMNS" not in os.environ:
+    # Redirected output is read in files and pagers, not an 80-column screen.
+    console.width = 200
 
 
 class State:
@@ -67,5 +73,5 @@ def main() -> None:
     try:
         app()
     except AbmkpiError as error:
-        errors.print("[bold red]error:[/]", escape(str(error)), highlight=False)
+        errors.print(Text("error:", style="bold red"), str(error))
         sys.exit(1)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from rich.markup import escape
+from rich.text import Text
 
 from abmkpi.cli import console
 from abmkpi.cli.common import language, print_table
@@ -37,8 +37,7 @@ def _print_header(detail: AccountDetail) -> None:
         f"target, tier {account['tier']}" if account["is_target"] else "not a target"
     )
     console.print(
-        f"[bold]{escape(account['name'] or '')}[/] ({escape(account['id'])}), {target}",
-        highlight=False,
+        Text(account["name"] or "", style="bold"), f"({account['id']}), {target}"
     )
     console.print(
         f"industry {account['industry'] or '–'}, "

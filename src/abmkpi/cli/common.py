@@ -62,7 +62,9 @@ def print_json(document: Any) -> None:
 
 
 def print_csv(columns: Sequence[str], rows: Iterable[dict[str, Any]]) -> None:
+    """Print CSV with a byte-order mark, so Excel reads Japanese text correctly."""
     buffer = io.StringIO()
+    buffer.write("\ufeff")
     writer = csv.DictWriter(buffer, fieldnames=list(columns), extrasaction="ignore")
     writer.writeheader()
     for row in rows:

@@ -45,7 +45,9 @@ def _parse_date_formats(values: list[str]) -> dict[str, str]:
 @app.command("import")
 def import_files(
     source: str = typer.Argument(
-        ..., help="Source of the files: salesforce, marketo or csv (with --mapping)."
+        ...,
+        help="Source of the files: salesforce, marketo, hubspot, pardot, mautic, "
+        "or csv (with --mapping).",
     ),
     paths: list[Path] = typer.Argument(..., exists=True, help="Files or directories."),
     mapping: Path | None = typer.Option(
@@ -185,6 +187,17 @@ def _print_import_summary(summary: ImportSummary, output: OutputFormat) -> None:
         for note in row["notes"]:
             console.print(f"  {Path(row['file']).name}: {note}")
     console.print(summary.describe())
+    _print_currency_warnings(summary.derived)
+
+
+def _print_currency_warnings(derived: dict[str, Any]) -> None:
+    assumed = (derived.get("fx") or {}).get("currency_assumed") or {}
+    for source, count in assumed.items():
+        errors.print(
+            f"warning: {count:,} {source} opportunities name no currency and are "
+            f"taken as the reporting currency; if the {source} org uses another "
+            f"one, set [sources.{source}] currency and run 'abmkpi match'"
+        )
 
 
 @app.command()

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import json
+from datetime import UTC, datetime
 from typing import Any
 
 import typer
@@ -28,24 +29,34 @@ KPI_COLUMNS = [
     "id",
     "variant",
     "segment",
+    "label_en",
+    "label_ja",
     "value",
     "numerator",
     "denominator",
     "ci95_low",
     "ci95_high",
     "target",
+    "paced_target",
     "status",
     "unit",
+    "details",
 ]
 
 
 def _parse_now(text: str | None) -> datetime | None:
+    """Parse --as-of: an ISO instant, UTC unless it carries an offset."""
     if text is None:
         return None
     try:
-        return datetime.fromisoformat(text)
+        instant = datetime.fromisoformat(text)
     except ValueError as error:
-        raise typer.BadParameter(f"{text!r} is not an ISO date or date-time") from error
+        raise typer.BadParameter(
+            f"{text!r} is not an ISO date or date-time, such as 2024-06-30T14:59:00Z"
+        ) from error
+    if instant.tzinfo is not None:
+        instant = instant.astimezone(UTC).replace(tzinfo=None)
+    return instant
 
 
 @app.command()
@@ -76,7 +87,10 @@ def kpi(
     """Compute the marketing and sales KPIs of a period."""
     workspace = load_workspace()
     chosen = workspace.calendar.parse(period)
-    segments = [parse_segment(text).id for text in segment] or None
+    try:
+        segments = [parse_segment(text).id for text in segment] or None
+    except ValueError as error:
+        raise typer.BadParameter(str(error), param_hint="--segment") from error
     for name in kpi_id:
         if name not in DEFINITIONS:
             raise typer.BadParameter(
@@ -108,7 +122,14 @@ def show_kpis(
 
 def _csv_row(document: dict[str, Any]) -> dict[str, Any]:
     interval = document.get("ci95") or [None, None]
-    return {**document, "ci95_low": interval[0], "ci95_high": interval[1]}
+    return {
+        **document,
+        "ci95_low": interval[0],
+        "ci95_high": interval[1],
+        "label_en": document["label"]["en"],
+        "label_ja": document["label"]["ja"],
+        "details": json.dumps(document.get("details") or {}, ensure_ascii=False),
+    }
 
 
 def _print_kpi_table(workspace: Workspace, report: KpiReport) -> None:
@@ -120,15 +141,20 @@ def _print_kpi_table(workspace: Workspace, report: KpiReport) -> None:
         title += f", as of {report.as_of:%Y-%m-%d %H:%M} UTC"
     header = [
         "KPI",
-        *[translate(s, lang) for s in segments],
-        "target",
-        "95% CI (" + segments[0] + ")",
+        *[segment_label(s, lang) for s in segments],
+        translate("goal", lang),
+        f"95% CI ({segment_label(segments[0], lang)})",
     ]
     rows: dict[str, dict[str, Any]] = {}
     for result in report.results:
         row = rows.setdefault(result.key, {"result": result, "cells": {}})
         cell = format_value(result.value, result.unit, currency, lang)
-        if result.status.value in ("on_track", "at_risk", "off_track"):
+        if result.status.value in (
+            "on_track",
+            "at_risk",
+            "off_track",
+            "insufficient_data",
+        ):
             cell += f" ({format_status(result.status.value, lang)})"
         row["cells"][result.segment] = cell
         if result.segment == segments[0]:
@@ -136,11 +162,7 @@ def _print_kpi_table(workspace: Workspace, report: KpiReport) -> None:
     table_rows = []
     for entry in rows.values():
         first = entry.get("first", entry["result"])
-        target = (
-            format_value(first.target, first.unit, currency, lang)
-            if first.target
-            else ""
-        )
+        target = _goal_text(first, currency, lang)
         table_rows.append(
             [
                 first.label[lang],
@@ -150,6 +172,26 @@ def _print_kpi_table(workspace: Workspace, report: KpiReport) -> None:
             ]
         )
     print_table(title, header, table_rows, right=range(1, len(header)))
+
+
+def segment_label(segment: str, language: str) -> str:
+    """Return a readable segment name: 'tier 1', 'non-target', 'ターゲット'."""
+    if segment.startswith("tier:"):
+        number = segment.split(":", 1)[1]
+        return f"ティア{number}" if language == "ja" else f"tier {number}"
+    if segment.startswith("account:"):
+        return segment.split(":", 1)[1]
+    return translate(segment.replace("_", "-"), language)
+
+
+def _goal_text(result: Any, currency: str, language: str) -> str:
+    if result.target is None:
+        return ""
+    text = format_value(result.target, result.unit, currency, language)
+    if result.paced_target is not None:
+        paced = format_value(result.paced_target, result.unit, currency, language)
+        text += f" ({translate('paced', language)} {paced})"
+    return text
 
 
 ACCOUNT_COLUMNS = [
@@ -222,7 +264,16 @@ def accounts(
 
     print_table(
         f"accounts, {workspace.calendar.label(chosen, lang)} (sorted by {sort})",
-        ["id", "name", "tier", "stage", "score", "people", "open pipeline", "won"],
+        [
+            "id",
+            "name",
+            "tier",
+            "stage",
+            "score",
+            "people",
+            "open pipeline",
+            "won to date",
+        ],
         (
             [
                 r["source_id"],

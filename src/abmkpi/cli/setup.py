@@ -110,7 +110,6 @@ def demo(
     latest = calendar.previous(current)[0]
     show_kpis(workspace, latest, None, output)
     if output == OutputFormat.TABLE:
-        console.print(
-            f"\nexplore: abmkpi -w {directory} accounts --sort score | "
-            f"abmkpi -w {directory} kpi --period {current.id}"
-        )
+        console.print("\nexplore:")
+        console.print(f"  abmkpi -w {directory} accounts --sort score --targets")
+        console.print(f"  abmkpi -w {directory} kpi --period {current.id}")

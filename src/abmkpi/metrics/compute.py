@@ -85,11 +85,43 @@ def compute_kpis(
     segments: list[str] | None = None,
     now: datetime | None = None,
 ) -> KpiReport:
-    """Compute every marketing and sales KPI of ``period`` for the segments."""
+    """Compute every marketing and sales KPI of ``period`` for the segments.
+
+    Segments ``account:ID`` accept a canonical id, a source id or an exact
+    account name; each is computed over that account's facts alone and
+    reported under its canonical id.
+    """
+    from abmkpi.metrics.accounts import find_account
+
     tables = BackendTables(store.ibis())
-    account_id = _single_account(segments)
-    ctx = KpiContext.for_period(tables, settings, period, now, account_id)
-    return compute_with_context(ctx, tables, segments)
+    wanted = list(segments or [])
+    accounts = [s for s in wanted if s.startswith("account:")]
+    others = [s for s in wanted if not s.startswith("account:")]
+    ctx = KpiContext.for_period(tables, settings, period, now)
+    if others or not accounts:
+        report = compute_with_context(ctx, tables, others or None)
+    else:
+        report = _empty_report(ctx)
+    for segment in accounts:
+        account = find_account(store, segment.split(":", 1)[1])
+        account_id = account["merged_into_id"] or account["id"]
+        one = KpiContext.for_period(tables, settings, period, now, account_id)
+        part = compute_with_context(one, tables, [f"account:{account_id}"])
+        report.results += part.results
+        report.segments += part.segments
+    return report
+
+
+def _empty_report(ctx: KpiContext) -> KpiReport:
+    return KpiReport(
+        period=ctx.period,
+        period_label={
+            "en": ctx.calendar.label(ctx.period, "en"),
+            "ja": ctx.calendar.label(ctx.period, "ja"),
+        },
+        as_of=ctx.as_of,
+        currency=ctx.settings.workspace.reporting_currency,
+    )
 
 
 def compute_with_context(
@@ -102,16 +134,8 @@ def compute_with_context(
         for name, expression in fact_expressions(ctx, open_stages).items()
     }
     wanted = segments or default_segments(rows["accounts"])
-    report = KpiReport(
-        period=ctx.period,
-        period_label={
-            "en": ctx.calendar.label(ctx.period, "en"),
-            "ja": ctx.calendar.label(ctx.period, "ja"),
-        },
-        as_of=ctx.as_of,
-        currency=ctx.settings.workspace.reporting_currency,
-        segments=list(wanted),
-    )
+    report = _empty_report(ctx)
+    report.segments = list(wanted)
     for segment_id in wanted:
         segment = Segment(segment_id)
         report.results += marketing_results(
@@ -130,12 +154,6 @@ def compute_with_context(
         time.perf_counter() - started,
     )
     return report
-
-
-def _single_account(segments: list[str] | None) -> str | None:
-    if segments and len(segments) == 1 and segments[0].startswith("account:"):
-        return segments[0].split(":", 1)[1]
-    return None
 
 
 def default_segments(accounts: list[dict[str, Any]]) -> list[str]:

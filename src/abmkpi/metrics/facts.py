@@ -142,7 +142,12 @@ def opportunity_facts_expr(ctx: KpiContext) -> ir.Table:
         ctx, facts.stage, facts.is_closed.fill_null(facts.def_closed), False
     )
     won = _outcome_expr(ctx, facts.stage, facts.is_won.fill_null(facts.def_won), True)
-    created_known = facts.created_at.isnull() | (facts.created_at <= ctx.as_of)
+    # A deal without a creation date is taken to exist from the first creation
+    # date of its source's deals, so it is not open in periods before any data.
+    first = _first_created_expr(ctx)
+    facts = facts.left_join(first, facts.source_system == first.first_source)
+    assumed_created = facts.created_at.fill_null(facts.first_created)
+    created_known = assumed_created.isnull() | (assumed_created <= ctx.as_of)
     closed_by_then = closed & (facts.close_date <= ctx.as_of_date)
     open_at_end = created_known & ibis.ifelse(
         facts.history_opportunity_id.notnull(), ~facts.history_closed, ~closed_by_then
@@ -179,6 +184,14 @@ def opportunity_facts_expr(ctx: KpiContext) -> ir.Table:
         overdue_at_end=(open_at_end & (close_at_end < ctx.as_of_date)).fill_null(False),
         cycle_days=facts.close_date.delta(facts.created_on, unit="day"),
         influenced=facts.influenced_id.notnull(),
+        created_unknown=facts.created_at.isnull(),
+    )
+
+
+def _first_created_expr(ctx: KpiContext) -> ir.Table:
+    opportunities = ctx.table("opportunities")
+    return opportunities.group_by(first_source=opportunities.source_system).aggregate(
+        first_created=opportunities.created_at.min()
     )
 
 

@@ -183,6 +183,9 @@ def _pipeline(ctx: KpiContext, deals: list[Row], segment: Segment) -> list[KpiRe
                 **_amount_details(open_deals),
                 "overdue_count": len(overdue),
                 "overdue_amount": _sum(overdue, "amount_at_end"),
+                "without_created_date": sum(
+                    1 for d in open_deals if d["created_unknown"]
+                ),
             },
         ),
         make_result(

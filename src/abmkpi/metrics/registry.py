@@ -25,6 +25,13 @@ class KpiDefinition:
     # elapsed share of its target.
     paced: bool = False
     description: str = ""
+    # Which segments a target applies to: the target accounts ("targets":
+    # segment target and each tier) or the target-versus-non-target
+    # comparison itself ("comparison": segment all and each tier).
+    target_scope: str = "targets"
+    # Whether the value rests on a sample (its denominator by default) that
+    # can be too small to judge; sums and counts do not.
+    sampled: bool = True
 
 
 DEFINITIONS = {
@@ -67,6 +74,7 @@ DEFINITIONS = {
             "MQA accounts",
             Unit.COUNT,
             paced=True,
+            sampled=False,
             description="Accounts whose engagement score reached the MQA threshold "
             "in the period.",
         ),
@@ -84,6 +92,7 @@ DEFINITIONS = {
             "Pipeline created (new business)",
             Unit.CURRENCY,
             paced=True,
+            sampled=False,
             description="Amount of new-business opportunities created in the period.",
         ),
         KpiDefinition(
@@ -91,6 +100,7 @@ DEFINITIONS = {
             "sales",
             "Open pipeline (new business)",
             Unit.CURRENCY,
+            sampled=False,
             description="Amount of new-business opportunities open at the period end.",
         ),
         KpiDefinition(
@@ -99,6 +109,7 @@ DEFINITIONS = {
             "Marketing-influenced pipeline",
             Unit.CURRENCY,
             paced=True,
+            sampled=False,
             description="Pipeline created on accounts with marketing engagement in "
             "the days before each opportunity was created.",
         ),
@@ -138,6 +149,7 @@ DEFINITIONS = {
             "sales",
             "Deal-size uplift (target ÷ non-target)",
             Unit.MULTIPLE,
+            target_scope="comparison",
             description="Average target deal size ÷ average non-target deal size.",
         ),
         KpiDefinition(
@@ -169,6 +181,28 @@ DEFINITIONS = {
 }
 
 
+# Display names of variants whose id is not already a readable label.
+VARIANT_LABELS = {
+    "per_account": "÷ accounts",
+    "per_engaged_account": "÷ engaged accounts",
+    "per_new_lead": "opportunities ÷ new leads",
+    "buying_group": "buying group",
+    "decision_maker": "decision maker",
+}
+
+
+def variant_label(variant: str, language: str) -> str:
+    return translate(VARIANT_LABELS.get(variant, variant), language)
+
+
+def _applies(definition: KpiDefinition, segment: str) -> bool:
+    if segment.startswith("tier:"):
+        return True
+    if definition.target_scope == "comparison":
+        return segment == "all"
+    return segment == "target"
+
+
 def target_for(ctx: KpiContext, kpi_id: str, variant: str | None) -> float | None:
     targets = ctx.settings.kpi.targets
     if variant is not None and f"{kpi_id}:{variant}" in targets:
@@ -187,20 +221,36 @@ def make_result(
     variant: str | None = None,
     ci95: tuple[float, float] | None = None,
     details: dict[str, Any] | None = None,
-    with_target: bool = True,
+    sample: float | None = None,
 ) -> KpiResult:
-    """Build a result with its label, target, pacing and status."""
+    """Build a result with its label, target, pacing and status.
+
+    ``sample`` is the number of accounts or deals behind the value; below
+    ``kpi.min_sample`` the status is insufficient_data, not a verdict on noise.
+    """
     definition = DEFINITIONS[kpi_id]
-    target = target_for(ctx, kpi_id, variant) if with_target else None
+    if sample is None and definition.sampled:
+        sample = denominator
+    target = target_for(ctx, kpi_id, variant) if _applies(definition, segment) else None
     paced = target
     if target is not None and definition.paced and ctx.is_partial:
         paced = target * ctx.period.elapsed_fraction(ctx.as_of_date)
     status = judge(
         value, paced, ctx.settings.kpi.at_risk_ratio, definition.higher_is_better
     )
-    if value is None and target is None:
+    if ctx.as_of < ctx.bounds[0]:
+        status = Status.NO_DATA  # the period has not started yet
+    elif (
+        value is not None
+        and sample is not None
+        and sample < ctx.settings.kpi.min_sample
+    ):
+        status = Status.INSUFFICIENT_DATA
+    elif value is None and target is None:
         status = Status.NO_DATA
-    label = definition.label if variant is None else f"{definition.label}: {variant}"
+    label = definition.label
+    if variant is not None:
+        label = f"{label}: {variant_label(variant, 'en')}"
     return KpiResult(
         id=kpi_id,
         segment=segment,
@@ -222,4 +272,4 @@ def _label_ja(label: str, variant: str | None) -> str:
     text = translate(label, "ja")
     if variant is None:
         return text
-    return f"{text}: {translate(variant, 'ja')}"
+    return f"{text}: {variant_label(variant, 'ja')}"

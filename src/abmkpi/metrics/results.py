@@ -34,6 +34,7 @@ class Status(StrEnum):
     OFF_TRACK = "off_track"
     NO_TARGET = "no_target"
     NO_DATA = "no_data"
+    INSUFFICIENT_DATA = "insufficient_data"
 
 
 @dataclass

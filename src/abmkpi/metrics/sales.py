@@ -76,7 +76,7 @@ def _opportunity_rates(
             ratio(with_deal, len(members)),
             with_deal,
             len(members),
-            variant="per_target_account",
+            variant="per_account",
             ci95=wilson_interval(with_deal, len(members)),
         ),
         make_result(
@@ -86,7 +86,7 @@ def _opportunity_rates(
             ratio(engaged_with_deal, len(engaged)),
             engaged_with_deal,
             len(engaged),
-            variant="per_engaged_target_account",
+            variant="per_engaged_account",
             ci95=wilson_interval(engaged_with_deal, len(engaged)),
         ),
         make_result(
@@ -223,6 +223,7 @@ def _uplift(ctx: KpiContext, deals: list[Row], segment: Segment) -> KpiResult | 
         other_mean,
         ci95=bootstrap_mean_ratio_interval(target, other, *_seed(ctx)),
         details={"target_won": len(target), "non_target_won": len(other)},
+        sample=min(len(target), len(other)),
     )
 
 
@@ -293,6 +294,7 @@ def _conversion(
         else:
             passed = sum(1 for r in reached if r["won"])
         at_stage = sum(1 for r in reached if _furthest(r) >= index)
+        unknown = sum(1 for r in reached if r["loss_stage_unknown"])
         results.append(
             make_result(
                 ctx,
@@ -303,6 +305,7 @@ def _conversion(
                 at_stage,
                 variant=f"{steps[index]} → {steps[index + 1]}",
                 ci95=wilson_interval(passed, at_stage),
+                details={"lost_at_unknown_stage": unknown} if unknown else None,
             )
         )
     return results

@@ -96,7 +96,8 @@ def reached_expr(ctx: KpiContext, open_stages: list[str]) -> ir.Table:
     """The furthest open stage each deal created in the period reached.
 
     Columns: opportunity_id, seg, tier, type, reached (index into
-    ``open_stages``, NULL if none of its stages is known), won, lost.
+    ``open_stages``, NULL if none of its stages is known), won, lost,
+    loss_stage_unknown.
     """
     from abmkpi.metrics.facts import opportunity_facts_expr
 
@@ -120,6 +121,11 @@ def reached_expr(ctx: KpiContext, open_stages: list[str]) -> ir.Table:
     )
     joined = cohort.left_join(furthest, cohort.opportunity_id == furthest.seen_id)
     last = len(open_stages) - 1
+    # A lost deal with no known open stage has no history to say where it was
+    # lost, so it counts as lost at the last stage: the last conversion then
+    # agrees with the win rate, and the count is reported.
+    unknown_loss = joined.lost & joined.furthest.isnull()
+    reached = ibis.ifelse(joined.won | unknown_loss, last, joined.furthest)
     return joined.select(
         "opportunity_id",
         "seg",
@@ -127,7 +133,8 @@ def reached_expr(ctx: KpiContext, open_stages: list[str]) -> ir.Table:
         "type",
         "won",
         "lost",
-        reached=ibis.ifelse(joined.won, last, joined.furthest),
+        reached=reached,
+        loss_stage_unknown=unknown_loss,
     )
 
 
