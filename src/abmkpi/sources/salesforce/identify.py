@@ -3,13 +3,13 @@
 The file name decides first (``Account.csv``, ``opportunityhistory.csv``:
 the object's API name in any case, or the name of a configured account-link
 object). A file with another name, such as a downloaded report
-(``report1717123456789.csv``), is identified by its columns, in this order:
-the id columns of a configured account-link object, the key prefix of its
-record ids (``001`` accounts, ``006`` opportunities, …), the labels of a
-report's key columns (商談 ID, Opportunity Name), and API-name columns only
-one object has. A file that none of these identify, or that contains an
-object abmkpi does not import (Product2, UserRole, …), is skipped and listed
-in the import summary.
+(``report1717123456789.csv``), is identified by its columns. They are tried
+in this order: the key prefix of its record ids (``001`` accounts, ``006``
+opportunities, …), the id columns of a configured account-link object, the
+labels of a report's key columns (商談 ID, Opportunity Name), and API-name
+columns only one object has. A file that none of these identify, or that
+contains an object abmkpi does not import (Product2, UserRole, …), is skipped
+and listed in the import summary.
 """
 
 from __future__ import annotations
@@ -114,8 +114,8 @@ _SIGNATURES: tuple[tuple[SalesforceObject, tuple[tuple[str, ...], ...]], ...] = 
 class Identified:
     """The object in a file: a spec to import, or the name of another object.
 
-    ``evidence`` is what identified it ("file name", "record ids", "columns"),
-    or empty when nothing did.
+    ``evidence`` is what identified it ("file name", "record ids", "report
+    columns", "columns"), or empty when nothing did.
     """
 
     spec: SalesforceObject | None
@@ -137,14 +137,14 @@ def identify(
     for spec in link_objects:
         if stem == spec.name.casefold():
             return Identified(spec, spec.name, "file name")
-    for spec in link_objects:
-        if all(csv_file.column(*field.headers) for field in spec.fields[:2]):
-            return Identified(spec, spec.name, "columns")
     prefix = _id_prefix(csv_file)
     if prefix in _BY_PREFIX:
         return Identified(_BY_PREFIX[prefix], _BY_PREFIX[prefix].name, "record ids")
     if prefix in _OTHER_PREFIXES:
         return Identified(None, _OTHER_PREFIXES[prefix], "record ids")
+    for spec in link_objects:
+        if all(csv_file.column(*field.headers) for field in spec.fields[:2]):
+            return Identified(spec, spec.name, "columns")
     report_spec = _report_object(csv_file)
     if report_spec is not None:
         return Identified(report_spec, report_spec.name, "report columns")

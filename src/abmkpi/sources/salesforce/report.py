@@ -130,11 +130,14 @@ def prepare_report(csv_file: CsvFile, spec: SalesforceObject) -> ReportFile | No
     language, headers = matched
     report_spec = _with_headers(spec, headers)
     id_header = _id_header(csv_file, report_spec, language)
+
     rows, total_lines = _data_rows(csv_file, id_header)
     prepared = ReportFile(dataclasses.replace(csv_file, rows=[]), report_spec, language)
     prepared.total_rows = len(total_lines)
-    prepared.csv_file.rows = [_clean_row(row, report_spec, prepared) for row in rows]
+    numeric = _numeric_columns(csv_file, report_spec)
+    prepared.csv_file.rows = [_clean_row(row, numeric, prepared) for row in rows]
     prepared.notes = _notes(csv_file, spec, headers, language)
+
     logger.info(
         "%s: %s report export with %s labels",
         csv_file.path,
@@ -245,13 +248,23 @@ def _data_rows(csv_file: CsvFile, id_header: str) -> tuple[list[CsvRow], list[in
     return rows, totals
 
 
-def _clean_row(row: CsvRow, spec: SalesforceObject, prepared: ReportFile) -> CsvRow:
+def _numeric_columns(
+    csv_file: CsvFile, spec: SalesforceObject
+) -> list[tuple[Field, str]]:
+    columns = []
+    for item in spec.fields:
+        header = csv_file.column(*item.headers)
+        if item.kind in ("number", "int") and header is not None:
+            columns.append((item, header))
+    return columns
+
+
+def _clean_row(
+    row: CsvRow, numeric: list[tuple[Field, str]], prepared: ReportFile
+) -> CsvRow:
     """Strip currency codes from amounts and % signs from percentages."""
     values = dict(row.values)
-    for item in spec.fields:
-        if item.kind not in ("number", "int"):
-            continue
-        header = item.headers[0]
+    for item, header in numeric:
         raw = values.get(header)
         if not raw:
             continue
