@@ -288,15 +288,21 @@ _FOOTER_MARKER = re.compile(
 )
 
 
+_FOOTER_SEARCH_LINES = 20
+
+
 def _marker_footer_start(records: list[tuple[int, list[str]]]) -> int | None:
     """Return where a footer with a Salesforce marker line starts, if any.
 
     Lines between the blank line and the marker (the report title, a "Grand
-    Totals" line, more blank lines) have at most one non-empty field.
+    Totals" line, more blank lines) have at most one non-empty field. The
+    footer is about seven lines long, so only the last 20 lines are searched.
     """
-    for index, (_, fields) in enumerate(records):
-        values = [value.strip() for value in fields if value.strip()]
-        if not values or not _FOOTER_MARKER.match(values[0]):
+    tail = max(0, len(records) - _FOOTER_SEARCH_LINES)
+    for index in range(tail, len(records)):
+        fields = records[index][1]
+        first = next((value.strip() for value in fields if value.strip()), "")
+        if not _FOOTER_MARKER.match(first):
             continue
         start = None
         before = index - 1
