@@ -20,6 +20,7 @@ import pytest
 from abmkpi import targets
 from abmkpi.errors import InputError
 from abmkpi.metrics.compute import KpiReport, compute_kpis
+from abmkpi.sources.salesforce.report_values import split_currency
 from abmkpi.workspace import Workspace
 from tests.salesforce_support import by_file, query, run_import, scalar, write
 
@@ -496,6 +497,21 @@ def test_english_report_values(workspace: Workspace, tmp_path: Path) -> None:
         created,
         100,
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("JPY 1,200,000", ("1,200,000", "JPY")),
+        ("1,200,000 JPY", ("1,200,000", "JPY")),
+        ("USD12.50", ("12.50", "USD")),
+        ("ＪＰＹ　１，０００", ("1,000", "JPY")),
+        ("¥1,200,000", ("¥1,200,000", None)),
+        ("JPY abc", ("JPY abc", None)),
+    ],
+)
+def test_split_currency(text: str, expected: tuple[str, str | None]) -> None:
+    assert split_currency(text) == expected
 
 
 def test_report_without_id_fails(workspace: Workspace, tmp_path: Path) -> None:

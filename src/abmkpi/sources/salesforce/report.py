@@ -8,8 +8,8 @@ when more of its headers are labels of its object (:mod:`.labels_en`,
 field it names, so a report and a Data Export of the same records give the
 same canonical records.
 
-Report values differ from Data Export values in four ways, all handled here
-or in the shared readers:
+Report values differ from Data Export values in four ways, handled here, in
+:mod:`.report_values` or in the shared readers:
 
 - amounts carry their currency: ``JPY 1,200,000`` sets the amount and, for
   objects with a currency field, the record's currency; ``¥1,200,000`` sets
@@ -46,19 +46,16 @@ from abmkpi.sources.csvfile import CsvFile, CsvRow
 from abmkpi.sources.fields import Field, ParsedTable
 from abmkpi.sources.salesforce import labels_en, labels_ja
 from abmkpi.sources.salesforce.common import SalesforceObject
-from abmkpi.sources.values import parse_number
+from abmkpi.sources.salesforce.report_values import (
+    apply_currencies,
+    clean_row,
+    numeric_columns,
+)
 
 logger = logging.getLogger(__name__)
 
 LANGUAGES = {"ja": labels_ja, "en": labels_en}
 _LANGUAGE_NAMES = {"ja": "Japanese", "en": "English"}
-
-# Fields whose report values may start or end with an ISO currency code.
-MONEY_FIELDS = frozenset(
-    {"Amount", "AnnualRevenue", "ActualCost", "BudgetedCost", "ARR", "MRR"}
-)
-_CODE_FIRST = re.compile(r"^([A-Z]{3})\s*(.+)$")
-_CODE_LAST = re.compile(r"^(.+?)\s*([A-Z]{3})$")
 
 TOTAL_ROW = "total row of a summary report"
 _MAX_LISTED = 10
@@ -86,7 +83,8 @@ class ReportFile:
         if self.total_rows:
             report.skipped[TOTAL_ROW] += self.total_rows
         report.notes.extend(self.notes)
-        _apply_currencies(self, table, report)
+        has_currency = any(item.name == "CurrencyIsoCode" for item in self.spec.fields)
+        apply_currencies(self.currencies, has_currency, table, report)
 
 
 def normalize_label(text: str) -> str:
@@ -134,8 +132,10 @@ def prepare_report(csv_file: CsvFile, spec: SalesforceObject) -> ReportFile | No
     rows, total_lines = _data_rows(csv_file, id_header)
     prepared = ReportFile(dataclasses.replace(csv_file, rows=[]), report_spec, language)
     prepared.total_rows = len(total_lines)
-    numeric = _numeric_columns(csv_file, report_spec)
-    prepared.csv_file.rows = [_clean_row(row, numeric, prepared) for row in rows]
+    numeric = numeric_columns(csv_file, report_spec)
+    prepared.csv_file.rows = [
+        clean_row(row, numeric, prepared.currencies) for row in rows
+    ]
     prepared.notes = _notes(csv_file, spec, headers, language)
 
     logger.info(
@@ -248,61 +248,6 @@ def _data_rows(csv_file: CsvFile, id_header: str) -> tuple[list[CsvRow], list[in
     return rows, totals
 
 
-def _numeric_columns(
-    csv_file: CsvFile, spec: SalesforceObject
-) -> list[tuple[Field, str]]:
-    columns = []
-    for item in spec.fields:
-        header = csv_file.column(*item.headers)
-        if item.kind in ("number", "int") and header is not None:
-            columns.append((item, header))
-    return columns
-
-
-def _clean_row(
-    row: CsvRow, numeric: list[tuple[Field, str]], prepared: ReportFile
-) -> CsvRow:
-    """Strip currency codes from amounts and % signs from percentages."""
-    values = dict(row.values)
-    for item, header in numeric:
-        raw = values.get(header)
-        if not raw:
-            continue
-        if item.name in MONEY_FIELDS:
-            amount, code = split_currency(raw)
-            if code is not None:
-                values[header] = amount
-                prepared.currencies.setdefault(row.line, {})[header] = code
-        elif "%" in unicodedata.normalize("NFKC", header):
-            values[header] = _strip_percent(raw)
-    return CsvRow(row.line, values)
-
-
-def split_currency(text: str) -> tuple[str, str | None]:
-    """Split ``JPY 1,200,000`` (or ``1,200,000 JPY``) into amount and code.
-
-    A value whose remainder is not a number is returned unchanged, so that the
-    number parser reports the value as written.
-    """
-    normalized = unicodedata.normalize("NFKC", text).strip()
-    for pattern, amount_group, code_group in ((_CODE_FIRST, 2, 1), (_CODE_LAST, 1, 2)):
-        match = pattern.match(normalized)
-        if match is None:
-            continue
-        amount = match[amount_group]
-        try:
-            parse_number(amount)
-        except ValueError:
-            continue
-        return amount, match[code_group]
-    return text, None
-
-
-def _strip_percent(text: str) -> str:
-    normalized = unicodedata.normalize("NFKC", text).strip()
-    return normalized[:-1].strip() if normalized.endswith("%") else text
-
-
 def _notes(
     csv_file: CsvFile,
     spec: SalesforceObject,
@@ -358,39 +303,3 @@ def _account_name_note(
         f"column {shown[0]} gives account names only, so these records are not "
         f"linked to accounts; add the column {id_label} to the report to link them"
     )
-
-
-def _apply_currencies(
-    prepared: ReportFile, table: ParsedTable, report: FileReport
-) -> None:
-    """Set each row's currency from its amounts, rejecting contradictions."""
-    has_currency = any(item.name == "CurrencyIsoCode" for item in prepared.spec.fields)
-    kept = []
-    for row in table.rows:
-        codes = prepared.currencies.get(row.line, {})
-        problem = _currency_problem(row.values.get("CurrencyIsoCode"), codes, table)
-        if problem is not None:
-            report.rejects.append(InputProblem(table.file.path, row.line, *problem))
-            continue
-        if codes and has_currency:
-            row.values["CurrencyIsoCode"] = next(iter(codes.values()))
-        kept.append(row)
-    table.rows = kept
-
-
-def _currency_problem(
-    declared: str | None, codes: dict[str, str], table: ParsedTable
-) -> tuple[str, str, str] | None:
-    distinct = set(codes.values())
-    if len(distinct) > 1:
-        header = next(iter(codes))
-        return header, ", ".join(sorted(distinct)), "amounts in different currencies"
-    if declared and distinct and declared not in distinct:
-        header = next(iter(codes))
-        column = table.header_of("CurrencyIsoCode") or "CurrencyIsoCode"
-        return (
-            header,
-            codes[header],
-            f"the amount's currency differs from {declared} in column {column}",
-        )
-    return None
