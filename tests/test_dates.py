@@ -110,3 +110,9 @@ def test_non_date_becomes_problem(tmp_path: Path) -> None:
         "next week",
     )
     assert len(table.rows) == 1
+
+
+def test_comma_before_time() -> None:
+    value = parse_value("5/31/2024, 10:05 PM", "mdy")
+    assert value.day == date(2024, 5, 31)
+    assert value.clock == (22, 5, 0, 0)

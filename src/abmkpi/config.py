@@ -96,6 +96,36 @@ class SourceSettings(Section):
         return None if value is None else _check_time_zone(value)
 
 
+class AccountLinkObject(Section):
+    object_name: str = Field(
+        description="API name of a custom Salesforce object that links an "
+        "opportunity to a further account (e.g. OpportunityAccount__c). A CSV "
+        "file named after it, or with both id columns below, is read as links.",
+        pattern=r"^[A-Za-z][A-Za-z0-9_]*$",
+    )
+    opportunity_column: str = Field(
+        description="Column of the file with the opportunity id."
+    )
+    account_column: str = Field(description="Column of the file with the account id.")
+    role_column: str | None = Field(
+        None, description="Column with the account's role on the opportunity."
+    )
+    role: str = Field(
+        "linked account",
+        description="Role stored when the file has no role column or the value "
+        "is empty.",
+    )
+
+
+class SalesforceSettings(Section):
+    account_links: list[AccountLinkObject] = Field(
+        default_factory=list,
+        description="Custom objects (junction objects) that link an opportunity "
+        "to further accounts, besides its account and OpportunityPartner rows. "
+        "A deal becomes a target deal when any linked account is a target.",
+    )
+
+
 def _default_sources() -> dict[str, SourceSettings]:
     return {
         "salesforce": SourceSettings(),
@@ -484,6 +514,7 @@ class Settings(Section):
     workspace: WorkspaceSettings = Field(default_factory=WorkspaceSettings)
     fiscal: FiscalSettings = Field(default_factory=FiscalSettings)
     sources: dict[str, SourceSettings] = Field(default_factory=_default_sources)
+    salesforce: SalesforceSettings = Field(default_factory=SalesforceSettings)
     icp: IcpSettings = Field(default_factory=IcpSettings)
     targets: TargetSettings = Field(default_factory=TargetSettings)
     engagement: EngagementSettings = Field(default_factory=EngagementSettings)

@@ -21,8 +21,11 @@ from abmkpi.errors import DateFormatError, InputProblem
 
 Order = Literal["ymd", "mdy", "dmy"]
 
+# A time follows the date after "T", spaces, or a comma: Salesforce's ICU
+# locale formats (the default since Spring '24, CLDR 41) write en_US date-times
+# as "5/31/2024, 10:00 AM".
 _TIME = (
-    r"(?:[T ]+(?P<hour>\d{1,2}):(?P<minute>\d{2})"
+    r"(?:(?:[T ]+|,\s*)(?P<hour>\d{1,2}):(?P<minute>\d{2})"
     r"(?::(?P<second>\d{2})(?:[.,](?P<fraction>\d{1,9}))?)?"
     r"\s*(?P<ampm>[AaPp]\.?[Mm]\.?|午前|午後)?"
     r"\s*(?P<zone>Z|UTC|GMT|[+-]\d{2}:?\d{2})?)?"

@@ -67,6 +67,14 @@ def convert_task(row: ParsedRow, ctx: FileContext) -> None:
     ctx.add("activities", record, row.line)
 
 
+def convert_activity(row: ParsedRow, ctx: FileContext) -> None:
+    """Convert a row of a tasks-and-events report by its Task (ToDo) column."""
+    if row.values.get("IsTask") is False:
+        convert_event(row, ctx)
+    else:
+        convert_task(row, ctx)
+
+
 def convert_event(row: ParsedRow, ctx: FileContext) -> None:
     values = row.values
     if values.get("IsChild"):
@@ -180,4 +188,17 @@ EVENT = SalesforceObject(
         Field.of("IsChild", kind="bool"),
     ),
     convert=convert_event,
+)
+
+# A report of the "Tasks and Events" type: one file with both, distinguished by
+# its Task column (ToDo in Japanese).
+ACTIVITY = SalesforceObject(
+    name="Task and Event",
+    table="activities",
+    fields=(
+        *TASK.fields,
+        *(field for field in EVENT.fields if field not in TASK.fields),
+        Field.of("IsTask", kind="bool"),
+    ),
+    convert=convert_activity,
 )

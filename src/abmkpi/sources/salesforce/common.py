@@ -70,6 +70,14 @@ class RunState:
     stages: StageBook
     # Campaign Type by canonical campaign id, from Campaign files of this run.
     campaign_types: dict[str, str | None] = field(default_factory=dict)
+    # Links read so far, by (opportunity id, account or person id), so that a
+    # link listed again combines with the first record instead of repeating it.
+    account_links: dict[tuple[str | None, str | None], Record] = field(
+        default_factory=dict
+    )
+    people_links: dict[tuple[str | None, str | None], Record] = field(
+        default_factory=dict
+    )
 
 
 @dataclass

@@ -1,11 +1,12 @@
 """Reading one Salesforce CSV file: its export shape, history mode and rows.
 
-Salesforce files come in two shapes with the same API-name headers. A Data
-Export or Data Loader file writes times as ``2024-04-05 01:00:00`` in UTC, or
-in ISO 8601 with an offset. A report or spreadsheet export writes
-``04/05/24 10:00 AM`` (or ``2024/04/05 10:00``) in the exporting user's time
-zone. Any slash date, Japanese date or AM/PM time in the file's date columns
-makes it a report export.
+A Data Export or Data Loader file has API-name headers and writes times as
+``2024-04-05 01:00:00`` in UTC, or in ISO 8601 with an offset. A report
+export has label headers (see :mod:`.report`) and writes ``04/05/24 10:00
+AM`` (or ``2024/04/05 10:00``) in the exporting user's time zone. A
+spreadsheet export with API-name headers may write dates either way: any
+slash date, Japanese date or AM/PM time in its date columns makes it a
+report export too.
 
 A Fivetran history-mode table (``_fivetran_active``, ``_fivetran_start``)
 contains one row per version of a record. The active version is the record.
@@ -31,6 +32,7 @@ from abmkpi.sources.salesforce.common import (
     RunState,
     SalesforceObject,
 )
+from abmkpi.sources.salesforce.report import prepare_report
 
 logger = logging.getLogger(__name__)
 
@@ -58,19 +60,26 @@ def read_object_file(
     options: ImportOptions,
 ) -> None:
     """Convert every row of a file of object ``spec`` into batch records."""
-    report_shape = is_report_shape(csv_file, spec)
+    prepared = prepare_report(csv_file, spec)
+    if prepared is not None:
+        csv_file, spec = prepared.csv_file, prepared.spec
+    report_shape = prepared is not None or is_report_shape(csv_file, spec)
+
     context = options.parse_context(settings, SOURCE, report=report_shape)
     table = parse_table(csv_file, spec.all_fields, context)
     _check_required_any(table, spec)
     report = FileReport.of(table, spec.name, spec.table)
+    if prepared is not None:
+        prepared.finish(table, report)
     if report_shape:
         report.notes.append(
             "report export: times without an offset are read in "
             f"{context.naive_time_zone}"
         )
     batch.files.append(report)
+
     ctx = FileContext(batch, report, state, settings, table.headers, spec.key_header)
-    if "_fivetran_active" in table.headers:
+    if "_fivetran_active" in table.headers and spec.key_header in table.headers:
         _convert_versions(table.rows, spec, ctx)
     else:
         for row in table.rows:
