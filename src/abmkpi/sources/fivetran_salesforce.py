@@ -81,8 +81,8 @@ def fivetran_table(csv_file: CsvFile) -> FivetranTable | None:
     A landed table has a lower-case ``id`` column and ``_fivetran_synced``
     (Salesforce's own exports write ``Id``), and either a ``sf_`` or
     ``salesforce_`` file name prefix or Salesforce record ids: 15 to 18
-    letters and digits (some exports lose a character), where HubSpot, Marketo and
-    Pardot tables have numbers.
+    letters and digits (some exports lose a character), where HubSpot,
+    Marketo and Pardot tables have numbers.
     """
     if "id" not in csv_file.header or not csv_file.has_columns("_fivetran_synced"):
         return None
