@@ -1021,8 +1021,8 @@ def test_salesforce_file_fails(workspace: Workspace, cases: Path) -> None:
     with pytest.raises(InputError) as raised:
         HubSpotImporter().read([account], workspace.settings, ImportOptions())
     message = str(raised.value)
-    assert f"{account}, line 1, value 'Id, Name, Website'" in message
-    assert "not a HubSpot table or export" in message
+    assert f"{account}, line 1: looks like salesforce Account export" in message
+    assert "not HubSpot data; columns found: Id, Name, Website" in message
     assert "'Record ID' column with 'Deal Name', 'Email' or 'Company name'" in message
 
 

@@ -53,6 +53,12 @@ def write_csv(path: Path, text: str) -> Path:
     return path
 
 
+def marketo_files(folder: Path) -> list[Path]:
+    """Return a fault case's Marketo files; its Salesforce files stay out."""
+    names = ("activity_types.csv", "marketo_activities.csv", "marketo_leads.csv")
+    return [folder / name for name in names]
+
+
 def file_summary(summary: ImportSummary, name: str):
     return next(item for item in summary.files if item.path.name == name)
 
@@ -61,13 +67,13 @@ def file_summary(summary: ImportSummary, name: str):
 
 
 def test_case07_people(workspace: Workspace, cases: Path) -> None:
-    run_import(workspace, cases / "07-free-email-domain")
+    run_import(workspace, *marketo_files(cases / "07-free-email-domain"))
     rows = query(workspace, "SELECT kind, count(*) FROM people GROUP BY kind")
     assert rows == [("lead", 6)]
 
 
 def test_case07_activity_types(workspace: Workspace, cases: Path) -> None:
-    run_import(workspace, cases / "07-free-email-domain")
+    run_import(workspace, *marketo_files(cases / "07-free-email-domain"))
     assert activity_types(workspace) == {
         "form_fill": 4,
         "web_visit": 1,
@@ -76,7 +82,7 @@ def test_case07_activity_types(workspace: Workspace, cases: Path) -> None:
 
 
 def test_case07_activity_values(workspace: Workspace, cases: Path) -> None:
-    run_import(workspace, cases / "07-free-email-domain")
+    run_import(workspace, *marketo_files(cases / "07-free-email-domain"))
     row = query(
         workspace,
         "SELECT occurred_at, type, channel, raw_type, person_id, asset "
@@ -90,18 +96,23 @@ def test_case07_activity_values(workspace: Workspace, cases: Path) -> None:
     assert row[5] == "/pricing"
 
 
-def test_case07_salesforce_files_skipped(workspace: Workspace, cases: Path) -> None:
-    summary = run_import(workspace, cases / "07-free-email-domain")
-    contacts = file_summary(summary, "Contact.csv")
-    assert contacts.skipped == {"not lead, activity, campaign or program data": 4}
-    assert contacts.loaded == 0
+def test_case07_salesforce_files_fail(workspace: Workspace, cases: Path) -> None:
+    folder = cases / "07-free-email-domain"
+    with pytest.raises(InputError) as raised:
+        run_import(workspace, folder)
+    message = str(raised.value)
+    assert f"{folder / 'Account.csv'}, line 1: looks like salesforce Account" in message
+    assert f"{folder / 'Contact.csv'}, line 1: looks like salesforce Contact" in message
+    assert "not Marketo data; columns found: Id, AccountId, Email" in message
+    assert "activity exports leadId, activityDate and activityTypeId" in message
+    assert query(workspace, "SELECT count(*) FROM people") == [(0,)]
 
 
 # Case 09: e-mail addresses in mixed case and with spaces ------------------------
 
 
 def test_case09_emails_normalized(workspace: Workspace, cases: Path) -> None:
-    run_import(workspace, cases / "09-email-case-normalization")
+    run_import(workspace, *marketo_files(cases / "09-email-case-normalization"))
     emails = dict(query(workspace, "SELECT id, email FROM people"))
     assert len(emails) == 3
     assert emails["marketo:3001"] == "taro.yamada@hinode-denki.example"
@@ -110,7 +121,7 @@ def test_case09_emails_normalized(workspace: Workspace, cases: Path) -> None:
 
 
 def test_case09_activity_types(workspace: Workspace, cases: Path) -> None:
-    run_import(workspace, cases / "09-email-case-normalization")
+    run_import(workspace, *marketo_files(cases / "09-email-case-normalization"))
     assert activity_types(workspace) == {
         "email_open": 2,
         "email_click": 1,
@@ -119,7 +130,7 @@ def test_case09_activity_types(workspace: Workspace, cases: Path) -> None:
 
 
 def test_case09_names(workspace: Workspace, cases: Path) -> None:
-    run_import(workspace, cases / "09-email-case-normalization")
+    run_import(workspace, *marketo_files(cases / "09-email-case-normalization"))
     names = dict(query(workspace, "SELECT id, name FROM people"))
     assert names["marketo:3001"] == "Taro Yamada"
     assert names["marketo:3002"] == "TARO YAMADA"
@@ -283,7 +294,7 @@ def test_fivetran_reimport_unchanged(
 def test_bad_activity_date_fails(
     workspace: Workspace, cases: Path, tmp_path: Path
 ) -> None:
-    run_import(workspace, cases / "07-free-email-domain")
+    run_import(workspace, *marketo_files(cases / "07-free-email-domain"))
     before = snapshot(workspace)
     bad = write_csv(
         tmp_path / "marketo_activities.csv",

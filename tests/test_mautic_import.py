@@ -340,7 +340,7 @@ def test_pardot_prospects_fail(workspace: Workspace, shared_data: Path) -> None:
     with pytest.raises(InputError) as raised:
         run_import(workspace, prospects)
     message = str(raised.value)
-    assert "not a Mautic contact, company or points-log file" in message
+    assert "looks like pardot prospects, not Mautic data" in message
     assert "columns found: _fivetran_deleted, _fivetran_synced" in message
     assert "companies: companyname" in message
 

@@ -314,7 +314,7 @@ def test_mautic_contacts_fail(workspace: Workspace, shared_data: Path) -> None:
     with pytest.raises(InputError) as raised:
         run_import(workspace, contacts)
     message = str(raised.value)
-    assert "not a Pardot prospect, visitor activity" in message
+    assert "looks like mautic contacts, not Pardot data" in message
     assert "columns found: title, firstname, lastname, city" in message
     assert "prospects: id, email and one of crm_contact_fid" in message
     assert "opportunities: id, status, stage and value" in message

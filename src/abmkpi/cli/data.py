@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.progress import (
@@ -29,6 +29,9 @@ from abmkpi.sources.base import ImportOptions
 from abmkpi.sources.csvfile import expand_paths
 from abmkpi.sources.loader import ImportSummary, load_batch
 
+if TYPE_CHECKING:
+    from abmkpi.sources.detection import Detection
+
 
 def _parse_date_formats(values: list[str]) -> dict[str, str]:
     formats = {}
@@ -44,12 +47,19 @@ def _parse_date_formats(values: list[str]) -> dict[str, str]:
 
 @app.command("import")
 def import_files(
-    source: str = typer.Argument(
+    arguments: list[str] = typer.Argument(
         ...,
-        help="Source of the files: salesforce, marketo, hubspot, pardot, mautic, "
-        "or csv (with --mapping).",
+        metavar="[SOURCE] PATH...",
+        help="Files or folders, optionally after their source: salesforce, "
+        "hubspot, marketo, pardot, mautic or csv. Without a source it is "
+        "detected from the files' names and headers.",
     ),
-    paths: list[Path] = typer.Argument(..., exists=True, help="Files or directories."),
+    source: str | None = typer.Option(
+        None,
+        "--source",
+        help="Source of the files, as an option; default: detected, or csv "
+        "when --mapping is given.",
+    ),
     mapping: Path | None = typer.Option(
         None, exists=True, dir_okay=False, help="Mapping file for the csv source."
     ),
@@ -68,9 +78,16 @@ def import_files(
     ),
 ) -> None:
     """Import export files atomically: all rows of all files, or nothing."""
+    from abmkpi.sources.detection import detect_source
     from abmkpi.sources.registry import get_importer
 
     workspace = load_workspace()
+    source, paths = _source_and_paths(arguments, source, mapping)
+    detection: Detection | None = None
+    if source is None:
+        detection = detect_source(paths, encoding)
+        errors.print(detection.describe(), highlight=False)
+        source = detection.source
     importer = get_importer(source)
     options = ImportOptions(
         encoding=encoding,
@@ -84,10 +101,43 @@ def import_files(
         ImportProgress(paths, source) as progress,
         listening(progress.advance),
     ):
-        batch = importer.read(list(paths), workspace.settings, options)
+        batch = importer.read(paths, workspace.settings, options)
         progress.start_writing(len(batch.records))
         summary = load_batch(workspace, store, batch, options)
-    _print_import_summary(summary, output)
+    _print_import_summary(summary, output, detection)
+
+
+def _source_and_paths(
+    arguments: list[str], option: str | None, mapping: Path | None
+) -> tuple[str | None, list[Path]]:
+    """Split the arguments into the source, if named, and the paths.
+
+    The first argument is the source when it is a source name and either more
+    arguments follow or no file of that name exists.
+    """
+    from abmkpi.sources.registry import IMPORTERS
+
+    first = arguments[0]
+    named = first.strip().lower() in IMPORTERS
+    if option is None and named and (len(arguments) > 1 or not Path(first).exists()):
+        option, arguments = first.strip().lower(), arguments[1:]
+    if not arguments:
+        raise typer.BadParameter(
+            "give at least one file or folder to import", param_hint="PATH"
+        )
+    missing = [argument for argument in arguments if not Path(argument).exists()]
+    if missing:
+        raise typer.BadParameter(
+            f"file or folder not found: {', '.join(missing)}", param_hint="PATH"
+        )
+    if mapping is not None and option not in (None, "csv"):
+        raise typer.BadParameter(
+            f"--mapping applies only to the csv source, not {option}",
+            param_hint="--mapping",
+        )
+    if option is None and mapping is not None:
+        option = "csv"
+    return option, [Path(argument) for argument in arguments]
 
 
 class ImportProgress:
@@ -131,7 +181,9 @@ class ImportProgress:
             self._bars.advance(task)
 
 
-def _print_import_summary(summary: ImportSummary, output: OutputFormat) -> None:
+def _print_import_summary(
+    summary: ImportSummary, output: OutputFormat, detection: Detection | None
+) -> None:
     rows: list[dict[str, Any]] = [
         {
             "file": str(item.path),
@@ -154,6 +206,7 @@ def _print_import_summary(summary: ImportSummary, output: OutputFormat) -> None:
             {
                 "import_id": summary.import_id,
                 "source": summary.source_system,
+                "detected": detection.to_dict() if detection else None,
                 "dry_run": summary.dry_run,
                 "reject_file": summary.reject_file,
                 "files": rows,

@@ -182,3 +182,21 @@ class Importer(Protocol):
     ) -> ImportBatch:
         """Read the files into canonical records; never write to the store."""
         ...
+
+
+@dataclass(frozen=True)
+class SourceShapes:
+    """How one source's files look, to tell them from other sources' files.
+
+    ``recognize`` returns what a file is to this source (``hubspot deal
+    table``), or None when the file is not one of its shapes. It sees only a
+    file's name, header and first rows (see
+    :func:`~abmkpi.sources.csvfile.peek_csv`), so it must stay cheap.
+    ``expected`` describes the source's headers and file names for error
+    messages.
+    """
+
+    source: str
+    label: str
+    recognize: Callable[[CsvFile], str | None]
+    expected: str

@@ -43,6 +43,9 @@ ENCODING_ALIASES = {
 
 csv.field_size_limit(64 * 1024 * 1024)
 
+# Bytes that peek_csv reads from the start of a file.
+PEEK_BYTES = 256 * 1024
+
 
 @dataclass
 class CsvRow:
@@ -116,6 +119,47 @@ def read_csv(
     logger.debug("read %s: %s, %d rows", path, codec, len(rows))
     notify("read", path.name)
     return CsvFile(path, codec, header, rows, checksum, delimiter, footer)
+
+
+def peek_csv(path: Path, encoding: str | None = None, rows: int = 20) -> CsvFile:
+    """Read a file's header and first rows, to tell what it contains.
+
+    Only the first :data:`PEEK_BYTES` are read and decoded, cut after the last
+    line end (a byte that no character of UTF-8 or cp932 contains). Rows with
+    a field count off by more than one are left out, and a quoted field cut by the
+    limit ends the rows. The checksum is empty: a peek never feeds an import.
+    """
+    with path.open("rb") as handle:
+        data = handle.read(PEEK_BYTES)
+    if len(data) == PEEK_BYTES and b"\n" in data:
+        data = data[: data.rfind(b"\n") + 1]
+    codec = detect_encoding(path, data) if encoding is None else _codec(encoding)
+    text = _decode(path, data, codec)
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    delimiter = _sniff_delimiter(text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    records: list[tuple[int, list[str]]] = []
+    next_line = 1
+    try:
+        for fields in reader:
+            records.append((next_line, fields))
+            next_line = reader.line_num + 1
+            if len(records) > rows:
+                break
+    except csv.Error:
+        pass  # a quoted field cut by the byte limit
+    if not records or not any(records[0][1]):
+        raise CsvFormatError(
+            InputProblem(path, 1, None, None, "the file has no header")
+        )
+    header = _header(path, records[0][1])
+    sample = [
+        CsvRow(line, {n: v for n, v in zip(header, fields, strict=False) if n})
+        for line, fields in records[1:]
+        if abs(len(fields) - len(header)) <= 1 and not _is_blank(fields)
+    ]
+    return CsvFile(path, codec, header, sample, "", delimiter)
 
 
 def detect_encoding(path: Path, data: bytes) -> str:

@@ -1,7 +1,8 @@
 """Importers by the source name the ``abmkpi import`` command takes.
 
 Each entry builds its importer on demand, so that naming one source never
-imports the modules of the others.
+imports the modules of the others. :func:`native_shapes` loads every native
+source's file shapes, for detecting the source of a run's files.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from abmkpi.errors import NotFoundError
-from abmkpi.sources.base import Importer
+from abmkpi.sources.base import Importer, SourceShapes
 
 
 def _csv() -> Importer:
@@ -43,9 +44,9 @@ def _pardot() -> Importer:
 
 
 def _salesforce() -> Importer:
-    from abmkpi.sources.salesforce import SalesforceImporter
+    from abmkpi.sources.salesforce_shapes import SalesforceFilesImporter
 
-    return SalesforceImporter()
+    return SalesforceFilesImporter()
 
 
 IMPORTERS: dict[str, Callable[[], Importer]] = {
@@ -66,3 +67,14 @@ def get_importer(name: str) -> Importer:
             f"unknown source {name!r}; choose one of {', '.join(sorted(IMPORTERS))}"
         )
     return factory()
+
+
+def native_shapes() -> list[SourceShapes]:
+    """Return the file shapes of every source that reads its vendor's own exports."""
+    from abmkpi.sources.hubspot.files import SHAPES as HUBSPOT
+    from abmkpi.sources.marketo.files import SHAPES as MARKETO
+    from abmkpi.sources.mautic.files import SHAPES as MAUTIC
+    from abmkpi.sources.pardot.files import SHAPES as PARDOT
+    from abmkpi.sources.salesforce_shapes import SHAPES as SALESFORCE
+
+    return [SALESFORCE, HUBSPOT, MARKETO, PARDOT, MAUTIC]

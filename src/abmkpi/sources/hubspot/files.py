@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from abmkpi.sources.base import FileReport
+from abmkpi.sources.base import FileReport, SourceShapes
 from abmkpi.sources.csvfile import CsvFile
 
 logger = logging.getLogger(__name__)
@@ -217,6 +217,23 @@ def _classify_typed_table(csv_file: CsvFile, name: str) -> FileShape:
     return FileShape(FileKind.OTHER, "")
 
 
+def recognize(csv_file: CsvFile) -> str | None:
+    """Return what a file is as HubSpot data, or None if it is none of its shapes.
+
+    A table that is skipped by its name alone (owners, tickets, lists) counts
+    only when it has Fivetran's ``_fivetran_synced`` column, so that another
+    vendor's ``users.csv`` is not taken for HubSpot's.
+    """
+    shape = classify(csv_file, set())
+    if shape.kind is FileKind.OTHER:
+        return None
+    if shape.kind is FileKind.NOT_IMPORTED:
+        if not csv_file.has_columns("_fivetran_synced"):
+            return None
+        return f"{shape.object_name}, not imported"
+    return shape.object_name
+
+
 def _export_object(csv_file: CsvFile) -> str | None:
     if csv_file.column(*EXPORT_ID_HEADERS) is None:
         return None
@@ -244,3 +261,6 @@ def skipped_file(csv_file: CsvFile, shape: FileShape, reason: str) -> FileReport
         report.skipped[reason] = len(csv_file.rows)
     logger.info("%s: skipped %d rows (%s)", csv_file.path, len(csv_file.rows), reason)
     return report
+
+
+SHAPES = SourceShapes("hubspot", "HubSpot", recognize, EXPECTED_HEADERS)

@@ -17,6 +17,7 @@ from abmkpi.config import Settings
 from abmkpi.errors import InputError, InputProblem
 from abmkpi.sources.base import ImportBatch, ImportOptions
 from abmkpi.sources.csvfile import CsvFile, expand_paths, read_csv
+from abmkpi.sources.detection import check_source_fits
 from abmkpi.sources.fields import ParseContext
 from abmkpi.sources.hubspot import (
     companies,
@@ -91,6 +92,7 @@ class HubSpotImporter:
     ) -> ImportBatch:
         unique_paths = list(dict.fromkeys(expand_paths(paths)))
         files = [read_csv(path, options.encoding) for path in unique_paths]
+        check_source_fits(SOURCE, files)
         stems = {csv_file.path.stem.lower() for csv_file in files}
         shapes = [(csv_file, classify(csv_file, stems)) for csv_file in files]
         _require_hubspot_data(shapes)

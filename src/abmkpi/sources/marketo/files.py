@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
+from abmkpi.sources.base import SourceShapes
 from abmkpi.sources.csvfile import CsvFile
 
 
@@ -41,6 +42,13 @@ _TABLE_NAME = re.compile(r"^(?:marketo_)?(?P<table>.+?)(?:_data)?$", re.IGNORECA
 _ACTIVITY_TABLE = re.compile(r"^activity_(?P<slug>.+)$")
 
 _LEAD_COLUMNS = ("email", "firstName", "first_name", "lastName", "last_name")
+_SCHEMA_PREFIX = "marketo_"
+
+EXPECTED_HEADERS = (
+    "Marketo lead exports have the columns id and email; activity exports "
+    "leadId, activityDate and activityTypeId; Fivetran tables are named like "
+    "marketo_lead_data.csv or marketo_activity_open_email_data.csv"
+)
 
 
 def table_name(path: Path) -> str:
@@ -71,9 +79,30 @@ def classify(csv_file: CsvFile) -> FileShape:
     return FileShape(FileKind.OTHER)
 
 
+def recognize(csv_file: CsvFile) -> str | None:
+    """Return what a file is as Marketo data, or None if it is none of its shapes.
+
+    Fivetran tables that abmkpi does not read (email template history, the
+    lead field catalogue) count as Marketo's by their ``marketo_`` schema
+    prefix and Fivetran's ``_fivetran_synced`` column.
+    """
+    shape = classify(csv_file)
+    name = table_name(csv_file.path)
+    if shape.kind is not FileKind.OTHER:
+        table = f" {shape.table_slug}" if shape.table_slug else ""
+        return f"marketo {shape.kind}{table}"
+    landed = csv_file.path.stem.lower().startswith(_SCHEMA_PREFIX)
+    if landed and csv_file.has_columns("_fivetran_synced"):
+        return f"marketo {name} table, not imported"
+    return None
+
+
 def _has_integer_ids(csv_file: CsvFile, sample: int = 20) -> bool:
     """Return whether the ids are integers, as Marketo's are and Salesforce's not."""
     header = csv_file.column("id")
     assert header is not None
     values = [row.values.get(header, "").strip() for row in csv_file.rows[:sample]]
     return all(value.isdigit() for value in values if value)
+
+
+SHAPES = SourceShapes("marketo", "Marketo", recognize, EXPECTED_HEADERS)

@@ -20,11 +20,13 @@ from abmkpi.sources.base import (
     skipped_file,
 )
 from abmkpi.sources.csvfile import CsvFile, expand_paths, read_csv
+from abmkpi.sources.detection import check_source_fits
 from abmkpi.sources.fields import Field, ParseContext, parse_table
 from abmkpi.sources.marketo.activities import read_activity_file
 from abmkpi.sources.marketo.activity_types import ActivityTypeNames
 from abmkpi.sources.marketo.campaigns import read_programs, read_smart_campaigns
 from abmkpi.sources.marketo.files import (
+    EXPECTED_HEADERS,
     FileKind,
     FileShape,
     classify,
@@ -54,6 +56,7 @@ class MarketoImporter:
         self, paths: list[Path], settings: Settings, options: ImportOptions
     ) -> ImportBatch:
         files = [read_csv(path, options.encoding) for path in expand_paths(paths)]
+        check_source_fits(SOURCE, files)
         shapes = [(csv_file, classify(csv_file)) for csv_file in files]
         _require_marketo_data(shapes)
         context = options.parse_context(settings, SOURCE)
@@ -126,15 +129,7 @@ def _require_marketo_data(shapes: list[tuple[CsvFile, FileShape]]) -> None:
         )
         for csv_file, _ in shapes
     ]
-    raise InputError(
-        problems,
-        hint=(
-            "Marketo lead exports have the columns id and email; activity "
-            "exports leadId, activityDate and activityTypeId; Fivetran tables "
-            "are named like marketo_lead_data.csv or "
-            "marketo_activity_open_email_data.csv"
-        ),
-    )
+    raise InputError(problems, hint=EXPECTED_HEADERS)
 
 
 def _apply_deletions_to_leads(batch: ImportBatch) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from abmkpi.sources.base import SourceShapes
 from abmkpi.sources.csvfile import CsvFile
 
 
@@ -54,6 +55,22 @@ def classify(csv_file: CsvFile) -> FileKind:
         return FileKind.EVENT_LOG
     if has("companyname"):
         return FileKind.COMPANIES
-    if csv_file.column(*_CONTACT_MARKS) is not None:
+    # Aliases are lower case; compared exactly, so that Salesforce's FirstName
+    # and Marketo's firstName do not pass for Mautic's firstname.
+    if any(mark in csv_file.header for mark in _CONTACT_MARKS):
         return FileKind.CONTACTS
     return FileKind.OTHER
+
+
+def recognize(csv_file: CsvFile) -> str | None:
+    """Return what a file is as Mautic data, or None if it is none of its shapes."""
+    kind = classify(csv_file)
+    return None if kind is FileKind.OTHER else f"mautic {kind}"
+
+
+SHAPES = SourceShapes(
+    "mautic",
+    "Mautic",
+    recognize,
+    "Mautic files need these columns: " + "; ".join(EXPECTED_COLUMNS),
+)

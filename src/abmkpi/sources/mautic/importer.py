@@ -16,6 +16,7 @@ from abmkpi.config import Settings
 from abmkpi.errors import InputError, InputProblem
 from abmkpi.sources.base import ImportBatch, ImportOptions, skipped_file
 from abmkpi.sources.csvfile import CsvFile, expand_paths, read_csv
+from abmkpi.sources.detection import check_source_fits
 from abmkpi.sources.mautic.contacts import read_companies, read_contacts
 from abmkpi.sources.mautic.files import EXPECTED_COLUMNS, FileKind, classify
 from abmkpi.sources.mautic.ids import SOURCE
@@ -36,6 +37,7 @@ class MauticImporter:
         self, paths: list[Path], settings: Settings, options: ImportOptions
     ) -> ImportBatch:
         files = [read_csv(path, options.encoding) for path in expand_paths(paths)]
+        check_source_fits(SOURCE, files)
         kinds = [(csv_file, classify(csv_file)) for csv_file in files]
         _require_mautic_data(kinds)
         context = options.parse_context(settings, SOURCE)

@@ -13,6 +13,7 @@ import re
 from enum import StrEnum
 from pathlib import Path
 
+from abmkpi.sources.base import SourceShapes
 from abmkpi.sources.csvfile import CsvFile
 
 
@@ -93,10 +94,32 @@ def _is_visitor_activity(csv_file: CsvFile) -> bool:
 
 
 def _named_kind(csv_file: CsvFile, name: str) -> FileKind:
-    if not csv_file.has_columns("name"):
+    # Pardot ids are integers; a Salesforce Campaign export has 18-character ids.
+    if not csv_file.has_columns("name") or not _has_integer_ids(csv_file):
         return FileKind.OTHER
     if name in {"campaign", "campaigns"}:
         return FileKind.CAMPAIGNS
     if name in {"list", "lists"}:
         return FileKind.LISTS
     return FileKind.OTHER
+
+
+def _has_integer_ids(csv_file: CsvFile, sample: int = 20) -> bool:
+    header = csv_file.column("id")
+    assert header is not None
+    values = [row.values.get(header, "").strip() for row in csv_file.rows[:sample]]
+    return all(value.isdigit() for value in values if value)
+
+
+def recognize(csv_file: CsvFile) -> str | None:
+    """Return what a file is as Pardot data, or None if it is none of its shapes."""
+    kind = classify(csv_file)
+    return None if kind is FileKind.OTHER else f"pardot {kind}"
+
+
+SHAPES = SourceShapes(
+    "pardot",
+    "Pardot",
+    recognize,
+    "Pardot files need these columns: " + "; ".join(EXPECTED_COLUMNS),
+)

@@ -15,6 +15,7 @@ from abmkpi.config import Settings
 from abmkpi.errors import InputError, InputProblem
 from abmkpi.sources.base import ImportBatch, ImportOptions, skipped_file
 from abmkpi.sources.csvfile import CsvFile, expand_paths, read_csv
+from abmkpi.sources.detection import check_source_fits
 from abmkpi.sources.fields import ParseContext
 from abmkpi.sources.pardot.activities import read_visitor_activities, read_visitors
 from abmkpi.sources.pardot.files import EXPECTED_COLUMNS, FileKind, classify
@@ -50,6 +51,7 @@ class PardotImporter:
         self, paths: list[Path], settings: Settings, options: ImportOptions
     ) -> ImportBatch:
         files = [read_csv(path, options.encoding) for path in expand_paths(paths)]
+        check_source_fits(SOURCE, files)
         kinds = [(csv_file, classify(csv_file)) for csv_file in files]
         _require_pardot_data(kinds)
         context = options.parse_context(settings, SOURCE)
