@@ -61,7 +61,8 @@ def recognize(csv_file: CsvFile) -> str | None:
     A file named after an object, or with one object's columns, counts only
     when at least two of its headers are that object's API names in their
     own case: Pardot's and Marketo's lower-case ``email`` and ``company`` are
-    not Salesforce's ``Email`` and ``Company``.
+    not Salesforce's ``Email`` and ``Company``. Report exports count by their
+    field labels.
     """
     table = fivetran_table(csv_file)
     if table is not None:
@@ -71,7 +72,7 @@ def recognize(csv_file: CsvFile) -> str | None:
         return None
     if found.spec is None:
         return f"salesforce {found.name}, not imported"
-    if found.evidence != "record ids":
+    if found.evidence not in ("record ids", "report columns"):
         api_names = {h for field in found.spec.all_fields for h in field.headers}
         if len(api_names.intersection(csv_file.header)) < 2:
             return None
