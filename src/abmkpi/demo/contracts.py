@@ -2,9 +2,10 @@
 
 About one account in twenty, more often a well-fitting one, and a fifth of
 the targets are customers when the window starts, with one to four years of
-annual contracts behind them. Every contract gets a renewal opportunity 90
-days before it ends, and a won renewal starts the next contract the day
-after. Healthier customers renew more often and answer NPS surveys as
+annual contracts behind them. Targets hold one contract per buying unit
+that bought, so several can run at once. Every contract gets a renewal
+opportunity 90 days before it ends, and a won renewal starts the next
+contract the day after. Healthier customers renew more often and answer NPS surveys as
 promoters more often.
 """
 
@@ -62,6 +63,7 @@ class Book:
         self.customer_to = np.full(companies.count, -NEVER, dtype=np.int64)
         # Renewal opportunities to open, by the day index they are created on.
         self.renewals_due: dict[int, list[int]] = defaultdict(list)
+        # Expansions won per contract index: (day won, ARR added).
         self.expansions: dict[int, list[tuple[date, float]]] = defaultdict(list)
         self.by_company: dict[int, list[int]] = defaultdict(list)
 
@@ -88,8 +90,9 @@ class Book:
             self.renewals_due[due].append(index)
         return index
 
-    def add_expansion(self, company: int, day: date, amount: float) -> None:
-        self.expansions[company].append((day, amount))
+    def add_expansion(self, contract: int, day: date, amount: float) -> None:
+        """Add an expansion won on ``day`` to a contract's ARR from then on."""
+        self.expansions[contract].append((day, amount))
 
     def contract_on(self, company: int, day: date) -> int:
         """Return the index of the company's contract in force on ``day``, or -1."""
@@ -104,7 +107,7 @@ class Book:
         current = self.contracts[contract]
         added = sum(
             amount
-            for won_on, amount in self.expansions[current.company]
+            for won_on, amount in self.expansions[contract]
             if current.start <= won_on <= day
         )
         return current.arr + added

@@ -63,7 +63,8 @@ class Opportunity:
     lead_source: str
     campaign: int
     created_at: datetime
-    renews: int | None = None
+    renews: int | None = None  # index of the contract a renewal renews
+    expands: int | None = None  # index of the contract an expansion adds to
     history: list[StageChange] = field(default_factory=list)
 
     @property

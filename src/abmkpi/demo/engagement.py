@@ -8,10 +8,18 @@ Every company has three independent traits:
   are the predictive types that the opportunity model responds to.
 - *reach*: how much it hears from marketing at all. It scales web visits,
   general content downloads, form fills, e-mail clicks and intent signals,
-  which also come in short bursts of their own. Targets have more intent
-  and more reach, because ABM programs work them harder.
+  which also come in short bursts of their own. Only a fifth of the
+  companies are nurtured. The others are dormant records that marketing
+  barely reaches, such as business cards scanned at past trade shows. So in
+  a quarter about half of the accounts show no activity that counts as
+  contact, unless they start buying or click an ad.
 - *open rate* and *ad exposure*: drawn independently of everything else,
-  so e-mail opens and ad clicks carry no information about buying.
+  so e-mail opens and ad clicks carry no information about buying. Only a
+  fifth of the companies are in the ad platforms' audience at all.
+
+Targets are all nurtured, with 1.5 times the reach, and have 1.4 times the
+average intent with less spread, because they were chosen for fit. Most of
+their deals come from sales instead: see :mod:`abmkpi.demo.pipeline`.
 
 Volumes are calibrated so that the expected total matches the requested
 number of activities; the shares below are of that total.
@@ -38,11 +46,14 @@ SHARES = {
 }
 PREDICTIVE = ("event_attended", "predictive_download", "discovery_meeting")
 
-EPISODE_START = 0.003  # weekly chance for an average non-target company
+EPISODE_START = 0.007  # weekly chance for an average non-target company
 EPISODE_END = 0.2  # so episodes last five weeks on average
-OUTSIDE_EPISODE = 0.005  # predictive volume outside episodes, relative to inside
-TARGET_INTENT = 10.0
-TARGET_REACH = 2.5
+OUTSIDE_EPISODE = 0.002  # predictive volume outside episodes, relative to inside
+TARGET_INTENT = 1.4  # mean intent of a target, against 1 over all companies
+TARGET_REACH = 1.5
+NURTURED_SHARE = 0.2  # of companies that are not targets
+DORMANT_REACH = 0.002  # reach of a dormant company, relative to a nurtured one
+AD_AUDIENCE_SHARE = 0.2
 BURST_START, BURST_END, BURST_FACTOR = 0.04, 0.35, 3.0
 
 
@@ -64,14 +75,20 @@ class Engagement:
         accounts = np.arange(count) < companies.accounts
         target = companies.is_target
 
-        # Intent is log-normal; companies that are no account engage less.
+        # Intent is log-normal with a mean of 1, and varies less for targets.
+        # Companies that are no account engage less.
         intent = np.exp(rng.normal(-0.5, 1.0, count))
-        intent *= np.where(target, TARGET_INTENT, 1.0) * np.where(accounts, 1.0, 0.3)
+        target_intent = TARGET_INTENT * np.exp(rng.normal(-0.06, 0.35, count))
+        intent = np.where(target, target_intent, intent)
+        intent *= np.where(accounts, 1.0, 0.3)
         self.episode_start = np.minimum(EPISODE_START * intent, 0.3)
+        nurtured = target | (rng.random(count) < NURTURED_SHARE)
         self.reach = np.exp(rng.normal(-0.25, 0.7, count))
         self.reach *= np.where(target, TARGET_REACH, 1.0)
+        self.reach *= np.where(nurtured, 1.0, DORMANT_REACH)
         self.open_rate = rng.beta(2.0, 5.0, count)
-        self.ad_exposure = np.exp(rng.normal(-0.3, 0.8, count))
+        in_audience = rng.random(count) < AD_AUDIENCE_SHARE
+        self.ad_exposure = np.exp(rng.normal(-0.3, 0.8, count)) * in_audience
         self.click_rate = np.clip(0.1 * self.reach, 0.01, 0.5)
 
         inside = self.episode_start / (self.episode_start + EPISODE_END)

@@ -11,24 +11,38 @@ The model, which later analyses should be able to recover:
 
 - Each company has a *buying intent* (how often it starts a buying
   episode, about five weeks long) and a *reach* (how much marketing
-  reaches it). Target accounts get ten times the intent and 2.5 times the reach.
+  reaches it). Only a fifth of the other companies are nurtured. The rest
+  are dormant records that marketing barely reaches, so about half of the
+  accounts show no contact in a quarter. Targets are all nurtured, with 1.5
+  times the reach and 1.4 times the average intent.
 - During episodes, and almost only then, people attend events, download
   pricing and case-study assets and meet sales (discovery meetings).
   Reach drives web visits, general downloads, form fills, e-mail clicks and
   intent signals, in bursts of their own. E-mail opens (a quarter of people
   sit behind privacy proxies that open everything) and ad clicks come from
   traits drawn independently of intent, reach and target status.
-- Each week an account without a contract or open new-business deal opens
-  one with probability ``1 - exp(-h)``, with
-  ``h = 0.0006 + 0.05·E/Ē + 0.04·C/C̄ + 0.07·M/M̄`` over the four previous
-  weeks' event attendances E, pricing/case-study downloads C and sales
+- Each week every free buying unit of an account opens a new-business deal
+  with probability ``1 - exp(-h)``, with
+  ``h = 0.001 + 0.05·E/Ē + 0.04·C/C̄ + 0.07·M/M̄`` over the four previous
+  weeks' event attendances E, pricing/case-study downloads C and discovery
   meetings M, each relative to its count in four weeks of an episode.
   E-mail opens and ad clicks have no effect on it, nor does any other type.
-- Targets win new business more often (45% against 28%) and their deals
-  are about 1.7 times larger on average (log-normal around a median of
-  ¥3.6M ARR for others, ¥6.8M for targets). Won deals start
-  annual contracts; renewals open 90 days before a contract ends and are
-  won more often at healthy customers, who also give higher NPS scores.
+  Other accounts buy as one unit, so they stop buying new business while
+  they are customers. Targets' divisions buy separately (6, 4 and 3 units
+  by tier), and reps hold discovery meetings with tier-1 and tier-2
+  targets all year, so a target closes several deals a year.
+- Targets win new business more often (60% against 30%), take longer (1.6
+  times the stage dwell) and their deals are about 1.7 times larger on
+  average (log-normal around a median of ¥3.6M ARR for others, ¥6.5M for
+  targets). Lost deals sit in their last stage a while before they close,
+  and some deals stall. Won deals start annual contracts; renewals open 90
+  days before a contract ends and are won more often at healthy customers,
+  who also give higher NPS scores.
+
+With the default size, the latest complete fiscal quarter typically shows
+a contact rate near 50% for other accounts and near 100% for targets,
+several won and lost target deals, and 20 to 35 won deals of other
+accounts; a slow test checks such bounds for seed 7 at five end dates.
 
 Details live in :mod:`abmkpi.demo.engagement`, :mod:`abmkpi.demo.pipeline`,
 :mod:`abmkpi.demo.stages` and :mod:`abmkpi.demo.contracts`.

@@ -20,11 +20,11 @@ _FIRST_RATES = {"USD": 1 / 140.0, "EUR": 1 / 152.0}
 _MONTHLY_VOLATILITY = 0.02
 
 # Median first-year amount of a new-business deal in JPY. Target accounts'
-# deals have 1.9 times the median and less spread, so their average is about
+# deals have 1.8 times the median and less spread, so their average is about
 # 1.7 times the others' (the deal-size uplift ABM aims at).
 NEW_BUSINESS_MEDIAN_JPY = 3_600_000.0
-TARGET_DEAL_FACTOR = 1.9
-_AMOUNT_SIGMA = 0.5
+TARGET_DEAL_FACTOR = 1.8
+_AMOUNT_SIGMA = 0.35
 _TARGET_AMOUNT_SIGMA = 0.15
 
 

@@ -1,19 +1,30 @@
 """Opportunities: when engagement creates them, and what their outcomes do.
 
-Each week an account without a customer contract and without an open
-new-business deal opens one with probability ``1 - exp(-hazard)``, where
+Every account has buying units that can each hold one open new-business
+deal: one for most accounts, several for targets, whose divisions and group
+companies sales pursues one by one (6, 4 and 3 for tiers 1, 2 and 3). Each
+week every free unit opens a deal with probability ``1 - exp(-hazard)``,
+where
 
-    hazard = 0.0006 + 0.05 * E/Ē + 0.04 * C/C̄ + 0.07 * M/M̄
+    hazard = 0.001 + 0.05 * E/Ē + 0.04 * C/C̄ + 0.07 * M/M̄
 
-and E, C, M are its event attendances, pricing or case-study downloads and
-sales meetings in the four preceding weeks, each divided by its expected
-count over four weeks of a buying episode (Ē, C̄, M̄). No other activity type
-enters the hazard. Customers open expansion deals with a hazard of 0.002
-plus half the same engagement term, and renewals open 90 days before a
-contract ends. Outcomes are drawn at creation; the stage path is simulated
-and cut at the end of the window, which leaves later deals open. Won new
-business starts an annual contract on the first of the next month, a won
-renewal starts the next term, and a won expansion adds to the ARR renewed.
+and E, C, M are the account's event attendances, pricing or case-study
+downloads and discovery meetings (first meetings and demos with sales) in
+the four preceding weeks. Each is divided by its expected count over four
+weeks of a buying episode (Ē, C̄, M̄). No other activity type enters the
+hazard, and neither do meetings on deals already open. An account with one
+unit has none free while it is a customer, and for 12 weeks after a deal
+closes. Targets keep buying unit by unit while they are customers. Reps
+also hold discovery meetings with tier-1 and tier-2 targets all year
+(outbound), and those meetings raise the hazard like any other.
+
+Customers open expansion deals with a hazard of 0.002 plus half the same
+engagement term, and renewals open 90 days before a contract ends. Outcomes
+are drawn at creation: targets win 60% of new business, other accounts 30%.
+The stage path is simulated and cut at the end of the window, which leaves
+later deals open. Won new business starts an annual contract on the first
+of the next month, a won renewal starts the next term, and a won expansion
+adds to the ARR of the contract it expands.
 """
 
 from __future__ import annotations
@@ -40,7 +51,7 @@ from abmkpi.demo.money import FxRates, new_business_amount_jpy
 from abmkpi.demo.stages import simulate_path
 from abmkpi.periods import business_date
 
-BASE_NEW_BUSINESS = 0.0006
+BASE_NEW_BUSINESS = 0.001
 SIGNAL_WEIGHTS = {
     "event_attended": 0.05,
     "predictive_download": 0.04,
@@ -48,14 +59,26 @@ SIGNAL_WEIGHTS = {
 }
 BASE_EXPANSION = 0.002
 EXPANSION_SIGNAL_SHARE = 0.5
-# Weeks after a new-business deal closes before its account can open another.
+# Weeks after a new-business deal closes before an account with one buying
+# unit can open another.
 NEW_BUSINESS_COOLDOWN_WEEKS = 12
 INFLUENCE_WEEKS = 13  # a campaign touched this recently is the deal's source
+# Divisions and group companies of a target that sales pursues separately,
+# by tier. Every other account buys as one unit.
+TARGET_BUYING_UNITS = {1: 6, 2: 4, 3: 3}
 
-_WIN_CHANCE = {"new_business": 0.28, "target_new_business": 0.45, "expansion": 0.55}
-# Weekly sales touches per open deal, and on target accounts (outbound).
-_SALES_PER_OPEN_DEAL = {"meeting": 0.55, "call": 0.8, "email": 1.2}
-_OUTBOUND_PER_TARGET = {"meeting": 0.0, "call": 0.25, "email": 0.35}
+_WIN_CHANCE = {"new_business": 0.3, "target_new_business": 0.6, "expansion": 0.55}
+# Weekly sales touches per open deal, and outbound per target account by
+# tier (1, 2, 3). Discovery meetings are the ones that enter the hazard.
+# NOTE: sales touches are not calibrated to the requested activity total, so
+# with a fifth of the accounts as targets the total comes out about 20% high.
+_SALES_PER_OPEN_DEAL = {"discovery": 0.0, "meeting": 0.55, "call": 0.8, "email": 1.2}
+_OUTBOUND_PER_TARGET = {
+    "discovery": (0.2, 0.05, 0.0),
+    "meeting": (0.0, 0.0, 0.0),
+    "call": (0.25, 0.25, 0.25),
+    "email": (0.35, 0.35, 0.35),
+}
 
 
 class Pipeline:
@@ -78,10 +101,15 @@ class Pipeline:
         self.schedule = schedule
         self.opportunities: list[Opportunity] = []
         count = companies.count
-        self.open_new_business = np.zeros(count, dtype=bool)
+        self.units = buying_units(companies)
+        self.open_new_business = np.zeros(count, dtype=np.int64)
         self.open_expansion = np.zeros(count, dtype=bool)
         self.cooldown_until = np.zeros(count, dtype=np.int64)
         self.open_deals = np.zeros(count, dtype=np.int64)
+        self.outbound = {
+            kind: np.array([0.0, *rates])[companies.tier]
+            for kind, rates in _OUTBOUND_PER_TARGET.items()
+        }
         # Per block: (company, +1 or -1, kind) of deals that opened or closed.
         self._changes: dict[int, list[tuple[int, int, OpportunityType]]] = defaultdict(
             list
@@ -97,8 +125,9 @@ class Pipeline:
         for company, delta, kind in self._changes.pop(block, []):
             self.open_deals[company] += delta
             if delta < 0 and kind == OpportunityType.NEW_BUSINESS:
-                self.open_new_business[company] = False
-                self.cooldown_until[company] = block + NEW_BUSINESS_COOLDOWN_WEEKS
+                self.open_new_business[company] -= 1
+                if self.units[company] == 1:
+                    self.cooldown_until[company] = block + NEW_BUSINESS_COOLDOWN_WEEKS
             if delta < 0 and kind == OpportunityType.EXPANSION:
                 self.open_expansion[company] = False
 
@@ -109,43 +138,59 @@ class Pipeline:
         day_share: float,
         last_campaign: np.ndarray,
     ) -> None:
-        """Draw this week's new-business and expansion deals from the hazard."""
+        """Draw this week's new-business and expansion deals from the hazard.
+
+        Each free buying unit of an account opens a new-business deal with
+        the account's weekly chance. An account with one unit has none free
+        while it is a customer, has a deal open or cools down after one.
+        """
         accounts = self.companies.accounts
         first_day, _ = self.clock.block_days(block)
         customer = self.book.is_customer(first_day)[:accounts]
-        draws = self.rng.random((2, accounts))
+        units = self.units[:accounts]
+        free = np.maximum(units - self.open_new_business[:accounts], 0)
+        free[(units == 1) & customer] = 0
+        free[self.cooldown_until[:accounts] > block] = 0
         hazard = (BASE_NEW_BUSINESS + signal[:accounts]) * day_share
-        new_business = (
-            ~customer
-            & ~self.open_new_business[:accounts]
-            & (self.cooldown_until[:accounts] <= block)
-            & (draws[0] < 1 - np.exp(-hazard))
-        )
+        new_business = self.rng.binomial(free, 1 - np.exp(-hazard))
         upsell = (
             BASE_EXPANSION + EXPANSION_SIGNAL_SHARE * signal[:accounts]
         ) * day_share
         expansion = (
             customer
             & ~self.open_expansion[:accounts]
-            & (draws[1] < 1 - np.exp(-upsell))
+            & (self.rng.random(accounts) < 1 - np.exp(-upsell))
         )
-        for kind, chosen in (
-            (OpportunityType.NEW_BUSINESS, new_business),
-            (OpportunityType.EXPANSION, expansion),
-        ):
-            for company in np.flatnonzero(chosen):
-                self._new_deal(int(company), block, kind, int(last_campaign[company]))
+        for company in np.flatnonzero(new_business):
+            for _ in range(new_business[company]):
+                self._new_deal(
+                    int(company),
+                    block,
+                    OpportunityType.NEW_BUSINESS,
+                    int(last_campaign[company]),
+                )
+        for company in np.flatnonzero(expansion):
+            self._new_deal(
+                int(company),
+                block,
+                OpportunityType.EXPANSION,
+                int(last_campaign[company]),
+            )
 
     def open_renewals(self, first_day: int, last_day: int) -> None:
         for day, contract in self.book.due_in(first_day, last_day):
             self.renew(contract, self.clock.date_of(day))
 
     def sales_counts(self, day_share: float) -> dict[str, np.ndarray]:
-        """Draw this week's meetings, calls and e-mails reps log per account."""
-        target = self.companies.is_target
+        """Draw this week's meetings, calls and e-mails reps log per account.
+
+        Touches grow with the square root of an account's open deals, since
+        one meeting often covers several deals at the same account.
+        """
+        deals = np.sqrt(self.open_deals)
         counts = {}
         for kind, per_deal in _SALES_PER_OPEN_DEAL.items():
-            rate = per_deal * self.open_deals + _OUTBOUND_PER_TARGET[kind] * target
+            rate = per_deal * deals + self.outbound[kind]
             counts[kind] = self.rng.poisson(rate * day_share)
         return counts
 
@@ -163,15 +208,25 @@ class Pipeline:
             jpy = new_business_amount_jpy(self.rng, target)
             amount = jpy * self.fx.rate(currency, day)
             chance = _WIN_CHANCE["target_new_business" if target else "new_business"]
-            self.open_new_business[company] = True
+            expands = None
         else:
             contract = self.book.contract_on(company, day)
             base = self.book.arr_at(contract, day) if contract >= 0 else 0.0
             amount = max(base, 1.0) * 0.25 * float(np.exp(self.rng.normal(0, 0.4)))
             chance = _WIN_CHANCE["expansion"]
             self.open_expansion[company] = True
+            expands = contract if contract >= 0 else None
         won = bool(self.rng.random() < chance)
-        self.create(company, kind, created, won, amount, currency, campaign=campaign)
+        self.create(
+            company,
+            kind,
+            created,
+            won,
+            amount,
+            currency,
+            campaign=campaign,
+            expands=expands,
+        )
 
     def renew(self, contract_index: int, day: date) -> Opportunity:
         """Open the renewal deal of a contract on ``day``."""
@@ -201,6 +256,7 @@ class Pipeline:
         currency: str,
         campaign: int = -1,
         renews: int | None = None,
+        expands: int | None = None,
     ) -> Opportunity:
         """Simulate a deal from ``created``, store it and apply its outcome."""
         rng = self.rng
@@ -208,7 +264,7 @@ class Pipeline:
         first = 0 if new_business and rng.random() < 0.8 else 1
         speed = {"renewal": 0.7, "expansion": 0.8}.get(kind.value, 1.0)
         if self.companies.is_target[company]:
-            speed *= 1.25  # larger deals take longer
+            speed *= 1.6  # larger deals take longer
 
         japanese = self.companies.places[company].country == "Japan"
         year = self.book.contracts[renews].end.year if renews is not None else 0
@@ -223,6 +279,7 @@ class Pipeline:
             campaign=campaign if new_business else -1,
             created_at=created,
             renews=renews,
+            expands=expands,
         )
 
         steps = simulate_path(rng, won, first, speed)
@@ -237,6 +294,8 @@ class Pipeline:
             self.end,
         )
         self.opportunities.append(opportunity)
+        if new_business:
+            self.open_new_business[company] += 1
         self._track(opportunity)
         if opportunity.is_won:
             self._apply_win(opportunity)
@@ -262,7 +321,7 @@ class Pipeline:
         amount = opportunity.last.amount
         company = opportunity.company
         if opportunity.kind == OpportunityType.EXPANSION:
-            self.book.add_expansion(company, close, amount)
+            self._add_expansion(opportunity, close, amount)
             return
         if (
             opportunity.kind == OpportunityType.RENEWAL
@@ -281,3 +340,26 @@ class Pipeline:
                 renews=opportunity.renews,
             )
         )
+
+    def _add_expansion(
+        self, opportunity: Opportunity, close: date, amount: float
+    ) -> None:
+        """Add a won expansion to its contract, or to the one in force at close."""
+        contract = opportunity.expands
+        in_force = contract is not None and (
+            self.book.contracts[contract].start
+            <= close
+            <= self.book.contracts[contract].end
+        )
+        if not in_force:
+            contract = self.book.contract_on(opportunity.company, close)
+        if contract is not None and contract >= 0:
+            self.book.add_expansion(contract, close, amount)
+
+
+def buying_units(companies: Companies) -> np.ndarray:
+    """Return how many units of each company can each hold a new-business deal."""
+    units = np.ones(companies.count, dtype=np.int64)
+    for tier, count in TARGET_BUYING_UNITS.items():
+        units[companies.tier == tier] = count
+    return units

@@ -3,9 +3,9 @@
 Each week, deals that closed free their accounts and every company's
 episode and burst state moves on. Then the week's marketing counts are
 drawn, deals open from the hazard over the four previous weeks, renewals
-due this week open, and reps log meetings and calls on open deals. The rows
-go to the writer, and the week's predictive counts enter the four-week
-window.
+due this week open, and reps log meetings and calls on open deals and on
+target accounts. The rows go to the writer, and the week's predictive
+counts enter the four-week window.
 """
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ class Simulation:
         count = companies.count
         # Per signal type (in SIGNAL_WEIGHTS order), week and company: counts of
         # the last four weeks, and what four weeks of an episode bring. Sales
-        # meetings are measured against the discovery meetings of an episode.
+        # meetings count only when they are discovery meetings.
         self.recent = np.zeros((len(SIGNAL_WEIGHTS), WINDOW_WEEKS, count))
         self.expected = np.array(
             [
@@ -142,13 +142,20 @@ class Simulation:
         return (weights[:, None] * totals / self.expected[:, None]).sum(axis=0)
 
     def _remember(self, block: int, rows: Rows) -> None:
+        """Add the week's signal counts to the window and note campaign touches.
+
+        Only discovery meetings count as sales meetings in the signal, so
+        meetings on deals already open do not open more deals.
+        """
         companies = self.companies.count
         downloads = rows.kind == TYPE_CODE[ActivityType.CONTENT_DOWNLOAD]
         predictive = downloads & np.isin(rows.asset, self.schedule.predictive_assets)
+        meetings = rows.kind == TYPE_CODE[ActivityType.SALES_MEETING]
+        discovery = meetings & np.isin(rows.asset, self.schedule.subjects["discovery"])
         self.recent = np.roll(self.recent, 1, axis=1)
         self.recent[0, 0] = rows.count_of(ActivityType.EVENT_ATTENDED, companies)
         self.recent[1, 0] = np.bincount(rows.company[predictive], minlength=companies)
-        self.recent[2, 0] = rows.count_of(ActivityType.SALES_MEETING, companies)
+        self.recent[2, 0] = np.bincount(rows.company[discovery], minlength=companies)
 
         touched = np.flatnonzero((rows.campaign >= 0) & ~np.isin(rows.kind, _DELIVERY))
         newest_first = touched[np.argsort(rows.at[touched], kind="stable")[::-1]]

@@ -5,7 +5,10 @@ after a log-normal dwell. Some deals skip a stage, such as Qualification
 straight to Proposal or Proposal straight to Closed Won. Some move back one
 stage, as a proposal reopened for more needs analysis does. Some stall in
 one stage for three to eight times its usual dwell. Whether a deal is won is
-decided when it is created; a lost deal is lost at a stage it reaches.
+decided when it is created. A lost deal is lost at a stage it reaches, after
+staying there three times the usual dwell, because buyers go quiet before
+they decline. So lost deals close about as late as won ones, as in a real
+pipeline, rather than weeks earlier.
 """
 
 from __future__ import annotations
@@ -45,6 +48,8 @@ _MAX_REGRESSIONS = 2
 # Some deals stall in one stage for several times its usual dwell.
 _STALL_CHANCE = 0.15
 _STALL_FACTOR = (3.0, 8.0)
+# A lost deal stays this many usual dwells in the stage it is lost at.
+_LOSS_DWELL_FACTOR = 3.0
 # Relative chance that a lost deal is lost at each stage, when it can reach all.
 _LOSS_STAGE_WEIGHTS = np.array([0.25, 0.25, 0.2, 0.18, 0.12])
 
@@ -70,17 +75,26 @@ def simulate_path(
 ) -> list[StageStep]:
     """Return the stage changes of one deal, from creation to close."""
     loss_stage = _loss_stage(rng, first) if not won else len(OPEN_STAGES)
+    stall_stage = -1
+    if rng.random() < _STALL_CHANCE:
+        stall_stage = int(
+            rng.integers(first, min(loss_stage, len(OPEN_STAGES) - 1) + 1)
+        )
     stage, days, regressions = first, 0.0, 0
     steps = [StageStep(OPEN_STAGES[stage], 0.0)]
     while True:
-        days += (
+        dwell = (
             _DWELL_MEDIAN_DAYS[stage]
             * speed
             * float(np.exp(rng.normal(0, _DWELL_SIGMA)))
         )
+        if stage == stall_stage:
+            dwell *= rng.uniform(*_STALL_FACTOR)
+            stall_stage = -1
         if stage == loss_stage:
-            steps.append(StageStep(LOST_STAGE, days))
+            steps.append(StageStep(LOST_STAGE, days + dwell * _LOSS_DWELL_FACTOR))
             return steps
+        days += dwell
         roll = rng.random()
         if roll < _REGRESS_CHANCE and stage >= 2 and regressions < _MAX_REGRESSIONS:
             stage -= 1

@@ -180,6 +180,7 @@ class Touches:
     def sales(self, block: int, counts: dict[str, np.ndarray]) -> Rows:
         """Rows of meetings, calls and e-mails that reps log on accounts."""
         kinds = (
+            ("discovery", ActivityType.SALES_MEETING),
             ("meeting", ActivityType.SALES_MEETING),
             ("call", ActivityType.SALES_CALL),
             ("email", ActivityType.SALES_EMAIL),
