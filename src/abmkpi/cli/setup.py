@@ -72,7 +72,7 @@ def demo(
         7, help="Random seed; the same seed and end date give the same data."
     ),
     end_date: str | None = typer.Option(
-        None, help="Last day of generated data (YYYY-MM-DD); default today."
+        None, help="Last day of generated data (YYYY-MM-DD); default yesterday."
     ),
     force: bool = typer.Option(False, help="Replace an existing demo workspace."),
     output: OutputFormat = typer.Option(

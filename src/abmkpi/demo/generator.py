@@ -150,12 +150,14 @@ def generate(
 ) -> DemoSummary:
     """Fill an empty workspace with a year of demo data ending on ``end_date``.
 
-    ``end_date`` defaults to today in the business time zone. Everything is
+    ``end_date`` defaults to yesterday in the business time zone. Everything is
     written in one transaction, then derived columns are recomputed once.
     """
     started = time.perf_counter()
     settings = apply_demo_settings(workspace)
-    end = end_date or today_in(settings.workspace.time_zone)
+    # By default the data ends yesterday, so no activity lies in the future
+    # of the moment the demo is built.
+    end = end_date or today_in(settings.workspace.time_zone) - timedelta(days=1)
     start = end - timedelta(days=WINDOW_DAYS - 1)
     with workspace.open_store() as store:
         _require_empty(store, workspace)
