@@ -94,6 +94,7 @@ def test_events_match_as_full_refresh(workspace_copy: Workspace) -> None:
         address, contact_account = contact_of(store)
         domain = website_domain_of(store, "demo:acc3")
         name = store.scalar("SELECT name FROM accounts WHERE id = 'demo:acc4'")
+
         events = [
             LiveEvent("k1", WHEN, ActivityType.WEB_VISIT, email=address),
             LiveEvent(
@@ -121,6 +122,7 @@ def test_events_match_as_full_refresh(workspace_copy: Workspace) -> None:
             LiveEvent("k8", WHEN, ActivityType.WEB_VISIT, email="x@unknown.example"),
         ]
         result = ingest(workspace_copy, store, events)
+
         matched = {
             row[0]: row[1:]
             for row in store.fetch_all(
@@ -131,9 +133,11 @@ def test_events_match_as_full_refresh(workspace_copy: Workspace) -> None:
         before = snapshot(store)
         derive.refresh(store, workspace_copy.settings, workspace_copy.root)
         after = snapshot(store)
+
     assert result.inserted == 8
     assert result.people_created == 3
     assert result.unmatched == 3
+
     assert matched["k1"][0] == contact_account
     assert matched["k2"] == ("demo:acc3", MatchMethod.EMAIL_DOMAIN, f"domain {domain}")
     assert matched["k3"][0] == "demo:acc4"

@@ -78,7 +78,7 @@ class LiveEvent:
 
 @dataclass
 class IngestResult:
-    """What one batch added: counts for the response and the changed accounts."""
+    """The counts of one batch for the response, and the accounts it changed."""
 
     received: int = 0
     inserted: int = 0

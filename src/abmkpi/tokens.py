@@ -37,7 +37,7 @@ _KEY_BYTES = 32
 
 
 class Role(StrEnum):
-    """What a token may do: admin ⊃ editor ⊃ viewer."""
+    """The permission level of a token: admin ⊃ editor ⊃ viewer."""
 
     VIEWER = "viewer"  # read the dashboard and the read API
     EDITOR = "editor"  # also send activities to the ingest API
@@ -48,7 +48,7 @@ class Role(StrEnum):
         return _RANKS[self]
 
     def allows(self, needed: Role) -> bool:
-        """Whether this role includes everything ``needed`` may do."""
+        """Return whether this role includes everything ``needed`` may do."""
         return self.rank >= needed.rank
 
 
@@ -110,7 +110,7 @@ def hash_token(token: str) -> str:
 
 
 def token_matches(token: str, stored_hash: str) -> bool:
-    """Whether a token hashes to the stored hash (in constant time)."""
+    """Return whether a token hashes to the stored hash (in constant time)."""
     try:
         scheme, n, r, p, salt, key = stored_hash.split("$")
         if scheme != "scrypt":

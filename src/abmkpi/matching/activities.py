@@ -89,7 +89,7 @@ def _stage_subjects(store: Store, scope: str | None = None) -> None:
     carry an e-mail address, company domain or company name of their own.
 
     The domain of the e-mail address comes first; the activity's company
-    domain stands in when it has no address.
+    domain is used when it has no address.
     """
     store.execute(
         f"""

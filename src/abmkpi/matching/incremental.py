@@ -6,7 +6,7 @@ record. :func:`match_new_records` stages only what the new records need and
 runs the same rules and update statements, limited to those records, so a
 later full refresh leaves every match as it is.
 
-That holds under the conditions live ingest guarantees for new people: each
+That is true under the conditions live ingest guarantees for new people: each
 is live, is a lead (so it adds no contact address and no account domain),
 and has an e-mail address that no other live person has, no conversion
 link and no merge. Each is therefore an identity of its own and no existing
@@ -58,7 +58,7 @@ _STAGE_TABLES = (
 
 @dataclass
 class IncrementalMatch:
-    """What matching a set of new records changed."""
+    """The effect of matching a set of new records."""
 
     activities: int = 0  # activities matched, new and rematched
     rematched: int = 0  # existing activities rematched for a new person

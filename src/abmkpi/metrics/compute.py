@@ -169,7 +169,7 @@ def empty_report(ctx: KpiContext, segments: list[str]) -> KpiReport:
 def segment_results(
     ctx: KpiContext, rows: FactRows, segment_id: str
 ) -> list[KpiResult]:
-    """Every KPI result of one segment, in report order."""
+    """Return every KPI result of one segment, in report order."""
     segment = Segment(segment_id)
     return [
         *marketing_results(ctx, rows.accounts, rows.deals, segment),

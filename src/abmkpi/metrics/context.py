@@ -168,7 +168,8 @@ class KpiContext:
     # Base relations ---------------------------------------------------------
 
     def is_listed(self, account_id: ir.StringValue) -> ir.BooleanValue | None:
-        """Whether an account id is among ``account_ids``; None without a list."""
+        """Return whether an account id is among ``account_ids`` (None without
+        a list)."""
         if self.account_ids is not None:
             return account_id.isin(sorted(self.account_ids))
         if self.account_ids_table is not None:

@@ -1,0 +1,12 @@
+"""Keeping personal data out of log lines."""
+
+from __future__ import annotations
+
+REDACTED = "[redacted]"
+
+
+def loggable_path(path: str) -> str:
+    """Return a request path with every segment that contains an '@' masked, so
+    an e-mail address sent in a path (as an account key, say) is never
+    logged. Query strings are never logged at all."""
+    return "/".join(REDACTED if "@" in part else part for part in path.split("/"))
