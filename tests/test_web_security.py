@@ -206,7 +206,10 @@ def test_large_body_rejected_before_reading(
     )
     with socket.create_connection(("127.0.0.1", server.port), timeout=20) as conn:
         conn.sendall(request.encode("ascii"))
-        reply = conn.recv(65536).decode("utf-8", "replace")
+        received = b""
+        while chunk := conn.recv(65536):  # the server closes after a 413
+            received += chunk
+    reply = received.decode("utf-8", "replace")
     status_line, _, rest = reply.partition("\r\n")
     assert status_line == "HTTP/1.1 413 Request Entity Too Large"
     document = json.loads(rest.split("\r\n\r\n", 1)[1])
@@ -286,12 +289,14 @@ def test_failed_logins_are_limited(limited: tuple[Server, dict[str, str]]) -> No
     server, tokens = limited
     valid = server.client(tokens["admin"])
     assert valid.get("/api/v1/tokens").status_code == 200
+    # Unknown ids fail fast; a few extra attempts absorb the bucket's refill
+    # (one attempt every 3 s) on a slow machine.
     statuses = [
-        server.client(f"abmkpi_{i}_guess").get("/api/v1/health").status_code
-        for i in range(AUTH_FAILURES_PER_MINUTE + 1)
+        server.client(f"abmkpi_{1000 + i}_guess").get("/api/v1/health").status_code
+        for i in range(AUTH_FAILURES_PER_MINUTE + 5)
     ]
     assert statuses[:AUTH_FAILURES_PER_MINUTE] == [401] * AUTH_FAILURES_PER_MINUTE
-    assert statuses[-1] == 429
+    assert 429 in statuses[AUTH_FAILURES_PER_MINUTE:]
     assert valid.get("/api/v1/tokens").status_code == 200
 
 

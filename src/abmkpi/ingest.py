@@ -27,7 +27,7 @@ from abmkpi.matching.freemail import FreeMailDomains
 from abmkpi.matching.incremental import match_new_records
 from abmkpi.sources.values import domain_of_website, normalize_email
 from abmkpi.store.database import Store
-from abmkpi.store.schema import ACTIVITIES, PEOPLE
+from abmkpi.store.schema import ACTIVITIES, PEOPLE, Table
 
 logger = logging.getLogger(__name__)
 
@@ -143,15 +143,10 @@ def _new_events(store: Store, events: list[LiveEvent]) -> list[LiveEvent]:
     unique: dict[str, LiveEvent] = {}
     for event in events:
         unique.setdefault(event.activity_id, event)
-    stage = store.stage(
-        "event_ids",
-        pa.table({"id": pa.array(list(unique), pa.string())}),
-        {"id": "VARCHAR"},
-    )
     stored = store.fetch_all(
-        f"SELECT id FROM activities WHERE id IN (SELECT id FROM {stage})"
+        "SELECT id FROM activities WHERE id IN (SELECT unnest(?::VARCHAR[]))",
+        [list(unique)],
     )
-    store.execute(f"DROP TABLE {stage}")
     known = {row[0] for row in stored}
     return [event for key, event in unique.items() if key not in known]
 
@@ -190,35 +185,26 @@ def _people_for(
 
 
 def _identities_of(store: Store, emails: list[str]) -> dict[str, str]:
-    stage = store.stage(
-        "event_emails",
-        pa.table({"email": pa.array(emails, pa.string())}),
-        {"email": "VARCHAR"},
-    )
     rows = store.fetch_all(
         f"""
         SELECT {email_key_sql("p")} AS email, min(p.identity_id)
         FROM people p
         WHERE NOT p.is_deleted AND p.merged_into_id IS NULL
           AND p.identity_id IS NOT NULL
-          AND {email_key_sql("p")} IN (SELECT email FROM {stage})
+          AND {email_key_sql("p")} IN (SELECT unnest(?::VARCHAR[]))
         GROUP BY 1
-        """
+        """,
+        [emails],
     )
-    store.execute(f"DROP TABLE {stage}")
     return {email: identity for email, identity in rows}
 
 
 def _stored_person_ids(store: Store, ids: list[str]) -> set[str]:
     if not ids:
         return set()
-    stage = store.stage(
-        "event_people", pa.table({"id": pa.array(ids, pa.string())}), {"id": "VARCHAR"}
-    )
     rows = store.fetch_all(
-        f"SELECT id FROM people WHERE id IN (SELECT id FROM {stage})"
+        "SELECT id FROM people WHERE id IN (SELECT unnest(?::VARCHAR[]))", [ids]
     )
-    store.execute(f"DROP TABLE {stage}")
     return {row[0] for row in rows}
 
 
@@ -258,7 +244,8 @@ def _activity_row(event: LiveEvent, person_of: dict[str, str]) -> dict[str, Any]
     }
 
 
-def _insert(store: Store, table: Any, rows: list[dict[str, Any]]) -> None:
+def _insert(store: Store, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Insert new rows (the caller has checked that none of them exists)."""
     if not rows:
         return
     columns = list(rows[0])
@@ -266,7 +253,13 @@ def _insert(store: Store, table: Any, rows: list[dict[str, Any]]) -> None:
         name: pa.array([row[name] for row in rows], _ARROW_TYPES[name])
         for name in columns
     }
-    store.upsert(table, pa.table(arrays))
+    stage = store.stage(table.name, pa.table(arrays), table.columns)
+    names = ", ".join(f'"{name}"' for name in columns)
+    store.execute(
+        f"INSERT INTO {table.name} ({names}) SELECT {names} FROM {stage}",
+        table=table.name,
+    )
+    store.execute(f"DROP TABLE {stage}")
 
 
 _ARROW_TYPES = {
@@ -297,16 +290,11 @@ _ARROW_TYPES = {
 
 
 def _unmatched(store: Store, ids: list[str]) -> int:
-    stage = store.stage(
-        "event_activities",
-        pa.table({"id": pa.array(ids, pa.string())}),
-        {"id": "VARCHAR"},
-    )
     count = store.scalar(
-        f"""
-        SELECT count(*) FROM activities
-        WHERE id IN (SELECT id FROM {stage}) AND account_id IS NULL
         """
+        SELECT count(*) FROM activities
+        WHERE id IN (SELECT unnest(?::VARCHAR[])) AND account_id IS NULL
+        """,
+        [ids],
     )
-    store.execute(f"DROP TABLE {stage}")
     return int(count)

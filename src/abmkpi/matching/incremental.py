@@ -97,7 +97,8 @@ def match_new_records(
         "AND record_id IN (SELECT id FROM stage_activity_scope)",
         table="match_issues",
     )
-    people.match_people(store, fuzzy, scope="stage_new_people")
+    if person_ids:
+        people.match_people(store, fuzzy, scope="stage_new_people")
     activities.match_activities(
         store, settings.workspace.time_zone, fuzzy, scope="stage_activity_scope"
     )

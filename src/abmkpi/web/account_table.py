@@ -1,16 +1,16 @@
 """The account list as an Arrow table: filter, sort and page on the server.
 
-One table is built per version of a period's facts. Each sort order is
-computed once per table and kept, so a request filters and slices a
-sorted table (a few milliseconds for 100,000 accounts) and never sorts
-Python lists.
+One table serves each version of a period's facts; the next version's
+table replaces the rows of the changed accounts only. Each sort order is
+computed once per table and kept, so a request filters and slices a sorted
+table and never sorts Python lists.
 """
 
 from __future__ import annotations
 
 import threading
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,8 +57,8 @@ _SEARCH = "search"
 
 
 def search_key(text: str) -> str:
-    """Fold text for substring search: NFKC (full-width = half-width), casefold."""
-    return unicodedata.normalize("NFKC", text).casefold()
+    """Fold text for substring search: NFKC (full-width = half-width), lower case."""
+    return unicodedata.normalize("NFKC", text).lower()
 
 
 @dataclass(frozen=True)
@@ -80,20 +80,21 @@ class AccountQuery:
 class AccountTable:
     """Every account's list row of one period, ready to query."""
 
-    def __init__(self, rows: Iterable[Row]):
-        listed = list(rows)
-        columns = {name: [row.get(name) for row in listed] for name in COLUMNS}
-        searchable = [
-            search_key(
-                " ".join(str(row.get(key) or "") for key in ("id", "source_id", "name"))
-            )
-            for row in listed
-        ]
-        self.table = pa.table(columns, schema=SCHEMA).append_column(
-            _SEARCH, pa.array(searchable, pa.string())
-        )
+    def __init__(self, table: pa.Table):
+        self.table = table
         self._sorted: dict[tuple[str, bool], pa.Table] = {}
         self._lock = threading.Lock()
+
+    @classmethod
+    def of(cls, rows: Iterable[Row]) -> AccountTable:
+        return cls(_searchable(rows))
+
+    def replaced(self, rows: list[Row], ids: Collection[str]) -> AccountTable:
+        """Return a table with the rows of ``ids`` replaced by ``rows`` (an
+        id without a row is dropped)."""
+        changed = pa.array(sorted(ids), pa.string())
+        kept = self.table.filter(pc.invert(pc.is_in(self.table["id"], changed)))
+        return AccountTable(pa.concat_tables([kept, _searchable(rows)]))
 
     def __len__(self) -> int:
         return self.table.num_rows
@@ -134,6 +135,20 @@ class AccountTable:
             table = table.filter(pc.equal(table["seg"], "target"))
         counts = pc.value_counts(table["journey_stage"]).to_pylist()
         return {item["values"]: item["counts"] for item in counts}
+
+
+def _searchable(rows: Iterable[Row]) -> pa.Table:
+    """Build the Arrow table of rows, with the folded text that search reads."""
+    listed = list(rows)
+    columns = {name: [row.get(name) for row in listed] for name in COLUMNS}
+    table = pa.table(columns, schema=SCHEMA)
+    text = pc.binary_join_element_wise(
+        pc.fill_null(table["id"], ""),
+        pc.fill_null(table["source_id"], ""),
+        pc.fill_null(table["name"], ""),
+        " ",
+    )
+    return table.append_column(_SEARCH, pc.utf8_lower(pc.utf8_normalize(text, "NFKC")))
 
 
 def _sort_column(sort: str) -> tuple[str, bool]:

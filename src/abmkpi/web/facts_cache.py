@@ -6,7 +6,9 @@ A live ingest changes the facts of a few accounts only, so a cached
 :class:`FactSet` recomputes the rows of those accounts and of the deals
 linked to them, with queries compiled once per fact set, and reassembles
 only the segments those rows belong to. The result equals a cold
-:func:`abmkpi.metrics.compute.compute_kpis` of the same instant.
+:func:`abmkpi.metrics.compute.compute_kpis` of the same instant. Each
+update publishes a new :class:`~abmkpi.web.fact_snapshot.FactSnapshot`, so
+requests read the last published version while an update runs.
 
 Any other write (one that records no :class:`~abmkpi.web.live.Change`)
 makes the next request recompute the fact set in full.
@@ -24,21 +26,19 @@ from typing import TYPE_CHECKING, Any
 
 from abmkpi.config import Settings
 from abmkpi.metrics import facts
-from abmkpi.metrics.accounts import account_names, account_row, deal_totals
+from abmkpi.metrics.accounts import account_names, deal_totals
 from abmkpi.metrics.compute import (
     FACT_ORDER,
-    FactRows,
     KpiReport,
     default_segments,
     empty_report,
     fetch_fact_rows,
-    segment_results,
 )
-from abmkpi.metrics.context import BackendTables, KpiContext, Segment, UnboundTables
-from abmkpi.metrics.results import KpiResult
+from abmkpi.metrics.context import BackendTables, KpiContext, UnboundTables
 from abmkpi.periods import Period
 from abmkpi.store.database import Store
 from abmkpi.web.account_table import AccountTable
+from abmkpi.web.fact_snapshot import FactSnapshot
 from abmkpi.web.live import Change
 
 if TYPE_CHECKING:
@@ -76,142 +76,75 @@ def as_of_for(
 
 
 class FactSet:
-    """The fact rows of one period as of one instant, at a data version."""
+    """The facts of one period as of one instant, in published snapshots.
 
-    def __init__(self, period: Period, as_of: datetime, version: int, rows: FactRows):
+    ``snapshot`` is replaced whole by each update, so a reader never waits
+    for an update that another thread runs. ``update_lock`` lets one update
+    run at a time.
+    """
+
+    def __init__(self, period: Period, as_of: datetime, snapshot: FactSnapshot):
         self.period = period
         self.as_of = as_of
-        self.version = version
-        self.lock = threading.RLock()
+        self.snapshot = snapshot
+        self.update_lock = threading.Lock()
         self.last_used = time.monotonic()
         self._delta_sql: dict[str, str] = {}
-        self._load(rows)
+        self._list_inputs: tuple[dict[str, Row], dict[str, Row], float] | None = None
 
-    def _load(self, rows: FactRows) -> None:
-        self.accounts = {row["account_id"]: row for row in rows.accounts}
-        self.deals = {row["opportunity_id"]: row for row in rows.deals}
-        self.leads = rows.leads
-        self.stays = rows.stays
-        self.reached = rows.reached
-        self.open_stages = rows.open_stages
-        self._rows: FactRows | None = rows
-        self._results: dict[str, list[KpiResult]] = {}
-        self._totals: dict[str, Row] | None = None
-        self._names: dict[str, Row] | None = None
-        self._account_rows: dict[str, Row] = {}
-        self._threshold = 0.0
-        self._account_table: AccountTable | None = None
+    @property
+    def version(self) -> int:
+        return self.snapshot.version
 
     @classmethod
     def compute(
         cls, state: WebState, period: Period, as_of: datetime, version: int
     ) -> FactSet:
-        started = time.perf_counter()
-        with state.reader() as store:
-            rows = _fetch_rows(store, state.workspace.settings, period, as_of)
-        logger.info(
-            "computed the facts of %s as of %s in %.2fs",
-            period.id,
-            as_of.isoformat(timespec="seconds"),
-            time.perf_counter() - started,
-        )
-        return cls(period, as_of, version, rows)
+        return cls(period, as_of, _compute_snapshot(state, period, as_of, version))
 
-    def reload(self, state: WebState) -> None:
-        with state.reader() as store:
-            self._load(
-                _fetch_rows(store, state.workspace.settings, self.period, self.as_of)
-            )
-        self._delta_sql = {}
+    def reload(self, state: WebState, version: int) -> None:
+        """Recompute every row; call with ``update_lock`` held."""
+        self.snapshot = _compute_snapshot(state, self.period, self.as_of, version)
+        self._list_inputs = None
 
     def context(self, settings: Settings) -> KpiContext:
         """Return a context for assembling results, which runs no queries."""
         return KpiContext(UnboundTables(), settings, self.period, self.as_of)
 
-    def fact_rows(self) -> FactRows:
-        """Return the facts as lists in ``FACT_ORDER``, as a cold fetch has them."""
-        if self._rows is None:
-            self._rows = FactRows(
-                accounts=_ordered(self.accounts),
-                deals=_ordered(self.deals),
-                leads=self.leads,
-                stays=self.stays,
-                reached=self.reached,
-                open_stages=self.open_stages,
-            )
-        return self._rows
-
     def report(self, settings: Settings, segments: list[str] | None) -> KpiReport:
-        """Assemble the report of the segments, reusing unchanged segments."""
-        with self.lock:
-            self.last_used = time.monotonic()
-            ctx = self.context(settings)
-            rows = self.fact_rows()
-            report = empty_report(ctx, segments or default_segments(rows.accounts))
-            for segment_id in report.segments:
-                if segment_id not in self._results:
-                    self._results[segment_id] = segment_results(ctx, rows, segment_id)
-                report.results += self._results[segment_id]
-            return report
+        """Assemble the report of the segments from the current snapshot."""
+        self.last_used = time.monotonic()
+        snapshot = self.snapshot
+        ctx = self.context(settings)
+        rows = snapshot.fact_rows()
+        report = empty_report(ctx, segments or default_segments(rows.accounts))
+        for segment_id in report.segments:
+            report.results += snapshot.results(ctx, segment_id)
+        return report
 
     # Applying changes ---------------------------------------------------------
 
-    def apply(self, state: WebState, change: Change) -> None:
-        """Recompute the rows a change touched and reassemble the segments
-        that were assembled before; call with ``lock`` held."""
+    def apply(self, state: WebState, change: Change, version: int) -> None:
+        """Publish a snapshot with the rows a change touched recomputed and
+        the segments assembled before reassembled; call with ``update_lock``
+        held."""
         settings = state.workspace.settings
-        touched: list[Row] = []
+        accounts: list[Row] = []
+        deals: list[Row] = []
+        leads = None
         with state.reader() as store:
+            sql = self._compiled(store, settings)
             if change.account_ids:
-                touched += self._recompute_accounts(store, settings, change.account_ids)
+                accounts, deals = _recompute_accounts(store, sql, change.account_ids)
             if change.people_added:
-                touched += self._recompute_leads(store, settings)
-        segments = {(row.get("seg"), row.get("tier")) for row in touched}
-        stale = [
-            segment_id
-            for segment_id in self._results
-            if any(Segment(segment_id).includes(seg, tier) for seg, tier in segments)
-        ]
-        for segment_id in stale:
-            del self._results[segment_id]
-        self._rows = None
+                leads = store.fetch_arrow(sql["leads"]).to_pylist()
+        snapshot, stale = self.snapshot.updated(
+            version, accounts, change.account_ids, deals, leads
+        )
         ctx = self.context(settings)
         for segment_id in stale:
-            self._results[segment_id] = segment_results(
-                ctx, self.fact_rows(), segment_id
-            )
-
-    def _recompute_accounts(
-        self, store: Store, settings: Settings, account_ids: Iterable[str]
-    ) -> list[Row]:
-        ids = sorted(account_ids)
-        store.execute(
-            f"CREATE OR REPLACE TEMP TABLE {CHANGED_ACCOUNTS_TABLE} AS "
-            "SELECT unnest(?::VARCHAR[]) AS account_id",
-            [ids],
-        )
-        sql = self._compiled(store, settings)
-        accounts = store.fetch_arrow(sql["accounts"]).to_pylist()
-        deals = []
-        if _has_deals(store):
-            deals = store.fetch_arrow(sql["deals"]).to_pylist()
-        store.execute(f"DROP TABLE {CHANGED_ACCOUNTS_TABLE}")
-        old = [self.accounts.pop(key) for key in ids if key in self.accounts]
-        self.accounts.update((row["account_id"], row) for row in accounts)
-        old += [
-            self.deals[row["opportunity_id"]]
-            for row in deals
-            if row["opportunity_id"] in self.deals
-        ]
-        self.deals.update((row["opportunity_id"], row) for row in deals)
-        self._refresh_account_rows(ids)
-        return [*old, *accounts, *deals]
-
-    def _recompute_leads(self, store: Store, settings: Settings) -> list[Row]:
-        sql = self._compiled(store, settings)
-        old = self.leads
-        self.leads = store.fetch_arrow(sql["leads"]).to_pylist()
-        return [*old, *self.leads]
+            snapshot.results(ctx, segment_id)
+        self.snapshot = snapshot
 
     @property
     def is_prepared(self) -> bool:
@@ -219,7 +152,7 @@ class FactSet:
 
     def prepare(self, state: WebState) -> None:
         """Compile the delta queries ahead of the first change."""
-        with self.lock, state.reader() as store:
+        with self.update_lock, state.reader() as store:
             self._compiled(store, state.workspace.settings)
 
     def _compiled(self, store: Store, settings: Settings) -> dict[str, str]:
@@ -252,40 +185,57 @@ class FactSet:
 
     # The account list ---------------------------------------------------------
 
-    def account_rows(self, state: WebState) -> dict[str, Row]:
-        """Return every account's list row (facts, deal totals, names, stage)."""
-        with self.lock:
-            if self._totals is None or self._names is None:
-                with state.reader() as store:
-                    tables = BackendTables(store.ibis())
-                    ctx = KpiContext(
-                        tables, state.workspace.settings, self.period, self.as_of
-                    )
-                    self._totals = deal_totals(tables, ctx)
-                    self._names = account_names(store)
-                self._threshold = state.workspace.settings.engagement.mqa_threshold
-                self._refresh_account_rows(list(self.accounts))
-            return self._account_rows
-
     def account_table(self, state: WebState) -> AccountTable:
-        """Return the account list as a table to filter, sort and page."""
-        with self.lock:
-            if self._account_table is None:
-                self._account_table = AccountTable(self.account_rows(state).values())
-            return self._account_table
-
-    def _refresh_account_rows(self, ids: list[str]) -> None:
-        if self._totals is None or self._names is None:
-            return
-        for key in ids:
-            fact = self.accounts.get(key)
-            if fact is None:
-                self._account_rows.pop(key, None)
-            else:
-                self._account_rows[key] = account_row(
-                    fact, self._totals, self._names, self._threshold
+        """Return the current account list as a table to filter, sort and page."""
+        self.last_used = time.monotonic()
+        if self._list_inputs is None:
+            # Deal totals and names change with writes other than live
+            # ingest, and those reload the whole fact set.
+            with state.reader() as store:
+                tables = BackendTables(store.ibis())
+                settings = state.workspace.settings
+                ctx = KpiContext(tables, settings, self.period, self.as_of)
+                self._list_inputs = (
+                    deal_totals(tables, ctx),
+                    account_names(store),
+                    settings.engagement.mqa_threshold,
                 )
-        self._account_table = None
+        return self.snapshot.account_table(*self._list_inputs)
+
+
+def _compute_snapshot(
+    state: WebState, period: Period, as_of: datetime, version: int
+) -> FactSnapshot:
+    started = time.perf_counter()
+    with state.reader() as store:
+        tables = BackendTables(store.ibis())
+        ctx = KpiContext(tables, state.workspace.settings, period, as_of)
+        rows = fetch_fact_rows(ctx, tables)
+    logger.info(
+        "computed the facts of %s as of %s in %.2fs",
+        period.id,
+        as_of.isoformat(timespec="seconds"),
+        time.perf_counter() - started,
+    )
+    return FactSnapshot.of(version, rows)
+
+
+def _recompute_accounts(
+    store: Store, sql: dict[str, str], account_ids: Iterable[str]
+) -> tuple[list[Row], list[Row]]:
+    """Run the delta queries for some accounts: their facts and the facts of
+    the deals linked to them."""
+    store.execute(
+        f"CREATE OR REPLACE TEMP TABLE {CHANGED_ACCOUNTS_TABLE} AS "
+        "SELECT unnest(?::VARCHAR[]) AS account_id",
+        [sorted(account_ids)],
+    )
+    accounts = store.fetch_arrow(sql["accounts"]).to_pylist()
+    deals = []
+    if _has_deals(store):
+        deals = store.fetch_arrow(sql["deals"]).to_pylist()
+    store.execute(f"DROP TABLE {CHANGED_ACCOUNTS_TABLE}")
+    return accounts, deals
 
 
 def _has_deals(store: Store) -> bool:
@@ -298,17 +248,6 @@ def _has_deals(store: Store) -> bool:
             """
         )
     )
-
-
-def _fetch_rows(
-    store: Store, settings: Settings, period: Period, as_of: datetime
-) -> FactRows:
-    tables = BackendTables(store.ibis())
-    return fetch_fact_rows(KpiContext(tables, settings, period, as_of), tables)
-
-
-def _ordered(rows: dict[str, Row]) -> list[Row]:
-    return [rows[key] for key in sorted(rows)]
 
 
 class FactCache:
@@ -325,6 +264,7 @@ class FactCache:
         key = (period.id, period.start, period.end, as_of)
         entry = self._lookup(key)
         if entry is None:
+            self.drop_past_minutes(state.workspace.settings)
             with self._build_lock(key):
                 entry = self._lookup(key)
                 if entry is None:
@@ -332,34 +272,60 @@ class FactCache:
                     self._store(key, entry)
                 with self._lock:
                     self._building.pop(key, None)
-        self.catch_up(state, entry)
+        self.catch_up(state, entry, wait=False)
         return entry
 
-    def catch_up(self, state: WebState, entry: FactSet) -> None:
-        """Bring a fact set to the current data version."""
-        with entry.lock:
-            current = state.data_version
-            if entry.version >= current:
-                return
-            started = time.perf_counter()
-            change = state.changes.since(entry.version, current)
-            if change is None:
-                entry.reload(state)
-            else:
-                entry.apply(state, change)
-            logger.debug(
-                "brought the facts of %s from version %d to %d (%s) in %.3fs",
-                entry.period.id,
-                entry.version,
-                current,
-                "in full" if change is None else f"{len(change.account_ids)} accounts",
-                time.perf_counter() - started,
-            )
-            entry.version = current
+    def catch_up(self, state: WebState, entry: FactSet, wait: bool = True) -> None:
+        """Bring a fact set to the current data version.
 
-    def catch_up_all(self, state: WebState) -> None:
+        Without ``wait``, a fact set that another thread is updating is left
+        to that thread, and readers get its last published snapshot.
+        """
+        if entry.version >= state.data_version:
+            return
+        if not entry.update_lock.acquire(blocking=wait):
+            return
+        try:
+            self._catch_up_locked(state, entry)
+        finally:
+            entry.update_lock.release()
+
+    def _catch_up_locked(self, state: WebState, entry: FactSet) -> None:
+        current = state.data_version
+        if entry.version >= current:
+            return
+        started = time.perf_counter()
+        change = state.changes.since(entry.version, current)
+        if change is None:
+            entry.reload(state, current)
+        else:
+            entry.apply(state, change, current)
+        logger.debug(
+            "brought the facts of %s to version %d (%s) in %.3fs",
+            entry.period.id,
+            current,
+            "in full" if change is None else f"{len(change.account_ids)} accounts",
+            time.perf_counter() - started,
+        )
+
+    def catch_up_all(self, state: WebState, in_use_seconds: float) -> None:
+        """Catch up the fact sets used in the last ``in_use_seconds``; the
+        others catch up when next requested."""
+        self.drop_past_minutes(state.workspace.settings)
+        recent = time.monotonic() - in_use_seconds
         for entry in self.entries():
-            self.catch_up(state, entry)
+            if entry.last_used >= recent:
+                self.catch_up(state, entry, wait=True)
+
+    def drop_past_minutes(
+        self, settings: Settings, now: datetime | None = None
+    ) -> None:
+        """Drop the fact sets of running periods computed for a minute that
+        has passed; no request asks for them again."""
+        with self._lock:
+            for key, entry in list(self._entries.items()):
+                if entry.as_of < as_of_for(settings, entry.period, now):
+                    del self._entries[key]
 
     def entries(self) -> list[FactSet]:
         with self._lock:

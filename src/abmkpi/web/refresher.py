@@ -73,7 +73,7 @@ class Refresher:
         self._wake.set()
         thread = self._thread
         if thread is not None:
-            thread.join(timeout=10)
+            thread.join(timeout=60)
 
     def _run(self) -> None:
         logger.debug("refresher started")
@@ -86,7 +86,7 @@ class Refresher:
                 change, self._pending = self._pending, None
             try:
                 if change is not None:
-                    self._state.facts.catch_up_all(self._state)
+                    self._state.facts.catch_up_all(self._state, IN_USE_SECONDS)
                     self._state.broadcaster.publish(change)
                 self._prepare()
                 self._prewarm()

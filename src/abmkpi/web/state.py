@@ -7,12 +7,15 @@ transactions), and writes take a lock so ingests commit one at a time.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
+
+import duckdb
 
 from abmkpi.matching.freemail import FreeMailDomains, resolve_free_mail
 from abmkpi.store.database import Store
@@ -21,6 +24,8 @@ from abmkpi.web.limits import AUTH_FAILURES_PER_MINUTE, RateLimiter
 from abmkpi.web.live import KEEP_ALIVE_SECONDS, Broadcaster, ChangeLog
 from abmkpi.web.refresher import Refresher
 from abmkpi.workspace import Workspace
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -88,4 +93,9 @@ class WebState:
     def close(self) -> None:
         self.refresher.stop()
         self.broadcaster.close()
-        self.store.close()
+        try:
+            self.store.close()
+        except duckdb.Error as error:
+            # A request thread still runs a query (its task was cancelled at
+            # shutdown); the process exit closes the file.
+            logger.warning("closing the store while a query runs failed: %s", error)
