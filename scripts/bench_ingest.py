@@ -8,7 +8,8 @@ listens on /api/v1/events and re-fetches /api/v1/kpis after every event.
 Prints sustained events per second, request latency percentiles and the
 visibility latency: from a batch's response to the end of the first KPI
 re-fetch that includes it. All figures are for the whole server process on
-this machine, client threads included; nothing here is a timed test.
+this machine, client threads included; nothing here is a timed test. The
+events stay in the workspace, so pass --workspace only for a copy.
 
     PYTHONPATH=src python scripts/bench_ingest.py --batches 200 --batch-size 500
 """
@@ -44,7 +45,7 @@ TYPES = ("web_visit", "email_click", "content_download", "form_fill", "ad_click"
 
 @dataclass
 class Targets:
-    """What the events name: account ids, their domains and known addresses."""
+    """The account ids, website domains and known addresses events name."""
 
     accounts: list[str]
     domains: list[str]
@@ -76,6 +77,12 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=3)
     parser.add_argument(
         "--server-log", type=Path, help="Write the server's debug log to this file."
+    )
+    parser.add_argument(
+        "--in-process",
+        action="store_true",
+        help="Time validation and ingest_events alone, one batch at a time, "
+        "without a server.",
     )
     return parser.parse_args()
 
@@ -274,8 +281,39 @@ def report(args: argparse.Namespace, results: Results, seconds: float) -> None:
         print(f"  failure: {failure}")
 
 
+def run_in_process(args: argparse.Namespace, workspace: Workspace) -> None:
+    """Time the API's batch validation and ingest_events in this process."""
+    from abmkpi.ingest import ingest_events
+    from abmkpi.matching.freemail import resolve_free_mail
+    from abmkpi.web.ingest import ActivityBatch
+
+    targets = read_targets(workspace)
+    rng = random.Random(args.seed)
+    batches = [
+        make_batch(n, args.batch_size, targets, rng) for n in range(args.batches)
+    ]
+    free_mail = resolve_free_mail(workspace.settings.matching, workspace.root)
+    times = []
+    with workspace.open_store() as store:
+        for batch in batches:
+            started = time.perf_counter()
+            events = [
+                item.to_event() for item in ActivityBatch.model_validate(batch).events
+            ]
+            ingest_events(store, workspace.settings, free_mail, events)
+            times.append(time.perf_counter() - started)
+    print(
+        f"in process: {len(times)} batches of {args.batch_size} events, "
+        f"p50 {statistics.median(times) * 1000:.0f} ms per batch, "
+        f"{args.batch_size * len(times) / sum(times):,.0f} events/s"
+    )
+
+
 def run(args: argparse.Namespace, scratch: Path) -> None:
     workspace, tokens = prepare(args, scratch)
+    if args.in_process:
+        run_in_process(args, workspace)
+        return
     targets = read_targets(workspace)
     port = free_port()
     url = f"http://127.0.0.1:{port}"
