@@ -16,7 +16,7 @@ from fastapi import Body, FastAPI, Request
 from abmkpi.tokens import Role, create_token, get_token, revoke_token
 from abmkpi.web.auth import authenticate, log_in, login_required
 from abmkpi.web.limits import AUTH_FAILURES_PER_MINUTE, RateLimiter
-from abmkpi.web.redaction import loggable_path
+from abmkpi.web.redaction import loggable_path, without_emails
 from abmkpi.workspace import Workspace
 from tests.web_support import Server, error_of, serving
 
@@ -362,3 +362,8 @@ def test_authenticate_records_last_use(workspace: Workspace) -> None:
         used = get_token(store, info.id)
     assert used is not None
     assert used.last_used_at is not None
+
+
+def test_email_masked_in_messages() -> None:
+    text = 'Duplicate key "email: taro.yamada@example.co.jp" in people'
+    assert without_emails(text) == 'Duplicate key "email: [redacted]" in people'
