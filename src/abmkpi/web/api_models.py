@@ -90,6 +90,8 @@ class FunnelModel(BaseModel):
 
 
 class AccountRow(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     id: str
     source_id: str | None
     name: str | None
@@ -99,6 +101,7 @@ class AccountRow(BaseModel):
     seg: str = Field(description="target or non_target.")
     tier: int | None
     journey_stage: str
+    journey_rank: int = Field(description="0 for customer up to 5 for unengaged.")
     score: float
     peak_score: float
     aware: bool
