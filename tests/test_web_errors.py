@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import pytest
@@ -9,7 +10,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pydantic import BaseModel
 
-from abmkpi.errors import AbmkpiError, NotFoundError, PeriodError
+from abmkpi.errors import AbmkpiError, NotFoundError, PeriodError, StoreError
 from abmkpi.web.app import create_app
 from abmkpi.web.errors import ApiError
 from abmkpi.workspace import Workspace
@@ -30,6 +31,8 @@ def _app(workspace: Workspace) -> FastAPI:
             "period": PeriodError("invalid period 'FY24'"),
             "abmkpi": AbmkpiError("bad input"),
             "crash": RuntimeError("secret internals"),
+            "leak": RuntimeError("no row for taro.yamada@example.co.jp"),
+            "store": StoreError("constraint failed", "people", "INSERT …"),
         }
         raise errors[kind]
 
@@ -70,6 +73,23 @@ def test_raised_errors_use_envelope(
     error = _error(response)
     assert response.status_code == status
     assert error["code"] == code
+
+
+def test_error_log_masks_addresses(
+    client: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.ERROR, logger="abmkpi.web.errors"):
+        response = client.get("/raise/leak")
+    assert response.status_code == 500
+    assert "taro.yamada@example.co.jp" not in caplog.text
+    assert "no row for [redacted]" in caplog.text
+
+
+def test_store_error_is_500(client: TestClient) -> None:
+    response = client.get("/raise/store")
+    error = _error(response)
+    assert response.status_code == 500
+    assert "INSERT" not in error["message"]
 
 
 def test_unexpected_error_hides_internals(client: TestClient) -> None:

@@ -23,4 +23,13 @@ def serve(
     workspace = load_workspace()
     application = create_app(workspace, bind_host=host)
     console.print(f"abmkpi dashboard: http://{host}:{port}/  (API: /api/docs)")
-    uvicorn.run(application, host=host, port=port, log_level="info", access_log=False)
+    # uvicorn's access log would print query strings, which may carry e-mail
+    # addresses. Open event streams end at most 5 s after a stop signal.
+    uvicorn.run(
+        application,
+        host=host,
+        port=port,
+        log_level="info",
+        access_log=False,
+        timeout_graceful_shutdown=5,
+    )

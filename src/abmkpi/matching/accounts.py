@@ -23,6 +23,8 @@ logger = logging.getLogger(__name__)
 # written by hand or by a live event compare the same way.
 EMAIL_KEY_SQL = "nullif(lower(trim({table}.email)), '')"
 EMAIL_DOMAIN_SQL = "nullif(split_part(lower(trim({table}.email)), '@', 2), '')"
+# The company domain of an activity that names one without an e-mail address.
+DOMAIN_KEY_SQL = "nullif(lower(trim({table}.domain)), '')"
 
 
 def email_key_sql(table: str) -> str:
@@ -31,6 +33,10 @@ def email_key_sql(table: str) -> str:
 
 def email_domain_sql(table: str) -> str:
     return EMAIL_DOMAIN_SQL.format(table=table)
+
+
+def domain_key_sql(table: str) -> str:
+    return DOMAIN_KEY_SQL.format(table=table)
 
 
 def stage_live_accounts(store: Store) -> None:
@@ -59,23 +65,34 @@ def stage_name_and_state_keys(store: Store) -> None:
         "SELECT name FROM accounts UNION SELECT company_name FROM people "
         "UNION SELECT company_name FROM activities",
     )
-    keys = [normalize_company_name(name) for name in names]
-    store.stage(
-        "name_keys",
-        pa.table({"name": names, "name_key": keys}),
-        {"name": "VARCHAR", "name_key": "VARCHAR"},
-    )
     states = _distinct(
         store,
         "SELECT state FROM accounts UNION SELECT state FROM people "
         "UNION SELECT state FROM activities",
     )
+    stage_keys(store, names, states)
+    logger.debug("normalised %d company names and %d states", len(names), len(states))
+
+
+def stage_keys(store: Store, names: list[str], states: list[str]) -> None:
+    """Normalise company names and states into ``stage_name_keys`` and
+    ``stage_state_keys``."""
+    keys = [normalize_company_name(name) for name in names]
+    store.stage(
+        "name_keys",
+        pa.table({"name": names, "name_key": keys}, schema=_KEYS_SCHEMA),
+        {"name": "VARCHAR", "name_key": "VARCHAR"},
+    )
+    state_keys = [normalize_state(state) for state in states]
     store.stage(
         "state_keys",
-        pa.table({"state": states, "state_key": [normalize_state(s) for s in states]}),
+        pa.table({"state": states, "state_key": state_keys}, schema=_STATES_SCHEMA),
         {"state": "VARCHAR", "state_key": "VARCHAR"},
     )
-    logger.debug("normalised %d company names and %d states", len(names), len(states))
+
+
+_KEYS_SCHEMA = pa.schema([("name", pa.string()), ("name_key", pa.string())])
+_STATES_SCHEMA = pa.schema([("state", pa.string()), ("state_key", pa.string())])
 
 
 def set_account_name_keys(store: Store) -> None:
@@ -97,15 +114,29 @@ def set_account_name_keys(store: Store) -> None:
         "WHERE name IS NULL AND name_key IS NOT NULL",
         table="accounts",
     )
+    stage_account_names(store)
+
+
+def stage_account_names(store: Store, name_keys: str | None = None) -> None:
+    """Stage the name keys that find each live account, with its state key.
+
+    ``name_keys`` names a table whose ``name_key`` column limits the staged
+    keys to those a set of subjects carries.
+    """
+    scope = (
+        ""
+        if name_keys is None
+        else (f"AND a.name_key IN (SELECT name_key FROM {name_keys})")
+    )
     store.execute(
-        """
+        f"""
         CREATE OR REPLACE TEMP TABLE stage_account_names AS
         SELECT DISTINCT a.name_key, l.live_id AS account_id, s.state_key
         FROM accounts a
         JOIN stage_live_accounts l ON l.id = a.id
         JOIN accounts t ON t.id = l.live_id
         LEFT JOIN stage_state_keys s ON s.state = t.state
-        WHERE a.name_key IS NOT NULL
+        WHERE a.name_key IS NOT NULL {scope}
         """
     )
 
@@ -125,13 +156,26 @@ def stage_free_domains(store: Store, free_mail: FreeMailDomains) -> None:
         f"""
         SELECT {email_domain_sql("people")} FROM people
         UNION SELECT {email_domain_sql("activities")} FROM activities
+        UNION SELECT {domain_key_sql("activities")} FROM activities
         UNION SELECT {email_domain_sql("nps_responses")} FROM nps_responses
         UNION SELECT domain FROM stage_website_domains
         """,
     )
-    free = [domain for domain in domains if domain in free_mail]
-    store.stage("free_domains", pa.table({"domain": free}), {"domain": "VARCHAR"})
+    free = stage_free_domain_list(store, domains, free_mail)
     logger.debug("%d of %d observed domains are free-mail", len(free), len(domains))
+
+
+def stage_free_domain_list(
+    store: Store, domains: list[str], free_mail: FreeMailDomains
+) -> list[str]:
+    """Stage the free-mail domains among ``domains`` and return them."""
+    free = [domain for domain in domains if domain in free_mail]
+    store.stage(
+        "free_domains",
+        pa.table({"domain": pa.array(free, pa.string())}),
+        {"domain": "VARCHAR"},
+    )
+    return free
 
 
 def set_account_domains(store: Store) -> int:
@@ -191,11 +235,13 @@ def set_account_domains(store: Store) -> int:
     return int(store.scalar("SELECT count(*) FROM account_domains"))
 
 
-def stage_contact_emails(store: Store) -> None:
+def stage_contact_emails(store: Store, ranks: str = "stage_person_ranks") -> None:
     """Stage the account of each live contact's e-mail address.
 
     When several contacts share an address, the identity's preferred record
-    (see :mod:`abmkpi.matching.identities`) decides the account.
+    (see :mod:`abmkpi.matching.identities`) decides the account. ``ranks``
+    names the table of ranked live people to read, which may hold only the
+    people with some addresses.
     """
     store.execute(
         f"""
@@ -204,7 +250,7 @@ def stage_contact_emails(store: Store) -> None:
                arg_min(l.live_id, r.rank) AS account_id,
                arg_min(p.id, r.rank) AS contact_id
         FROM people p
-        JOIN stage_person_ranks r ON r.id = p.id
+        JOIN {ranks} r ON r.id = p.id
         JOIN stage_live_accounts l ON l.id = p.source_account_id
         WHERE p.kind = 'contact' AND {email_key_sql("p")} IS NOT NULL
         GROUP BY 1

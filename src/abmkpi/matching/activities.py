@@ -6,8 +6,8 @@ live account wins:
 1. the activity's own account link;
 2. the account of its person's identity, so an activity of a merged-away
    person counts for the surviving one;
-3. the e-mail address and company name the activity carries itself, through
-   the same rules as people.
+3. the e-mail address (else the company domain) and company name the
+   activity carries itself, through the same rules as people.
 
 Deleted activities, and those of deleted people, count for no account and no
 person.
@@ -18,21 +18,27 @@ from __future__ import annotations
 import logging
 
 from abmkpi.canonical import MatchMethod
-from abmkpi.matching.accounts import email_domain_sql, email_key_sql
+from abmkpi.matching.accounts import domain_key_sql, email_domain_sql, email_key_sql
 from abmkpi.matching.rules import apply_rules
 from abmkpi.store.database import Store
 
 logger = logging.getLogger(__name__)
 
 
-def match_activities(store: Store, time_zone: str, fuzzy_threshold: float) -> None:
-    """Set the business date, identity and account match of every activity."""
+def match_activities(
+    store: Store, time_zone: str, fuzzy_threshold: float, scope: str | None = None
+) -> None:
+    """Set the business date, identity and account match of every activity.
+
+    ``scope`` names a table with an ``id`` column; when given, only those
+    activities are matched (see :mod:`abmkpi.matching.incremental`).
+    """
     _stage_email_identities(store)
-    _stage_subjects(store)
+    _stage_subjects(store, scope)
     apply_rules(
         store, "stage_activity_subjects", "stage_activity_rules", fuzzy_threshold
     )
-    store.execute(_update_activities_sql(), [time_zone], table="activities")
+    store.execute(_update_activities_sql(scope), [time_zone], table="activities")
     store.execute(
         """
         INSERT INTO match_issues (entity, record_id, kind, detail, candidates)
@@ -74,28 +80,40 @@ _ACTIVITY_JOINS_SQL = f"""
 _PERSON_DELETED_SQL = "(p.id IS NOT NULL AND p.identity_id IS NULL)"
 
 
-def _stage_subjects(store: Store) -> None:
+def _in_scope_sql(scope: str | None) -> str:
+    return "true" if scope is None else f"a.id IN (SELECT id FROM {scope})"
+
+
+def _stage_subjects(store: Store, scope: str | None = None) -> None:
     """Stage the activities whose link and person give no account but that
-    carry an e-mail address or company name of their own."""
+    carry an e-mail address, company domain or company name of their own.
+
+    The domain of the e-mail address comes first; the activity's company
+    domain is used when it has no address.
+    """
     store.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE stage_activity_subjects AS
         SELECT a.id AS subject_id,
                {email_key_sql("a")} AS email,
-               {email_domain_sql("a")} AS email_domain,
+               coalesce({email_domain_sql("a")}, {domain_key_sql("a")})
+                   AS email_domain,
                k.name_key, s.state_key
         {_ACTIVITY_JOINS_SQL}
         LEFT JOIN stage_name_keys k ON k.name = a.company_name
         LEFT JOIN stage_state_keys s ON s.state = a.state
-        WHERE (a.email IS NOT NULL OR a.company_name IS NOT NULL)
+        WHERE (a.email IS NOT NULL OR a.company_name IS NOT NULL
+               OR a.domain IS NOT NULL)
           AND NOT a.is_deleted AND NOT {_PERSON_DELETED_SQL}
           AND link.live_id IS NULL AND ip.account_id IS NULL
+          AND {_in_scope_sql(scope)}
         """
     )
 
 
-def _update_activities_sql() -> str:
-    """Return the statement that writes every activity's match.
+def _update_activities_sql(scope: str | None = None) -> str:
+    """Return the statement that writes every activity's match (or only the
+    matches of the activities listed in the ``scope`` table).
 
     An activity of a live person takes that person's method and note. An
     activity of a merged-away person, or one whose person was found by
@@ -143,6 +161,7 @@ def _update_activities_sql() -> str:
                      ELSE 'no_email_or_company' END AS note
             {_ACTIVITY_JOINS_SQL}
             LEFT JOIN stage_activity_rules h ON h.subject_id = a.id
+            WHERE {_in_scope_sql(scope)}
         ) AS f
         WHERE f.id = t.id
           AND (t.occurred_on IS DISTINCT FROM f.occurred_on
@@ -154,11 +173,31 @@ def _update_activities_sql() -> str:
 
 
 def match_nps_and_contracts(store: Store) -> None:
-    """Set the account of NPS responses and contracts.
+    """Set the account of NPS responses and contracts."""
+    match_nps_responses(store)
+    store.execute(
+        """
+        UPDATE contracts AS c SET account_id = f.live_id
+        FROM (
+            SELECT k.id, link.live_id FROM contracts k
+            LEFT JOIN stage_live_accounts link ON link.id = k.source_account_id
+        ) AS f
+        WHERE f.id = c.id
+        """,
+        table="contracts",
+    )
+
+
+def match_nps_responses(store: Store, emails: str | None = None) -> None:
+    """Set the account of NPS responses (or only of those whose e-mail address
+    is in the ``emails`` table's ``email`` column).
 
     A response lands on its own account link, else on its person's identity
     account, else on the account of the person with its e-mail address.
     """
+    scope = "true"
+    if emails is not None:
+        scope = f"{email_key_sql('r')} IN (SELECT email FROM {emails})"
     store.execute(
         f"""
         UPDATE nps_responses AS n SET account_id = f.account_id
@@ -172,19 +211,9 @@ def match_nps_and_contracts(store: Store) -> None:
             LEFT JOIN people person ON person.id = given.identity_id
             LEFT JOIN stage_email_identities e ON e.email = {email_key_sql("r")}
             LEFT JOIN people by_email ON by_email.id = e.identity_id
+            WHERE {scope}
         ) AS f
         WHERE f.id = n.id
         """,
         table="nps_responses",
-    )
-    store.execute(
-        """
-        UPDATE contracts AS c SET account_id = f.live_id
-        FROM (
-            SELECT k.id, link.live_id FROM contracts k
-            LEFT JOIN stage_live_accounts link ON link.id = k.source_account_id
-        ) AS f
-        WHERE f.id = c.id
-        """,
-        table="contracts",
     )

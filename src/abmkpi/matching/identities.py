@@ -17,6 +17,10 @@ from abmkpi.store.database import Store
 
 logger = logging.getLogger(__name__)
 
+# The order of preference among a person's records: CRM contacts first, then
+# the earliest created, then the smallest id.
+PERSON_RANK_ORDER_SQL = "p.kind = 'contact' DESC, p.created_at ASC NULLS LAST, p.id"
+
 # Label propagation needs one round per link in the longest chain of e-mail
 # and conversion links. Typical data settles in two or three rounds.
 _MAX_ROUNDS = 100
@@ -62,9 +66,7 @@ def _stage_ranks(store: Store) -> None:
         f"""
         CREATE OR REPLACE TEMP TABLE stage_person_ranks AS
         SELECT p.id,
-               row_number() OVER (
-                   ORDER BY p.kind = 'contact' DESC, p.created_at ASC NULLS LAST, p.id
-               ) AS rank,
+               row_number() OVER (ORDER BY {PERSON_RANK_ORDER_SQL}) AS rank,
                {email_key_sql("p")} AS email,
                t.id AS converted_to
         FROM people p

@@ -19,15 +19,22 @@ from abmkpi.store.database import Store
 logger = logging.getLogger(__name__)
 
 
-def match_people(store: Store, fuzzy_threshold: float) -> None:
+def match_people(
+    store: Store, fuzzy_threshold: float, scope: str | None = None
+) -> None:
     """Set people.account_id, match_method and match_note, and record a match
-    issue for every live record left unmatched by an ambiguity."""
+    issue for every live record left unmatched by an ambiguity.
+
+    ``scope`` names a table with an ``id`` column; when given, only those
+    records are written. They must be whole identities, every record of
+    which is in ``stage_person_ranks``.
+    """
     _stage_links(store)
     _stage_subjects(store)
     apply_rules(store, "stage_person_subjects", "stage_person_rules", fuzzy_threshold)
     _stage_record_results(store)
     _stage_identity_matches(store)
-    store.execute(_update_people_sql(), table="people")
+    store.execute(_update_people_sql(scope), table="people")
     store.execute(
         """
         INSERT INTO match_issues (entity, record_id, kind, detail, candidates)
@@ -111,14 +118,16 @@ def _stage_identity_matches(store: Store) -> None:
     )
 
 
-def _update_people_sql() -> str:
-    """Return the statement that writes every person's match.
+def _update_people_sql(scope: str | None = None) -> str:
+    """Return the statement that writes every person's match (or only the
+    matches of the records listed in the ``scope`` table).
 
     A record whose own result is the identity's account keeps its own method
     and evidence. A record that got its account through another record of
     its identity takes that record's method and names it in the note.
     """
     unmatched = MatchMethod.UNMATCHED
+    in_scope = "true" if scope is None else f"q.id IN (SELECT id FROM {scope})"
     return f"""
         UPDATE people AS p SET
             account_id = f.account_id,
@@ -136,6 +145,7 @@ def _update_people_sql() -> str:
             FROM people q
             LEFT JOIN stage_person_results r ON r.id = q.id
             LEFT JOIN stage_identity_matches m ON m.identity_id = r.identity_id
+            WHERE {in_scope}
         ) AS f
         WHERE f.id = p.id
           AND (p.account_id IS DISTINCT FROM f.account_id

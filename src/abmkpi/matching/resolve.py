@@ -74,7 +74,7 @@ def match_all(
         people.match_people(store, fuzzy)
         activities.match_activities(store, settings.workspace.time_zone, fuzzy)
         activities.match_nps_and_contracts(store)
-        _record_free_mail_domains(store)
+        record_free_mail_domains(store)
         summary = _summarize(store)
         for table in _STAGE_TABLES:
             store.execute(f"DROP TABLE IF EXISTS {table}")
@@ -83,7 +83,7 @@ def match_all(
     return summary
 
 
-def _record_free_mail_domains(store: Store) -> None:
+def record_free_mail_domains(store: Store) -> None:
     """Record each free-mail domain that live people use, with their count,
     so a user can spot a customer's own domain on the free-mail list."""
     store.execute(

@@ -60,23 +60,46 @@ def list_accounts(
     tables = BackendTables(store.ibis())
     ctx = KpiContext.for_period(tables, settings, period, now)
     facts = tables.backend.to_pyarrow(account_facts_expr(ctx)).to_pylist()
-    deals = _deal_totals(tables, ctx)
-    names = {
-        row["id"]: row
-        for row in store.fetch_dicts(
-            "SELECT id, source_id, name, owner, industry, fit_grade FROM accounts"
-        )
-    }
-    threshold = settings.engagement.mqa_threshold
-    rows = []
-    for fact in facts:
-        if targets_only and fact["seg"] != "target":
-            continue
-        row = {**names[fact["account_id"]], **fact, **deals.get(fact["account_id"], {})}
-        row["journey_stage"] = journey_stage(row, threshold)
-        row["journey_rank"] = JOURNEY_STAGES.index(row["journey_stage"])
-        rows.append(row)
+    if targets_only:
+        facts = [fact for fact in facts if fact["seg"] == "target"]
+    rows = account_rows(
+        facts,
+        deal_totals(tables, ctx),
+        account_names(store),
+        settings.engagement.mqa_threshold,
+    )
     return _sorted(rows, sort)[:limit] if limit else _sorted(rows, sort)
+
+
+def account_names(store: Store) -> dict[str, dict[str, Any]]:
+    """Return the descriptive columns of every account, by id."""
+    rows = store.fetch_dicts(
+        "SELECT id, source_id, name, owner, industry, fit_grade FROM accounts"
+    )
+    return {row["id"]: row for row in rows}
+
+
+def account_row(
+    fact: dict[str, Any],
+    totals: dict[str, dict[str, Any]],
+    names: dict[str, dict[str, Any]],
+    threshold: float,
+) -> dict[str, Any]:
+    """Join an account's facts, deal totals and names, with its journey stage."""
+    account_id = fact["account_id"]
+    row = {**names[account_id], **fact, **totals.get(account_id, {})}
+    row["journey_stage"] = journey_stage(row, threshold)
+    row["journey_rank"] = JOURNEY_STAGES.index(row["journey_stage"])
+    return row
+
+
+def account_rows(
+    facts: list[dict[str, Any]],
+    totals: dict[str, dict[str, Any]],
+    names: dict[str, dict[str, Any]],
+    threshold: float,
+) -> list[dict[str, Any]]:
+    return [account_row(fact, totals, names, threshold) for fact in facts]
 
 
 def _sorted(rows: list[dict[str, Any]], sort: str) -> list[dict[str, Any]]:
@@ -98,12 +121,15 @@ def _sorted(rows: list[dict[str, Any]], sort: str) -> list[dict[str, Any]]:
     return sorted(rows, key=key)
 
 
-def _deal_totals(tables: BackendTables, ctx: KpiContext) -> dict[str, dict[str, Any]]:
+def deal_totals(tables: BackendTables, ctx: KpiContext) -> dict[str, dict[str, Any]]:
     """Open pipeline, won amount and deal counts per linked account."""
     links = ctx.table("opportunity_accounts")
     deals = opportunity_facts_expr(ctx)
     linked = links.join(deals, links.opportunity_id == deals.opportunity_id)
     linked = linked.filter(linked.account_id.notnull())
+    listed = ctx.is_listed(linked.account_id)
+    if listed is not None:
+        linked = linked.filter(listed)
     totals = linked.group_by("account_id").aggregate(
         open_deals=linked.open_at_end.sum(),
         open_pipeline=linked.amount_at_end.sum(where=linked.open_at_end),

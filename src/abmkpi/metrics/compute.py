@@ -78,6 +78,31 @@ def fact_expressions(ctx: KpiContext, open_stages: list[str]) -> dict[str, ir.Ta
     }
 
 
+# The columns that order each kind of fact row. Bootstrap intervals resample
+# rows by position, so a fixed order makes them repeatable.
+FACT_ORDER = {
+    "accounts": ("account_id",),
+    "deals": ("opportunity_id",),
+    "leads": ("person_id",),
+    "stays": ("opportunity_id", "started", "stage"),
+    "reached": ("opportunity_id",),
+}
+
+Row = dict[str, Any]
+
+
+@dataclass
+class FactRows:
+    """The fetched facts of one period, each list in its ``FACT_ORDER``."""
+
+    accounts: list[Row]
+    deals: list[Row]
+    leads: list[Row]
+    stays: list[Row]
+    reached: list[Row]
+    open_stages: list[str]
+
+
 def compute_kpis(
     store: Store,
     settings: Settings,
@@ -101,7 +126,7 @@ def compute_kpis(
     if others or not accounts:
         report = compute_with_context(ctx, tables, others or None)
     else:
-        report = _empty_report(ctx)
+        report = empty_report(ctx, [])
     for segment in accounts:
         account = find_account(store, segment.split(":", 1)[1])
         account_id = account["merged_into_id"] or account["id"]
@@ -112,7 +137,43 @@ def compute_kpis(
     return report
 
 
-def _empty_report(ctx: KpiContext) -> KpiReport:
+def compute_with_context(
+    ctx: KpiContext, tables: TableSource, segments: list[str] | None
+) -> KpiReport:
+    started = time.perf_counter()
+    report = assemble_report(ctx, fetch_fact_rows(ctx, tables), segments)
+    logger.info(
+        "computed %d KPI results for %s in %.2fs",
+        len(report.results),
+        ctx.period.id,
+        time.perf_counter() - started,
+    )
+    return report
+
+
+def fetch_fact_rows(ctx: KpiContext, tables: TableSource) -> FactRows:
+    """Run every facts expression of the context and fetch the rows in order."""
+    open_stages = open_stage_order(ctx)
+    rows = {
+        name: _fetch(tables, expression.order_by(list(FACT_ORDER[name])))
+        for name, expression in fact_expressions(ctx, open_stages).items()
+    }
+    return FactRows(**rows, open_stages=open_stages)
+
+
+def assemble_report(
+    ctx: KpiContext, rows: FactRows, segments: list[str] | None
+) -> KpiReport:
+    """Turn fetched facts into the report of the segments (default: all of
+    them, target, non-target and each tier)."""
+    report = empty_report(ctx, segments or default_segments(rows.accounts))
+    for segment_id in report.segments:
+        report.results += segment_results(ctx, rows, segment_id)
+    return report
+
+
+def empty_report(ctx: KpiContext, segments: list[str]) -> KpiReport:
+    """Return the report of the context's period without results."""
     return KpiReport(
         period=ctx.period,
         period_label={
@@ -121,39 +182,20 @@ def _empty_report(ctx: KpiContext) -> KpiReport:
         },
         as_of=ctx.as_of,
         currency=ctx.settings.workspace.reporting_currency,
+        segments=list(segments),
     )
 
 
-def compute_with_context(
-    ctx: KpiContext, tables: TableSource, segments: list[str] | None
-) -> KpiReport:
-    started = time.perf_counter()
-    open_stages = open_stage_order(ctx)
-    rows = {
-        name: _fetch(tables, expression)
-        for name, expression in fact_expressions(ctx, open_stages).items()
-    }
-    wanted = segments or default_segments(rows["accounts"])
-    report = _empty_report(ctx)
-    report.segments = list(wanted)
-    for segment_id in wanted:
-        segment = Segment(segment_id)
-        report.results += marketing_results(
-            ctx, rows["accounts"], rows["deals"], segment
-        )
-        report.results += sales_results(
-            ctx, rows["accounts"], rows["deals"], rows["leads"], segment
-        )
-        report.results += stage_results(
-            ctx, rows["stays"], rows["reached"], open_stages, segment
-        )
-    logger.info(
-        "computed %d KPI results for %s in %.2fs",
-        len(report.results),
-        ctx.period.id,
-        time.perf_counter() - started,
-    )
-    return report
+def segment_results(
+    ctx: KpiContext, rows: FactRows, segment_id: str
+) -> list[KpiResult]:
+    """Return every KPI result of one segment, in report order."""
+    segment = Segment(segment_id)
+    return [
+        *marketing_results(ctx, rows.accounts, rows.deals, segment),
+        *sales_results(ctx, rows.accounts, rows.deals, rows.leads, segment),
+        *stage_results(ctx, rows.stays, rows.reached, rows.open_stages, segment),
+    ]
 
 
 def default_segments(accounts: list[dict[str, Any]]) -> list[str]:

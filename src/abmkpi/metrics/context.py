@@ -12,6 +12,7 @@ grouped query serves all segments: all, target, non-target and each tier.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import cached_property
@@ -113,7 +114,16 @@ class KpiContext:
     settings: Settings
     period: Period
     as_of: datetime  # naive UTC; the end of the period, or now if earlier
-    account_id: str | None = None  # restrict facts to one account
+    # Restrict facts to one account, as the facts of that account alone: a
+    # deal is tagged by this account only (segment 'account:ID').
+    account_id: str | None = None
+    # Restrict facts to the rows about some accounts, each row equal to the
+    # one a computation without the filter gives: account facts of these
+    # accounts, deals linked to them and leads matched to them. Either the
+    # ids themselves or the name of a table with an ``account_id`` column,
+    # so one compiled query serves any set of accounts.
+    account_ids: frozenset[str] | None = None
+    account_ids_table: str | None = None
     _cache: dict[str, ir.Table] = field(default_factory=dict)
 
     @classmethod
@@ -124,12 +134,14 @@ class KpiContext:
         period: Period,
         now: datetime | None = None,
         account_id: str | None = None,
+        account_ids: Collection[str] | None = None,
     ) -> KpiContext:
         zone = settings.workspace.time_zone
         _, end = period.utc_bounds(zone)
         current = now or datetime.now(UTC).replace(tzinfo=None)
         as_of = min(end - timedelta(microseconds=1), current)
-        return cls(tables, settings, period, as_of, account_id)
+        listed = None if account_ids is None else frozenset(account_ids)
+        return cls(tables, settings, period, as_of, account_id, listed)
 
     @property
     def calendar(self) -> Calendar:
@@ -155,8 +167,18 @@ class KpiContext:
 
     # Base relations ---------------------------------------------------------
 
-    def accounts_expr(self) -> ir.Table:
-        """Live accounts with their segment key: account_id, seg, tier."""
+    def is_listed(self, account_id: ir.StringValue) -> ir.BooleanValue | None:
+        """Return whether an account id is among ``account_ids`` (None without
+        a list)."""
+        if self.account_ids is not None:
+            return account_id.isin(sorted(self.account_ids))
+        if self.account_ids_table is not None:
+            return account_id.isin(self.table(self.account_ids_table).account_id)
+        return None
+
+    def tagged_accounts_expr(self) -> ir.Table:
+        """Live accounts with their segment key, without the ``account_ids``
+        filter: account_id, seg, tier."""
         accounts = self.table("accounts")
         live = accounts.filter(~accounts.is_deleted, accounts.merged_into_id.isnull())
         if self.account_id is not None:
@@ -166,6 +188,12 @@ class KpiContext:
             seg=ibis.ifelse(live.is_target, "target", "non_target"),
             tier=ibis.ifelse(live.is_target, live.tier, ibis.null("int32")),
         )
+
+    def accounts_expr(self) -> ir.Table:
+        """Live accounts with their segment key: account_id, seg, tier."""
+        accounts = self.tagged_accounts_expr()
+        listed = self.is_listed(accounts.account_id)
+        return accounts if listed is None else accounts.filter(listed)
 
     def opportunities_expr(self) -> ir.Table:
         """Live opportunities tagged with their segment key.
@@ -177,7 +205,7 @@ class KpiContext:
         opportunities = self.table("opportunities")
         live = opportunities.filter(~opportunities.is_deleted)
         links = self.table("opportunity_accounts")
-        accounts = self.accounts_expr()
+        accounts = self.tagged_accounts_expr()
         linked = links.join(accounts, links.account_id == accounts.account_id)
         per_deal = linked.group_by(opportunity_id=linked.opportunity_id).aggregate(
             any_target=(linked.seg == "target").any(),
@@ -194,6 +222,9 @@ class KpiContext:
         )
         if self.account_id is not None:
             tagged = tagged.filter(tagged.any_target.notnull())
+        listed = self.is_listed(links.account_id)
+        if listed is not None:
+            tagged = tagged.filter(tagged.id.isin(links.filter(listed).opportunity_id))
         return tagged.drop("opportunity_id", "any_target", "best_tier")
 
     def activities_expr(self) -> ir.Table:

@@ -277,10 +277,13 @@ def new_leads_expr(ctx: KpiContext) -> ir.Table:
         people.merged_into_id.isnull(),
         ctx.instant_in_period(people.created_at),
     )
-    accounts = ctx.accounts_expr()
+    accounts = ctx.tagged_accounts_expr()
     tagged = leads.left_join(accounts, leads.account_id == accounts.account_id)
     if ctx.account_id is not None:
         tagged = tagged.filter(tagged.seg.notnull())
+    listed = ctx.is_listed(tagged.account_id)
+    if listed is not None:
+        tagged = tagged.filter(listed)
     return tagged.select(
         person_id=tagged.id,
         seg=tagged.seg.fill_null("unattributed"),

@@ -9,7 +9,10 @@ wide intervals; reporting them is the point.
 
 from __future__ import annotations
 
+import hashlib
 import math
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -120,6 +123,12 @@ def wilson_interval(successes: float, trials: float) -> tuple[float, float] | No
 # approximation: the bootstrap would agree to a rounding error at a cost
 # that grows with samples × values (2,000 × 100,000 draws per segment).
 NORMAL_APPROXIMATION_FROM = 5_000
+# Intervals of recent inputs. The web server reassembles KPIs after every
+# live ingest, and most bootstrap inputs (people per account, persona
+# coverage) do not change with a few new activities.
+_MAX_CACHED_INTERVALS = 256
+_intervals: OrderedDict[bytes, tuple[float, float]] = OrderedDict()
+_intervals_lock = threading.Lock()
 
 
 def bootstrap_mean_interval(
@@ -133,11 +142,22 @@ def bootstrap_mean_interval(
         margin = Z_95 * float(data.std(ddof=1)) / math.sqrt(len(data))
         mean = float(data.mean())
         return mean - margin, mean + margin
+    key = hashlib.sha256(data.tobytes() + f"/{samples}/{seed}".encode("ascii")).digest()
+    with _intervals_lock:
+        known = _intervals.get(key)
+        if known is not None:
+            _intervals.move_to_end(key)
+            return known
     rng = np.random.default_rng(seed)
     picks = rng.integers(0, len(data), size=(samples, len(data)))
     means = data[picks].mean(axis=1)
     low, high = np.percentile(means, [2.5, 97.5])
-    return float(low), float(high)
+    interval = float(low), float(high)
+    with _intervals_lock:
+        _intervals[key] = interval
+        while len(_intervals) > _MAX_CACHED_INTERVALS:
+            _intervals.popitem(last=False)
+    return interval
 
 
 def bootstrap_ratio_interval(

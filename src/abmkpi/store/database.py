@@ -178,6 +178,13 @@ class Store:
         names = [column[0] for column in cursor.description or []]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
+    def fetch_arrow(self, sql: str) -> pa.Table:
+        """Run a query without parameters and return its rows as an Arrow table."""
+        try:
+            return self.con.sql(sql).to_arrow_table()
+        except duckdb.Error as error:
+            raise StoreError(str(error), statement=sql) from error
+
     def scalar(self, sql: str, params: Sequence[Any] | None = None) -> Any:
         row = self.fetch_one(sql, params)
         return None if row is None else row[0]

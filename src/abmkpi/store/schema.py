@@ -139,6 +139,10 @@ ACTIVITIES = Table(
         "campaign_id": "VARCHAR",
         "asset": "VARCHAR",
         "is_deleted": "BOOLEAN NOT NULL DEFAULT false",
+        # The company domain an event names without an e-mail address (intent
+        # data, identified web visits), added in schema version 3. Matching
+        # uses it like an e-mail domain.
+        "domain": "VARCHAR",
     },
     {
         "occurred_on": "DATE",
@@ -402,10 +406,14 @@ _OPERATIONAL_V1 = [
 ]
 
 
+# Columns that later migrations add, by table.
+_ADDED_AFTER_V1 = {OPPORTUNITIES.name: ("pipeline",), ACTIVITIES.name: ("domain",)}
+
+
 def _migration_v1() -> list[str]:
     # The tables as version 1 created them: later migrations add the rest.
     tables = [
-        table.without("pipeline") if table is OPPORTUNITIES else table
+        table.without(*_ADDED_AFTER_V1.get(table.name, ()))
         for table in CANONICAL_TABLES
         if table is not OPPORTUNITY_PEOPLE
     ]
@@ -428,8 +436,24 @@ _MIGRATION_V2 = [
     )""",
 ]
 
+_MIGRATION_V3 = [
+    "ALTER TABLE activities ADD COLUMN domain VARCHAR",
+    """CREATE SEQUENCE api_token_ids START 1""",
+    # API tokens with roles. Only a salted hash of each token is stored; the
+    # token itself is shown once, when it is created.
+    """CREATE TABLE api_tokens (
+        id BIGINT PRIMARY KEY,
+        name VARCHAR NOT NULL,
+        role VARCHAR NOT NULL,
+        token_hash VARCHAR NOT NULL,
+        created_at TIMESTAMP NOT NULL,
+        last_used_at TIMESTAMP,
+        revoked_at TIMESTAMP
+    )""",
+]
+
 # Migrations run in order; each brings the store from version i to i + 1.
 # Append new migrations, never edit a released one.
-MIGRATIONS: list[list[str]] = [_migration_v1(), _MIGRATION_V2]
+MIGRATIONS: list[list[str]] = [_migration_v1(), _MIGRATION_V2, _MIGRATION_V3]
 
 SCHEMA_VERSION = len(MIGRATIONS)

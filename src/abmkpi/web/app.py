@@ -9,7 +9,9 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request, Response
 
+from abmkpi.web.api import install_api
 from abmkpi.web.errors import install_error_handlers
+from abmkpi.web.redaction import loggable_path
 from abmkpi.web.state import WebState
 from abmkpi.workspace import Workspace
 
@@ -39,6 +41,8 @@ def create_app(workspace: Workspace, bind_host: str = "127.0.0.1") -> FastAPI:
     )
     app.state.web = state
     install_error_handlers(app)
+    # The JSON API (/api/v1), its authentication and request limits.
+    install_api(app)
     app.middleware("http")(_log_requests)
     return app
 
@@ -48,14 +52,15 @@ async def _log_requests(
 ) -> Response:
     """Log one line per request: method, path, status and duration.
 
-    The query string is left out because it may carry e-mail addresses.
+    The query string is left out and path segments with an '@' are masked,
+    because they may carry e-mail addresses.
     """
     started = time.perf_counter()
     response = await call_next(request)
     logger.info(
         "%s %s %d %.1fms",
         request.method,
-        request.url.path,
+        loggable_path(request.url.path),
         response.status_code,
         (time.perf_counter() - started) * 1000,
     )

@@ -12,6 +12,7 @@ people; ``details`` lists field-level problems when there are any.
 from __future__ import annotations
 
 import logging
+import traceback
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -19,7 +20,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from abmkpi.errors import AbmkpiError, NotFoundError, PeriodError
+from abmkpi.errors import AbmkpiError, NotFoundError, PeriodError, StoreError
+from abmkpi.web.redaction import loggable_path, without_emails
 
 logger = logging.getLogger(__name__)
 
@@ -123,11 +125,31 @@ def install_error_handlers(app: FastAPI) -> None:
             )
         )
 
+    @app.exception_handler(StoreError)
+    async def _store_error(request: Request, error: StoreError) -> JSONResponse:
+        # A failed statement is the server's fault. Its message (the table,
+        # the statement, and any value the database quotes) goes to the log
+        # only, with addresses masked.
+        logger.error(
+            "store error on %s %s: %s",
+            request.method,
+            loggable_path(request.url.path),
+            without_emails(str(error)),
+        )
+        return error_response(ApiError(500, "internal error; see the server log"))
+
     @app.exception_handler(AbmkpiError)
     async def _abmkpi_error(request: Request, error: AbmkpiError) -> JSONResponse:
         return error_response(ApiError(400, str(error)))
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, error: Exception) -> JSONResponse:
-        logger.exception("unhandled error on %s %s", request.method, request.url.path)
+        # The traceback's frames, and the message with addresses masked.
+        logger.error(
+            "unhandled error on %s %s: %s\n%s",
+            request.method,
+            loggable_path(request.url.path),
+            without_emails(f"{type(error).__name__}: {error}"),
+            "".join(traceback.format_tb(error.__traceback__)).rstrip(),
+        )
         return error_response(ApiError(500, "internal error; see the server log"))

@@ -1,24 +1,29 @@
-"""Numbers the pages and the API show, cached per data version.
+"""Numbers the pages and the API show, cached and kept current.
 
-KPIs of a period take a second or two on a workspace of a few thousand
-accounts, and a page shows the same period many times (cards, sparklines,
-the JSON behind live updates). Results are cached under the period, the
-segments and the workspace's data version, so a write (an import through
-the API, a live ingest) makes every older entry unreachable.
+KPIs of the plain segments (all, target, non-target, tiers) come from the
+period's cached facts (:mod:`abmkpi.web.facts_cache`), which live ingest
+keeps current by recomputing only the changed accounts. Per-account
+segments and account details are computed on request and cached under the
+workspace's data version, so any write makes older entries unreachable.
+
+A running period is computed as of the end of the current minute; a past
+period as of its end.
 """
 
 from __future__ import annotations
 
 import threading
-from collections import Counter, OrderedDict
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from abmkpi.metrics.accounts import JOURNEY_STAGES, list_accounts
+from abmkpi.metrics.accounts import JOURNEY_STAGES, AccountDetail, account_detail
 from abmkpi.metrics.compute import KpiReport, compute_kpis
+from abmkpi.metrics.context import Segment
 from abmkpi.periods import Period
+from abmkpi.web.account_table import AccountQuery
+from abmkpi.web.facts_cache import FactSet, as_of_for
 from abmkpi.web.state import WebState
 
 T = TypeVar("T")
@@ -59,21 +64,32 @@ def cache_of(state: WebState) -> QueryCache:
     return cache
 
 
-def _now_minute() -> datetime:
-    """The current instant to the minute, so running periods refresh each minute."""
-    return datetime.now(UTC).replace(tzinfo=None, second=0, microsecond=0)
+def fact_set(state: WebState, period: Period) -> FactSet:
+    """Return the period's current cached facts."""
+    as_of = as_of_for(state.workspace.settings, period)
+    facts = state.facts.get(state, period, as_of)
+    if not facts.is_prepared:
+        state.refresher.wake()
+    return facts
 
 
 def kpi_report(
     state: WebState, period: Period, segments: list[str] | None = None
 ) -> KpiReport:
-    """Return the KPIs of a period for the segments (default: all of them)."""
-    now = _now_minute()
-    key = ("kpis", state.data_version, period.id, tuple(segments or ()), now)
+    """Return the KPIs of a period for the segments (default: all of them).
+
+    The report equals :func:`abmkpi.metrics.compute.compute_kpis` of the
+    same instant, as ``abmkpi kpi`` prints it.
+    """
+    if not segments or all(Segment(s).account_id is None for s in segments):
+        return fact_set(state, period).report(state.workspace.settings, segments)
+    settings = state.workspace.settings
+    as_of = as_of_for(settings, period)
+    key = ("kpis", state.data_version, period.id, tuple(segments), as_of)
 
     def compute() -> KpiReport:
         with state.reader() as store:
-            return compute_kpis(store, state.workspace.settings, period, segments, now)
+            return compute_kpis(store, settings, period, segments, as_of)
 
     return cache_of(state).get(key, compute)
 
@@ -105,27 +121,42 @@ class Funnel:
 
 
 def account_rows(state: WebState, period: Period) -> list[dict[str, Any]]:
-    """Return every live account with its facts for the period (cached)."""
-    now = _now_minute()
-    key = ("accounts", state.data_version, period.id, now)
+    """Return every live account with its facts for the period, by score."""
+    facts = fact_set(state, period)
+    table = facts.account_table(state)
+    return table.sorted_by("score", None).drop_columns(["search"]).to_pylist()
 
-    def compute() -> list[dict[str, Any]]:
-        with state.reader() as store:
-            return list_accounts(
-                store, state.workspace.settings, period, "score", None, False, now
-            )
 
-    return cache_of(state).get(key, compute)
+def account_page(
+    state: WebState, period: Period, query: AccountQuery
+) -> tuple[int, list[dict[str, Any]]]:
+    """Return the number of accounts matching a query and one page of them."""
+    return fact_set(state, period).account_table(state).query(query)
 
 
 def funnel(state: WebState, period: Period) -> Funnel:
     """Count accounts per journey stage (unengaged → customer) for the period."""
-    rows = account_rows(state, period)
-    everyone = Counter(row["journey_stage"] for row in rows)
-    targets = Counter(row["journey_stage"] for row in rows if row["seg"] == "target")
+    table = fact_set(state, period).account_table(state)
+    targets = table.stage_counts(target_only=True)
+    everyone = table.stage_counts(target_only=False)
     order = JOURNEY_STAGES[::-1]
     return Funnel(
         period,
         {stage: targets.get(stage, 0) for stage in order},
         {stage: everyone.get(stage, 0) for stage in order},
     )
+
+
+def account_view(
+    state: WebState, key: str, period: Period, top: int = 10
+) -> AccountDetail:
+    """Return one account's detail for the period (cached per data version)."""
+    settings = state.workspace.settings
+    as_of = as_of_for(settings, period)
+    cache_key = ("account", state.data_version, key, period.id, as_of, top)
+
+    def compute() -> AccountDetail:
+        with state.reader() as store:
+            return account_detail(store, settings, key, period, as_of, top)
+
+    return cache_of(state).get(cache_key, compute)

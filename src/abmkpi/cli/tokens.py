@@ -1,0 +1,95 @@
+"""The token commands: create, list and revoke API tokens."""
+
+from __future__ import annotations
+
+import typer
+
+from abmkpi.cli import app, console, errors
+from abmkpi.cli.common import (
+    OutputFormat,
+    load_workspace,
+    print_csv,
+    print_json,
+    print_table,
+)
+from abmkpi.tokens import create_token, list_tokens, parse_role, revoke_token
+
+token_app = typer.Typer(
+    help="API tokens with roles (admin, editor, viewer) for the web API and dashboard."
+)
+app.add_typer(token_app, name="token")
+
+TOKEN_COLUMNS = ["id", "name", "role", "created_at", "last_used_at", "revoked_at"]
+
+
+@token_app.command("create")
+def token_create(
+    name: str = typer.Option(
+        ..., "--name", help="What the token is for, such as 'MA webhook'."
+    ),
+    role: str = typer.Option(
+        "viewer",
+        "--role",
+        help="admin (manage tokens), editor (send activities) or viewer (read).",
+    ),
+) -> None:
+    """Create a token and print it once; only its hash is stored."""
+    chosen = parse_role(role)
+    workspace = load_workspace()
+    with workspace.open_store() as store:
+        info, token = create_token(store, name, chosen)
+    # Plain print: the token must be copyable without markup or wrapping.
+    print(token)
+    errors.print(
+        f"created token {info.id} ({info.name}, role {info.role.value}); "
+        "copy it now, it cannot be shown again",
+        highlight=False,
+    )
+
+
+@token_app.command("list")
+def token_list(
+    output: OutputFormat = typer.Option(
+        OutputFormat.TABLE, "--format", help="Output format."
+    ),
+) -> None:
+    """List tokens with role, creation, last use and revocation, never secrets."""
+    workspace = load_workspace()
+    with workspace.open_store(read_only=True) as store:
+        tokens = [info.to_dict() for info in list_tokens(store)]
+    if output == OutputFormat.JSON:
+        print_json({"tokens": tokens})
+        return
+    if output == OutputFormat.CSV:
+        print_csv(TOKEN_COLUMNS, tokens)
+        return
+    print_table(
+        "API tokens",
+        ["id", "name", "role", "created (UTC)", "last used (UTC)", "revoked (UTC)"],
+        (
+            [
+                row["id"],
+                row["name"],
+                row["role"],
+                _instant(row["created_at"]),
+                _instant(row["last_used_at"]),
+                _instant(row["revoked_at"]),
+            ]
+            for row in tokens
+        ),
+    )
+
+
+@token_app.command("revoke")
+def token_revoke(
+    token_id: int = typer.Argument(..., help="Id of the token, from 'token list'."),
+) -> None:
+    """Revoke a token: requests with it are rejected from now on."""
+    workspace = load_workspace()
+    with workspace.open_store() as store:
+        info = revoke_token(store, token_id)
+    console.print(f"revoked token {info.id} ({info.name})", highlight=False)
+
+
+def _instant(value: object) -> str:
+    return "" if value is None else f"{value:%Y-%m-%d %H:%M}"
