@@ -40,6 +40,10 @@ def create_app(workspace: Workspace, bind_host: str = "127.0.0.1") -> FastAPI:
     app.state.web = state
     install_error_handlers(app)
     app.middleware("http")(_log_requests)
+
+    from abmkpi.web.pages import install_pages
+
+    install_pages(app)
     return app
 
 
