@@ -33,9 +33,9 @@ def serve_workspace(workspace: Workspace, host: str, port: int) -> None:
     from abmkpi.web.app import create_app
 
     application = create_app(workspace, bind_host=host)
-    shown = f"[{host}]" if ":" in host else host
+    url_host = f"[{host}]" if ":" in host else host
     console.print(
-        f"abmkpi dashboard: open http://{shown}:{port}/  (API: /api/docs; "
+        f"abmkpi dashboard: open http://{url_host}:{port}/  (API: /api/docs; "
         "Ctrl+C stops)",
         highlight=False,
     )

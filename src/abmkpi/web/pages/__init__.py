@@ -65,7 +65,7 @@ def _ensure_sessions(app: FastAPI) -> None:
     """Install the session middleware unless the API's auth has done so.
 
     NOTE: the fallback signs sessions with a secret made at start-up, so
-    logins end when the server restarts; the API's auth installs the
+    logins end when the server restarts. The API's auth installs the
     middleware with the workspace's own secret.
     """
     if any(item.cls is SessionMiddleware for item in app.user_middleware):
@@ -79,9 +79,9 @@ def _ensure_sessions(app: FastAPI) -> None:
 
 
 def _install_html_errors(app: FastAPI) -> None:
-    """Answer page requests that fail with an HTML page instead of JSON.
+    """Render errors of page requests as HTML pages instead of JSON.
 
-    The API's handlers keep deciding the status and message; for paths
+    The API's handlers still decide the status and message. For paths
     outside ``/api`` their envelope is shown as a page.
     """
     for key, handler in list(app.exception_handlers.items()):

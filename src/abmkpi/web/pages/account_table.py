@@ -1,9 +1,9 @@
 """The account table: filter, sort and page the account list on the server.
 
 The full list (every live account with its facts for the period) is cached
-per data version; each sort order is cached beside it, so a request costs
-one pass over the sorted list to filter it and a slice to page it, which
-stays fast at 100,000 accounts.
+per data version, and so is each sort order of it. A request then costs one
+pass over the sorted list to filter it and a slice to page it, which stays
+fast at 100,000 accounts.
 """
 
 from __future__ import annotations
@@ -86,16 +86,17 @@ class AccountPage:
     page: int
     pages: int
     query: AccountQuery
+    page_size: int = PAGE_SIZE
     owners: list[str] = field(default_factory=list)
     tiers: list[int] = field(default_factory=list)
 
     @property
     def first(self) -> int:
-        return 0 if not self.total else (self.page - 1) * PAGE_SIZE + 1
+        return 0 if not self.total else (self.page - 1) * self.page_size + 1
 
     @property
     def last(self) -> int:
-        return min(self.total, self.page * PAGE_SIZE)
+        return min(self.total, self.page * self.page_size)
 
 
 def search_key(text: str | None) -> str:
@@ -166,21 +167,24 @@ def _matches(
     return not needle or needle in names.get(row["id"], "")
 
 
-def account_page(state: WebState, period: Period, query: AccountQuery) -> AccountPage:
-    """Return the page of accounts that ``query`` asks for."""
+def account_page(
+    state: WebState, period: Period, query: AccountQuery, page_size: int = PAGE_SIZE
+) -> AccountPage:
+    """Return the accounts matching ``query``: filtered, sorted and paged."""
     rows = _sorted_rows(state, period, query.sort, query.descending)
     needle = search_key(query.search)
     names = _search_keys(state, period) if needle else {}
     matching = [row for row in rows if _matches(row, query, needle, names)]
-    pages = max(1, -(-len(matching) // PAGE_SIZE))
+    pages = max(1, -(-len(matching) // page_size))
     page = min(query.page, pages)
-    start = (page - 1) * PAGE_SIZE
+    start = (page - 1) * page_size
     return AccountPage(
-        rows=matching[start : start + PAGE_SIZE],
+        rows=matching[start : start + page_size],
         total=len(matching),
         page=page,
         pages=pages,
         query=query,
+        page_size=page_size,
         owners=_owners(state, period),
         tiers=sorted({row["tier"] for row in rows if row.get("tier") is not None}),
     )

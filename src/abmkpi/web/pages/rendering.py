@@ -96,7 +96,7 @@ def page_language(request: Request, state: WebState) -> str:
 
 @dataclass
 class Page:
-    """What every template receives: the request, language and formatters."""
+    """The context every template receives: request, language and formatters."""
 
     request: Request
     state: WebState
