@@ -16,6 +16,8 @@ from abmkpi.web.pages.security import safe_next
 from abmkpi.workspace import Workspace
 from tests.salesforce_support import csv_text, run_import, write
 
+# What a browser sends when it loads a page.
+BROWSER = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
 STAGE = "</script><script>alert(3)</script>"
 NAME = "<b>Bold & Co</b>"
 
@@ -38,7 +40,8 @@ def client(workspace: Workspace, tmp_path: Path) -> Iterator[TestClient]:
         write(tmp_path / "Account.csv", _ACCOUNTS),
         write(tmp_path / "Opportunity.csv", _OPPORTUNITIES),
     )
-    with TestClient(create_app(workspace), follow_redirects=False) as test_client:
+    app = create_app(workspace)
+    with TestClient(app, follow_redirects=False, headers=BROWSER) as test_client:
         yield test_client
 
 
@@ -113,7 +116,7 @@ def test_login_without_csrf_rejected(client: TestClient) -> None:
 def test_login_with_unknown_token(client: TestClient) -> None:
     pytest.importorskip("abmkpi.web.auth", reason="this build has no token auth")
     data = {"token": "abmkpi_999_nope", "csrf_token": _csrf(client), "next": "/"}
-    response = client.post("/login", data=data)
+    response = client.post("/login?lang=en", data=data)
     assert response.status_code == 401
     assert "The token is unknown or has been revoked." in response.text
 
@@ -126,7 +129,7 @@ def test_open_on_localhost(client: TestClient) -> None:
 def served(workspace: Workspace) -> Callable[..., TestClient]:
     def make(host: str = "127.0.0.1", settings: Workspace | None = None) -> TestClient:
         app = create_app(settings or workspace, bind_host=host)
-        return TestClient(app, follow_redirects=False)
+        return TestClient(app, follow_redirects=False, headers=BROWSER)
 
     return make
 
@@ -170,6 +173,12 @@ def test_bad_period_is_html_page(client: TestClient) -> None:
     assert response.status_code == 422
     assert response.headers["content-type"].startswith("text/html")
     assert "invalid period &#39;FY24&#39;" in response.text
+
+
+def test_page_error_json_for_programs(client: TestClient) -> None:
+    response = client.get("/?period=FY24", headers={"Accept": "application/json"})
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "invalid_request"
 
 
 def test_api_errors_stay_json(client: TestClient) -> None:

@@ -79,10 +79,11 @@ def _ensure_sessions(app: FastAPI) -> None:
 
 
 def _install_html_errors(app: FastAPI) -> None:
-    """Render errors of page requests as HTML pages instead of JSON.
+    """Render errors as HTML pages for browsers, and as JSON for the rest.
 
-    The API's handlers still decide the status and message. For paths
-    outside ``/api`` their envelope is shown as a page.
+    The API's handlers still decide the status and message. A request
+    outside ``/api`` that accepts HTML (as browsers send) gets their
+    envelope shown as a page.
     """
     for key, handler in list(app.exception_handlers.items()):
         app.exception_handlers[key] = _html_for_pages(handler)
@@ -94,11 +95,17 @@ def _html_for_pages(handler: Handler) -> Handler:
         response = handler(request, error)
         if inspect.isawaitable(response):
             response = await response
-        if request.url.path.startswith("/api"):
+        if not _wants_html(request):
             return response
         return _error_page(request, response)
 
     return handle
+
+
+def _wants_html(request: Request) -> bool:
+    if request.url.path.startswith("/api"):
+        return False
+    return "text/html" in request.headers.get("accept", "")
 
 
 async def _redirect_to_login(request: Request, error: Exception) -> Response:

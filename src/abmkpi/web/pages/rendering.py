@@ -171,11 +171,13 @@ def _ui_text(page: Page) -> dict[str, Any]:
 
 
 def _route_path(request: Request, path: str) -> str | None:
-    """Return ``path`` when the app serves it (the API may not be installed)."""
-    for route in request.app.routes:
-        if getattr(route, "path", None) == path:
-            return path
-    return None
+    """Return ``path`` when the app's API serves it (the API may be absent).
+
+    The OpenAPI schema lists every API route, including those of included
+    routers; FastAPI builds it once and keeps it.
+    """
+    schema = request.app.openapi()
+    return path if path in schema.get("paths", {}) else None
 
 
 def render(
