@@ -420,6 +420,42 @@ def test_live_update_changes_card(
     assert watched.errors == []
 
 
+def test_live_update_changes_row(
+    watched: Watched, server: ServedWorkspace, web: WebWorkspace
+) -> None:
+    if not server.has_route("/api/v1/activities"):
+        pytest.skip("this build has no ingest route (POST /api/v1/activities)")
+    if web.editor_token is None:
+        pytest.skip("this build has no 'abmkpi token create' to make an editor token")
+
+    page = watched.page
+    _open(watched, server, f"/accounts?period={PERIOD}&tier=target&lang=en")
+    page.locator('#live-status[data-state="open"]').wait_for()
+    row = page.locator('#accounts-table tr[data-account-id="demo:acc52"]')
+    before = row.locator('[data-role="score"]').inner_text()
+    page.evaluate("window.beforeIngest = true")
+
+    event = {
+        "event_id": "browser-row-test",
+        "occurred_at": "2024-09-28T10:00:00+09:00",
+        "type": "event_attended",
+        "account_id": "demo:acc52",
+    }
+    response = httpx.post(
+        server.url + "/api/v1/activities",
+        json={"events": [event]},
+        headers={"Authorization": f"Bearer {web.editor_token}"},
+        timeout=60,
+    )
+    assert response.status_code == 200
+
+    changed = page.locator('#accounts-table tr.updated[data-account-id="demo:acc52"]')
+    changed.wait_for()
+    after = changed.locator('[data-role="score"]').inner_text()
+    assert float(after.replace(",", "")) > float(before.replace(",", ""))
+    assert page.evaluate("window.beforeIngest") is True
+
+
 def test_screenshot_folder_ignored_by_git() -> None:
     ignore = (Path(__file__).resolve().parents[1] / ".gitignore").read_text()
     assert "/artifacts/" in ignore.splitlines()
