@@ -121,6 +121,20 @@ def test_login_with_unknown_token(client: TestClient) -> None:
     assert "The token is unknown or has been revoked." in response.text
 
 
+def test_login_opens_pages(
+    served: Callable[..., TestClient], workspace: Workspace
+) -> None:
+    tokens = pytest.importorskip("abmkpi.tokens", reason="this build has no tokens")
+    with workspace.open_store() as store:
+        _, token = tokens.create_token(store, "viewer", tokens.Role.VIEWER)
+    remote = served("0.0.0.0")
+    data = {"token": token, "csrf_token": _csrf(remote), "next": "/health"}
+    response = remote.post("/login", data=data)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/health"
+    assert remote.get("/health").status_code == 200
+
+
 def test_open_on_localhost(client: TestClient) -> None:
     assert client.get("/health").status_code == 200
 

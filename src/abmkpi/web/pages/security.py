@@ -48,7 +48,11 @@ def signed_in_token(request: Request) -> int | str | None:
 
 
 def require_viewer(request: Request, state: WebState) -> None:
-    """Raise LoginRequired when the page needs a login and there is none."""
+    """Raise LoginRequired when the page needs a login and there is none.
+
+    NOTE: this checks that the session logged in, not that its token is
+    still live; a revoked token's session lasts until it logs out.
+    """
     if login_required(state) and signed_in_token(request) is None:
         raise LoginRequired(local_path(request))
 
