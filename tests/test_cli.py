@@ -21,6 +21,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     directory = tmp_path_factory.mktemp("demo") / "workspace"
     run_cli(
         "demo",
+        "--no-serve",
         "--dir",
         directory,
         "--accounts",

@@ -13,6 +13,7 @@ from tomlkit.items import Table as TomlTable
 
 from abmkpi.cli import app, console
 from abmkpi.cli.common import OutputFormat
+from abmkpi.cli.serve import host_option, port_option, serve_workspace
 from abmkpi.config import settings_from_dict
 from abmkpi.config_template import default_config_text
 from abmkpi.errors import WorkspaceError
@@ -75,11 +76,16 @@ def demo(
         None, help="Last day of generated data (YYYY-MM-DD); default yesterday."
     ),
     force: bool = typer.Option(False, help="Replace an existing demo workspace."),
+    no_serve: bool = typer.Option(
+        False, "--no-serve", help="Only build the workspace; do not serve it."
+    ),
+    host: str = host_option(),
+    port: int = port_option(),
     output: OutputFormat = typer.Option(
         OutputFormat.TABLE, "--format", help="Output format."
     ),
 ) -> None:
-    """Build a realistic synthetic workspace and show its latest quarter's KPIs."""
+    """Build a realistic synthetic workspace, show its KPIs, then serve it."""
     from abmkpi.cli.reports import show_kpis
     from abmkpi.demo.generator import DemoSize, generate
 
@@ -113,3 +119,5 @@ def demo(
         console.print("\nexplore:")
         console.print(f"  abmkpi -w {directory} accounts --sort score --targets")
         console.print(f"  abmkpi -w {directory} kpi --period {current.id}")
+    if not no_serve:
+        serve_workspace(workspace, host, port)

@@ -103,11 +103,11 @@ def _decay(
     ctx: KpiContext, instant: ir.TimestampValue, as_of: datetime
 ) -> ir.FloatingValue:
     half_life = ctx.settings.engagement.half_life_days * SECONDS_PER_DAY
-    age = ibis.literal(_epoch(as_of)) - instant.epoch_seconds()
+    age = ibis.literal(epoch_seconds(as_of)) - instant.epoch_seconds()
     return ibis.literal(0.5) ** (age / half_life)
 
 
-def _epoch(instant: datetime) -> float:
+def epoch_seconds(instant: datetime) -> float:
     """Seconds since 1970 of a naive UTC instant."""
     return (instant - datetime(1970, 1, 1)).total_seconds()
 
@@ -138,7 +138,7 @@ def peak_scores_expr(ctx: KpiContext) -> ir.Table:
     start, _ = ctx.bounds
     half_life = ctx.settings.engagement.half_life_days * SECONDS_PER_DAY
     weighted = weighted_activities_expr(ctx, start - horizon(ctx), ctx.as_of)
-    offset = (weighted.occurred_at.epoch_seconds() - _epoch(start)) / half_life
+    offset = (weighted.occurred_at.epoch_seconds() - epoch_seconds(start)) / half_life
     grown = weighted.mutate(
         grown=weighted.points * ibis.literal(2.0) ** offset, offset=offset
     )

@@ -171,6 +171,7 @@ def opportunity_facts_expr(ctx: KpiContext) -> ir.Table:
         tier=facts.tier,
         type=facts.type,
         stage=facts.stage,
+        stage_at_end=facts.history_stage.fill_null(facts.stage),
         amount=facts.amount_reporting,
         fx_rate_missing=facts.fx_rate_missing,
         created_on=facts.created_on,
@@ -232,6 +233,7 @@ def _state_at_expr(ctx: KpiContext) -> ir.Table:
     return latest.select(
         history_opportunity_id=latest.opportunity_id,
         history_closed=closed,
+        history_stage=latest.stage,
         history_amount=latest.amount,
         history_close_date=latest.close_date,
     )

@@ -44,6 +44,10 @@ def create_app(workspace: Workspace, bind_host: str = "127.0.0.1") -> FastAPI:
     # The JSON API (/api/v1), its authentication and request limits.
     install_api(app)
     app.middleware("http")(_log_requests)
+
+    from abmkpi.web.pages import install_pages
+
+    install_pages(app)
     return app
 
 

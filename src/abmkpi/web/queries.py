@@ -16,6 +16,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from abmkpi.metrics.accounts import JOURNEY_STAGES, AccountDetail, account_detail
@@ -32,10 +33,16 @@ MAX_ENTRIES = 64
 
 
 class QueryCache:
-    """A small least-recently-used cache keyed by data version and arguments."""
+    """A small least-recently-used cache keyed by data version and arguments.
+
+    Requests that ask for the same key while it is being computed wait for
+    that computation instead of starting their own, because one KPI report
+    costs seconds of CPU.
+    """
 
     def __init__(self, max_entries: int = MAX_ENTRIES):
         self._entries: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+        self._computing: dict[tuple[Any, ...], threading.Lock] = {}
         self._lock = threading.Lock()
         self._max = max_entries
 
@@ -44,11 +51,22 @@ class QueryCache:
             if key in self._entries:
                 self._entries.move_to_end(key)
                 return self._entries[key]
-        value = compute()
-        with self._lock:
-            self._entries[key] = value
-            while len(self._entries) > self._max:
-                self._entries.popitem(last=False)
+            key_lock = self._computing.setdefault(key, threading.Lock())
+        with key_lock:
+            with self._lock:
+                if key in self._entries:
+                    return self._entries[key]
+            try:
+                value = compute()
+            except BaseException:
+                with self._lock:
+                    self._computing.pop(key, None)
+                raise
+            with self._lock:
+                self._computing.pop(key, None)
+                self._entries[key] = value
+                while len(self._entries) > self._max:
+                    self._entries.popitem(last=False)
         return value
 
     def clear(self) -> None:
@@ -71,6 +89,21 @@ def fact_set(state: WebState, period: Period) -> FactSet:
     if not facts.is_prepared:
         state.refresher.wake()
     return facts
+
+
+def now_minute() -> datetime:
+    """The current instant to the minute, so running periods refresh each minute."""
+    return datetime.now(UTC).replace(tzinfo=None, second=0, microsecond=0)
+
+
+def clock_key(state: WebState, period: Period, now: datetime) -> datetime | None:
+    """The part of a cache key that depends on the clock.
+
+    A period that has ended is computed as of its end, whatever the time, so
+    its entries stay valid until the data changes.
+    """
+    _, end = period.utc_bounds(state.workspace.settings.workspace.time_zone)
+    return now if now < end else None
 
 
 def kpi_report(

@@ -1,0 +1,102 @@
+"""Every visible label has a Japanese translation, and formats follow the locale."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+from babel.messages.extract import extract_from_file
+
+from abmkpi.config import FiscalSettings
+from abmkpi.i18n import translate
+from abmkpi.metrics.registry import DEFINITIONS
+from abmkpi.metrics.results import Unit
+from abmkpi.periods import Calendar
+from abmkpi.web.pages.formats import Formatter
+
+WEB = Path(__file__).resolve().parents[1] / "src" / "abmkpi" / "web"
+KEYWORDS = {"_": None, "N_": None}
+
+
+def _messages() -> list[tuple[str, str]]:
+    """Return (file, message) for every message the pages mark for translation."""
+    found = []
+    for path in sorted((WEB / "templates").glob("*.html")):
+        method = "jinja2.ext:babel_extract"
+        for _, message, _, _ in extract_from_file(method, str(path), KEYWORDS):
+            found.append((path.name, message))
+    for path in sorted((WEB / "pages").glob("*.py")):
+        for _, message, _, _ in extract_from_file("python", str(path), KEYWORDS):
+            found.append((path.name, message))
+    return found
+
+
+def test_pages_mark_messages() -> None:
+    assert len(_messages()) > 200
+
+
+@pytest.mark.parametrize(("file", "message"), _messages())
+def test_message_translated(file: str, message: str) -> None:
+    assert translate(message, "ja") != message or message in {"KPI", "MQA", "API"}
+
+
+@pytest.mark.parametrize("kpi_id", list(DEFINITIONS))
+def test_kpi_texts_translated(kpi_id: str) -> None:
+    definition = DEFINITIONS[kpi_id]
+    assert translate(definition.label, "ja") != definition.label
+    assert translate(definition.description, "ja") != definition.description
+
+
+@pytest.fixture
+def calendar() -> Calendar:
+    return Calendar(FiscalSettings(), "Asia/Tokyo")
+
+
+def test_yen_compact_in_japanese(calendar: Calendar) -> None:
+    assert Formatter("ja", "JPY", calendar).money_compact(46_769_660) == "￥4677万"
+
+
+def test_yen_compact_in_english(calendar: Calendar) -> None:
+    assert Formatter("en", "JPY", calendar).money_compact(46_769_660) == "¥46.8M"
+
+
+def test_small_amount_in_full(calendar: Calendar) -> None:
+    assert Formatter("ja", "JPY", calendar).money_compact(420_000) == "￥420,000"
+
+
+def test_dollars_in_japanese(calendar: Calendar) -> None:
+    assert Formatter("ja", "JPY", calendar).money(98_765.4, "USD") == "$98,765"
+
+
+def test_instant_in_business_zone(calendar: Calendar) -> None:
+    formatter = Formatter("ja", "JPY", calendar)
+    assert formatter.datetime(datetime(2024, 5, 1, 13, 4)) == "2024/05/01 22:04"
+
+
+def test_date_in_english(calendar: Calendar) -> None:
+    assert Formatter("en", "JPY", calendar).date(date(2024, 5, 1)) == "May 1, 2024"
+
+
+def test_late_instant_is_next_day(calendar: Calendar) -> None:
+    formatter = Formatter("ja", "JPY", calendar)
+    assert formatter.date(datetime(2024, 4, 30, 15, 30)) == "2024/05/01"
+
+
+def test_quarter_label_in_japanese(calendar: Calendar) -> None:
+    quarter = calendar.parse("FY2024-Q1")
+    assert Formatter("ja", "JPY", calendar).period(quarter) == "2024年度 第1四半期"
+
+
+def test_days_in_japanese(calendar: Calendar) -> None:
+    assert Formatter("ja", "JPY", calendar).unit_value(12.34, Unit.DAYS) == "12.3日"
+
+
+def test_tier_segment_in_japanese(calendar: Calendar) -> None:
+    assert Formatter("ja", "JPY", calendar).term("segment", "tier:2") == "ティア2"
+
+
+def test_unknown_term_shown_as_is(calendar: Calendar) -> None:
+    assert Formatter("ja", "JPY", calendar).term("journey", "Prospecting") == (
+        "Prospecting"
+    )
