@@ -101,9 +101,7 @@ def test_mqa_rate_targets_higher(quarter: tuple[KpiReport, DemoSummary]):
 
 
 def test_opportunity_rate_engaged_targets(quarter: tuple[KpiReport, DemoSummary]):
-    rate = _value(
-        quarter[0].find("opportunity_rate", "target", "per_engaged_target_account")
-    )
+    rate = _value(quarter[0].find("opportunity_rate", "target", "per_engaged_account"))
     assert rate >= 0.15
     assert rate <= 0.60
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from abmkpi.tokens import Role, create_token, revoke_token
 from abmkpi.web.app import create_app
 from abmkpi.web.pages.security import safe_next
 from abmkpi.workspace import Workspace
@@ -114,7 +115,6 @@ def test_login_without_csrf_rejected(client: TestClient) -> None:
 
 
 def test_login_with_unknown_token(client: TestClient) -> None:
-    pytest.importorskip("abmkpi.web.auth", reason="this build has no token auth")
     data = {"token": "abmkpi_999_nope", "csrf_token": _csrf(client), "next": "/"}
     response = client.post("/login?lang=en", data=data)
     assert response.status_code == 401
@@ -124,15 +124,30 @@ def test_login_with_unknown_token(client: TestClient) -> None:
 def test_login_opens_pages(
     served: Callable[..., TestClient], workspace: Workspace
 ) -> None:
-    tokens = pytest.importorskip("abmkpi.tokens", reason="this build has no tokens")
     with workspace.open_store() as store:
-        _, token = tokens.create_token(store, "viewer", tokens.Role.VIEWER)
+        _, token = create_token(store, "viewer", Role.VIEWER)
     remote = served("0.0.0.0")
     data = {"token": token, "csrf_token": _csrf(remote), "next": "/health"}
     response = remote.post("/login", data=data)
     assert response.status_code == 303
     assert response.headers["location"] == "/health"
     assert remote.get("/health").status_code == 200
+
+
+def test_revoked_token_ends_page_session(
+    served: Callable[..., TestClient], workspace: Workspace
+) -> None:
+    with workspace.open_store() as store:
+        info, token = create_token(store, "viewer", Role.VIEWER)
+    remote = served("0.0.0.0")
+    data = {"token": token, "csrf_token": _csrf(remote), "next": "/health"}
+    assert remote.post("/login", data=data).status_code == 303
+    assert remote.get("/health").status_code == 200
+    with workspace.open_store() as store:
+        revoke_token(store, info.id)
+    response = remote.get("/health")
+    assert response.status_code == 303
+    assert response.headers["location"] == "/login?next=/health"
 
 
 def test_open_on_localhost(client: TestClient) -> None:

@@ -173,9 +173,9 @@ def test_overview_cards_match_cli(
 def test_overview_contact_rate_card(
     watched: Watched, server: ServedWorkspace, web: WebWorkspace
 ) -> None:
-    _open(watched, server, f"/?period={PERIOD}&segment=all&lang=en")
+    _open(watched, server, f"/?period={PERIOD}&segment=target&lang=en")
     card = watched.page.locator('.card.kpi[data-kpi="contact_rate"]')
-    result = _expected_results(web, "all")["contact_rate"]
+    result = _expected_results(web, "target")["contact_rate"]
     fmt = _formatter(web, "en")
     counts = f"{fmt.number(result['numerator'])} / {fmt.number(result['denominator'])}"
     assert card.locator('[data-role="counts"]').inner_text() == counts
@@ -214,7 +214,7 @@ def test_japanese_labels(
     watched: Watched, server: ServedWorkspace, web: WebWorkspace
 ) -> None:
     page = watched.page
-    _open(watched, server, f"/?period={PERIOD}&segment=all&lang=ja")
+    _open(watched, server, f"/?period={PERIOD}&segment=target&lang=ja")
     assert page.locator("html").get_attribute("lang") == "ja"
     assert page.locator("h1").inner_text() == "概要"
     assert page.locator(".period-label").inner_text() == "2024年度 第2四半期"
@@ -223,7 +223,7 @@ def test_japanese_labels(
     card = page.locator('.card.kpi[data-kpi="contact_rate"]')
     assert card.locator(".kpi-label").inner_text() == "接点化率"
     assert card.locator('[data-role="target-wrap"]').inner_text() == "目標 60.0%"
-    pipeline = _expected_results(web, "all")["pipeline_created"]["value"]
+    pipeline = _expected_results(web, "target")["pipeline_created"]["value"]
     shown = page.locator('[data-kpi="pipeline_created"] [data-role="value"]')
     assert shown.inner_text() == _formatter(web, "ja").money_compact(pipeline)
     assert shown.inner_text().startswith("￥")

@@ -27,8 +27,8 @@ DEPARTMENTS = {
 AMOUNT_RATIOS = {"win_rate_amount"}
 
 VARIANT_LABELS = {
-    "per_target_account": N_("per target account"),
-    "per_engaged_target_account": N_("per engaged target account"),
+    "per_account": N_("per account"),
+    "per_engaged_account": N_("per engaged account"),
     "per_new_lead": N_("per new lead"),
     "buying_group": N_("Buying group"),
     "decision_maker": N_("Decision maker"),
@@ -49,8 +49,8 @@ OVERVIEW_KEYS = [
     "persona_coverage:buying_group",
     "pipeline_created",
     "marketing_influenced_pipeline",
-    "opportunity_rate:per_engaged_target_account",
-    "opportunity_rate:per_target_account",
+    "opportunity_rate:per_engaged_account",
+    "opportunity_rate:per_account",
     "pipeline_open",
     "win_rate",
     "win_rate_amount",

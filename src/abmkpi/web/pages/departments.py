@@ -41,8 +41,8 @@ PERSONA_KEYS = [
     "persona_coverage:user",
 ]
 SALES_KEYS = [
-    "opportunity_rate:per_target_account",
-    "opportunity_rate:per_engaged_target_account",
+    "opportunity_rate:per_account",
+    "opportunity_rate:per_engaged_account",
     "opportunity_rate:per_new_lead",
     "pipeline_open",
     "win_rate",

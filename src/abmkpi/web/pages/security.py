@@ -16,13 +16,14 @@ from urllib.parse import quote
 from fastapi import Request
 from starlette.exceptions import HTTPException
 
+from abmkpi.web.auth import SESSION_TOKEN_KEY, current_token
 from abmkpi.web.state import WebState
 
 logger = logging.getLogger(__name__)
 
 CSRF_FIELD = "csrf_token"
 SESSION_CSRF = "csrf_token"
-SESSION_TOKEN_ID = "token_id"
+SESSION_TOKEN_ID = SESSION_TOKEN_KEY
 
 
 class LoginRequired(Exception):
@@ -41,18 +42,19 @@ def login_required(state: WebState) -> bool:
     return not state.is_local or state.workspace.settings.web.require_login
 
 
-def signed_in_token(request: Request) -> int | str | None:
-    """Return the id of the token the session logged in with, if any."""
-    token_id = request.session.get(SESSION_TOKEN_ID)
-    return token_id if isinstance(token_id, int | str) else None
+def signed_in_token(request: Request) -> int | None:
+    """Return the id of the live token the session logged in with, if any.
+
+    A token revoked since the login ends the session here, on its next page.
+    """
+    if not isinstance(request.session.get(SESSION_TOKEN_ID), int):
+        return None
+    info = current_token(request)
+    return info.id if info is not None else None
 
 
 def require_viewer(request: Request, state: WebState) -> None:
-    """Raise LoginRequired when the page needs a login and there is none.
-
-    NOTE: this checks that the session logged in, not that its token is
-    still live; a revoked token's session lasts until it logs out.
-    """
+    """Raise LoginRequired when the page needs a login and there is none."""
     if login_required(state) and signed_in_token(request) is None:
         raise LoginRequired(local_path(request))
 
