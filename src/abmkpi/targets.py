@@ -15,9 +15,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from abmkpi.config import IcpRule, Settings
+from abmkpi.config import NUMERIC_ICP_FIELDS, IcpRule, Settings
 from abmkpi.errors import InputError, InputProblem
 from abmkpi.sources.csvfile import read_csv
+from abmkpi.spreadsheet import safe_cell
 from abmkpi.store.database import Store
 
 logger = logging.getLogger(__name__)
@@ -201,22 +202,27 @@ def _score_fit(store: Store, settings: Settings) -> None:
 
 
 def _rule_sql(rule: IcpRule) -> tuple[str, list[Any]]:
-    """Return a SQL condition for one ICP rule; values are bound parameters."""
+    """Return a SQL condition for one ICP rule; values are bound parameters.
+
+    The settings model has checked that the value fits the field and op:
+    numbers for numeric fields, text for the others, a list for in/not in.
+    """
     column = rule.field  # validated against a fixed list of account columns
-    if rule.op in _SQL_OPS:
-        if isinstance(rule.value, list):
-            raise ValueError(f"ICP rule on {column}: {rule.op} takes one value")
-        if isinstance(rule.value, str):
-            return f"lower({column}) {_SQL_OPS[rule.op]} lower(?)", [rule.value]
-        return f"{column} {_SQL_OPS[rule.op]} ?", [rule.value]
+    numeric = column in NUMERIC_ICP_FIELDS
     if rule.op in ("in", "not in"):
         values = rule.value if isinstance(rule.value, list) else [rule.value]
-        marks = ", ".join("lower(?)" for _ in values)
         negate = "NOT " if rule.op == "not in" else ""
-        return f"lower(CAST({column} AS VARCHAR)) {negate}IN ({marks})", [
-            str(v) for v in values
-        ]
-    return f"contains(lower({column}), lower(?))", [str(rule.value)]
+        if numeric:
+            marks = ", ".join("?" for _ in values)
+            return f"{column} {negate}IN ({marks})", list(values)
+        marks = ", ".join("lower(?)" for _ in values)
+        return f"lower({column}) {negate}IN ({marks})", [str(v) for v in values]
+    if rule.op == "contains":
+        return f"contains(lower({column}), lower(?))", [str(rule.value)]
+    operator = _SQL_OPS[rule.op]
+    if numeric:
+        return f"{column} {operator} ?", [rule.value]
+    return f"lower({column}) {operator} lower(?)", [str(rule.value)]
 
 
 def _apply_icp(store: Store, settings: Settings) -> None:
@@ -303,4 +309,5 @@ def write_target_list(path: Path, report: TargetReport) -> None:
         writer = csv.writer(handle)
         writer.writerow(["id", "name", "tier"])
         for target in report.targets:
-            writer.writerow([target["source_id"], target["name"], target["tier"]])
+            row = [target["source_id"], target["name"], target["tier"]]
+            writer.writerow([safe_cell(cell) for cell in row])

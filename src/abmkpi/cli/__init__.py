@@ -75,3 +75,19 @@ def main() -> None:
     except AbmkpiError as error:
         errors.print(Text("error:", style="bold red"), str(error))
         sys.exit(1)
+    except Exception as error:
+        if not _is_database_error(error):
+            raise
+        # A store that opened but fails while it is read is damaged inside.
+        errors.print(
+            Text("error:", style="bold red"),
+            f"the workspace store failed: {error}. The file may be damaged; "
+            "restore abmkpi.duckdb from a backup, or create a new workspace with "
+            "'abmkpi init' and import your files again.",
+        )
+        sys.exit(1)
+
+
+def _is_database_error(error: Exception) -> bool:
+    """Return whether DuckDB raised the error, without importing DuckDB."""
+    return type(error).__module__.split(".")[0] in {"duckdb", "_duckdb"}

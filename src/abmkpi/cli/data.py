@@ -241,6 +241,19 @@ def _print_import_summary(
             console.print(f"  {Path(row['file']).name}: {note}")
     console.print(summary.describe())
     _print_currency_warnings(summary.derived)
+    print_merge_warning(summary.derived)
+
+
+def print_merge_warning(derived: dict[str, Any]) -> None:
+    """Warn about merges that could not be applied as the source states them."""
+    counts = derived.get("merges") or {}
+    if not counts:
+        return
+    kinds = ", ".join(f"{count:,} {kind}" for kind, count in sorted(counts.items()))
+    errors.print(
+        f"warning: {sum(counts.values()):,} merges could not be applied as the "
+        f"source states them ({kinds}); 'abmkpi match --report' lists them"
+    )
 
 
 def _print_currency_warnings(derived: dict[str, Any]) -> None:
@@ -269,7 +282,8 @@ def match(
     workspace = load_workspace()
     with workspace.open_store() as store:
         with console.status("matching…"):
-            refresh(store, workspace.settings, workspace.root)
+            derived = refresh(store, workspace.settings, workspace.root)
+        print_merge_warning(derived)
         if not report:
             console.print("recomputed matches, personas, targets and amounts")
             return

@@ -252,7 +252,7 @@ def _opportunities(store: Store, account_id: str) -> list[dict[str, Any]]:
                 WHERE x.opportunity_id = o.id AND x.account_id IS NOT NULL)
                    > 1 AS shared
         FROM opportunities o JOIN opportunity_accounts l ON l.opportunity_id = o.id
-        WHERE l.account_id = ? AND NOT o.is_deleted
+        WHERE l.account_id = ? AND NOT o.is_deleted AND o.merged_into_id IS NULL
         ORDER BY o.created_on DESC NULLS LAST
         """,
         [account_id],

@@ -99,7 +99,9 @@ def _parse_context(
     for header, name in mapping.date_formats.items():
         if header.lower() not in given:
             formats[header] = name
-    return ParseContext(zone, settings.workspace.time_zone, formats)
+    return ParseContext(
+        zone, settings.workspace.time_zone, formats, options.date_format_use
+    )
 
 
 def _sort_inputs(mapping: Mapping, paths: list[Path]) -> _Inputs:

@@ -198,6 +198,8 @@ OPPORTUNITIES = Table(
         "created_on": "DATE",
         "amount_reporting": "DOUBLE",
         "fx_rate_missing": "BOOLEAN NOT NULL DEFAULT false",
+        # Added in schema version 3.
+        "merged_into_id": "VARCHAR",
     },
 )
 
@@ -405,7 +407,7 @@ _OPERATIONAL_V1 = [
 def _migration_v1() -> list[str]:
     # The tables as version 1 created them: later migrations add the rest.
     tables = [
-        table.without("pipeline") if table is OPPORTUNITIES else table
+        table.without("pipeline", "merged_into_id") if table is OPPORTUNITIES else table
         for table in CANONICAL_TABLES
         if table is not OPPORTUNITY_PEOPLE
     ]
@@ -428,8 +430,11 @@ _MIGRATION_V2 = [
     )""",
 ]
 
+# Opportunity merges (a merges row with entity 'opportunity') are applied.
+_MIGRATION_V3 = ["ALTER TABLE opportunities ADD COLUMN merged_into_id VARCHAR"]
+
 # Migrations run in order; each brings the store from version i to i + 1.
 # Append new migrations, never edit a released one.
-MIGRATIONS: list[list[str]] = [_migration_v1(), _MIGRATION_V2]
+MIGRATIONS: list[list[str]] = [_migration_v1(), _MIGRATION_V2, _MIGRATION_V3]
 
 SCHEMA_VERSION = len(MIGRATIONS)
