@@ -205,7 +205,7 @@ def _icp_value_problem(field: str, op: str, value: Any) -> str | None:
         return f"op 'contains' needs a text field, and {field} is a number"
     for item in items:
         is_number = isinstance(item, int | float) and not isinstance(item, bool)
-        if is_number != numeric:
+        if isinstance(item, bool) or is_number != numeric:
             return f"value {item!r} for {field} must be {kind}"
     return None
 
