@@ -41,6 +41,12 @@ class State:
 state = State()
 
 
+def _check_language(value: str | None) -> str | None:
+    if value is not None and value not in ("ja", "en"):
+        raise typer.BadParameter(f"{value!r} is not a language; use ja or en")
+    return value
+
+
 @app.callback()
 def main_options(
     workspace: Path | None = typer.Option(
@@ -55,7 +61,10 @@ def main_options(
         0, "--verbose", "-v", count=True, help="Log more: -v for info, -vv for debug."
     ),
     language: str | None = typer.Option(
-        None, "--lang", help="Language of labels: ja or en (default: the config's)."
+        None,
+        "--lang",
+        help="Language of labels: ja or en (default: the config's).",
+        callback=_check_language,
     ),
 ) -> None:
     state.workspace = workspace

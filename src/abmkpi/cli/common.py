@@ -11,15 +11,17 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.table import Table
 from rich.text import Text
 
 from abmkpi.cli import console, state
-from abmkpi.periods import Period
 from abmkpi.spreadsheet import safe_cell
-from abmkpi.workspace import Workspace
+
+if TYPE_CHECKING:
+    from abmkpi.periods import Period
+    from abmkpi.workspace import Workspace
 
 
 class OutputFormat(StrEnum):
@@ -29,6 +31,10 @@ class OutputFormat(StrEnum):
 
 
 def load_workspace() -> Workspace:
+    # Imported here, not at the top: the store module loads DuckDB, which
+    # 'abmkpi --help' and argument errors do not need.
+    from abmkpi.workspace import Workspace
+
     if state.workspace is not None:
         return Workspace.load(state.workspace)
     return Workspace.find()
