@@ -195,7 +195,12 @@ def derive_opportunities(store: Store, settings: Settings) -> None:
 
 
 def _link_opportunity_accounts(store: Store) -> None:
-    """Add each opportunity's own account to opportunity_accounts as primary."""
+    """Add each opportunity's own account to opportunity_accounts as primary.
+
+    NOTE: a reference to an account that is not in the store (a deal on
+    account NOPE) leaves the deal without an account, unreported; the match
+    report covers people and activities only.
+    """
     store.execute(
         """
         INSERT INTO opportunity_accounts

@@ -30,6 +30,9 @@ _TIER_HEADERS = ("tier", "ティア", "優先度")
 
 _SQL_OPS = {">=": ">=", ">": ">", "<=": "<=", "<": "<", "==": "=", "!=": "<>"}
 
+# Highest tier a target may have; ABM programs use two or three.
+MAX_TIER = 99
+
 
 @dataclass
 class TargetEntry:
@@ -75,16 +78,20 @@ def read_target_file(path: Path, default_tier: int = 1) -> list[TargetEntry]:
             [r.values[table.header[0]] for r in table.rows],
             default_tier,
         )
-    entries: list[TargetEntry] = []
+    entries: dict[tuple[str, str], tuple[TargetEntry, int]] = {}
     problems: list[InputProblem] = []
     for row in table.rows:
         tier = default_tier
         if tier_col and row.values.get(tier_col, "").strip():
             raw_tier = row.values[tier_col].strip()
-            if not raw_tier.isdigit() or int(raw_tier) < 1:
+            if not raw_tier.isdigit() or not 1 <= int(raw_tier) <= MAX_TIER:
                 problems.append(
                     InputProblem(
-                        path, row.line, tier_col, raw_tier, "tier must be 1, 2, 3, …"
+                        path,
+                        row.line,
+                        tier_col,
+                        raw_tier,
+                        f"tier must be a whole number from 1 to {MAX_TIER}",
                     )
                 )
                 continue
@@ -96,11 +103,34 @@ def read_target_file(path: Path, default_tier: int = 1) -> list[TargetEntry]:
         ):
             value = (row.values.get(column) or "").strip() if column else ""
             if value:
-                entries.append(TargetEntry(value, kind, tier))
+                problem = _add_entry(entries, TargetEntry(value, kind, tier), row.line)
+                if problem:
+                    problems.append(
+                        InputProblem(path, row.line, column, value, problem)
+                    )
                 break
     if problems:
         raise InputError(problems)
-    return entries
+    return [entry for entry, _ in entries.values()]
+
+
+def _add_entry(
+    entries: dict[tuple[str, str], tuple[TargetEntry, int]],
+    entry: TargetEntry,
+    line: int,
+) -> str | None:
+    """Add an entry unless it is listed already; return why a repeat conflicts."""
+    key = (entry.kind, entry.entry)
+    first = entries.get(key)
+    if first is None:
+        entries[key] = (entry, line)
+        return None
+    if first[0].tier == entry.tier:
+        return None
+    return (
+        f"listed again with tier {entry.tier}; line {first[1]} gives tier "
+        f"{first[0].tier}. Keep one line per account."
+    )
 
 
 def _plain_entries(

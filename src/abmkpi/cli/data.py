@@ -297,6 +297,11 @@ def print_merge_warning(derived: dict[str, Any]) -> None:
 
 
 def _print_currency_warnings(derived: dict[str, Any]) -> None:
+    for conflict in (derived.get("fx") or {}).get("rate_conflicts") or []:
+        errors.print(
+            f"warning: several exchange rates for {conflict}; remove the rate you "
+            "do not want and run 'abmkpi match'"
+        )
     assumed = (derived.get("fx") or {}).get("currency_assumed") or {}
     for source, count in assumed.items():
         errors.print(
@@ -323,6 +328,7 @@ def match(
     with workspace.open_store() as store:
         with console.status("matching…"):
             derived = refresh(store, workspace.settings, workspace.root)
+        _print_currency_warnings(derived)
         print_merge_warning(derived)
         if not report:
             console.print("recomputed matches, personas, targets and amounts")
@@ -368,7 +374,9 @@ def targets_set(
         dir_okay=False,
         help="CSV with id, name or domain (and tier) columns, or one entry per line.",
     ),
-    tier: int = typer.Option(1, min=1, help="Tier for entries without a tier column."),
+    tier: int = typer.Option(
+        1, min=1, max=99, help="Tier (1-99) for entries without a tier column."
+    ),
     output: OutputFormat = typer.Option(
         OutputFormat.TABLE, "--format", help="Output format."
     ),

@@ -111,6 +111,9 @@ def parse_table(
     _check_declared_formats(csv_file, fields, headers, context)
     notes: list[str] = []
     orders = _decide_date_orders(csv_file, fields, headers, context, notes)
+    # Spreadsheets that save with ';' between fields write ',' as the decimal
+    # separator, so 1,500 there may be 1.5 and not 1500.
+    decimal_comma_risk = csv_file.delimiter == ";"
     rows: list[ParsedRow] = []
     problems: list[InputProblem] = []
     for row in csv_file.rows:
@@ -122,6 +125,8 @@ def parse_table(
                 continue
             raw = row.values.get(header)
             try:
+                if decimal_comma_risk and spec.kind in ("number", "int"):
+                    _check_no_comma(raw)
                 values[spec.name] = _parse(spec, raw, orders.get(spec.name), context)
             except ValueError as error:
                 row_problems.append(
@@ -269,6 +274,15 @@ def parse_plain_value(kind: FieldKind, raw: str | None) -> Any:
             raise ValueError("not an e-mail address")
         return email
     raise ValueError(f"{kind} values need the column's date format")
+
+
+def _check_no_comma(raw: str | None) -> None:
+    if raw is not None and "," in raw:
+        raise ValueError(
+            "ambiguous number: in a file separated by ';' a comma may be a decimal "
+            "comma (1,5 is 1.5) or a thousands separator; export numbers with a "
+            "decimal point and no thousands separator"
+        )
 
 
 def _parse(

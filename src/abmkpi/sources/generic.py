@@ -183,6 +183,9 @@ class _ImportRun:
         """Read one data file through every table entry that matches it."""
         csv_file = read_csv(path, self.encoding)
         targets = [self.mapping.tables[index].target for index in indexes]
+        # NOTE: only the first table's records count as the file's rows in the
+        # summary; records of the other tables (a file = "*" entry that also
+        # feeds accounts) are stored but appear only in their skip notes.
         report = _report_of(csv_file, ", ".join(dict.fromkeys(targets)), targets[0])
 
         records: list[Record] = []
