@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from abmkpi.errors import EncodingError, MappingError
+from abmkpi.errors import CsvFormatError, EncodingError, MappingError
 from abmkpi.sources.csvfile import check_encoding, read_csv
 from abmkpi.workspace import Workspace
 from tests.hardening_support import ACCOUNTS_HEADER, MAPPING, import_files, query
@@ -116,3 +116,14 @@ def test_mapping_encoding_listed_with_key(workspace: Workspace) -> None:
     message = str(caught.value)
     assert "encoding: unknown encoding 'klingon'" in message
     assert "map.toml" in message
+
+
+def test_huge_field_names_line(tmp_path: Path) -> None:
+    path = tmp_path / "big.csv"
+    path.write_text('id,name\n1,"' + "x" * (65 * 1024 * 1024) + '"\n', encoding="utf-8")
+    with pytest.raises(CsvFormatError) as caught:
+        read_csv(path)
+    problem = caught.value.problems[0]
+    assert (problem.file, problem.line) == (path, 2)
+    assert problem.reason == "a field is longer than 64 MiB"
+    assert "a quote that never closes" in caught.value.hint

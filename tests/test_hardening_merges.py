@@ -4,6 +4,7 @@ opportunity merges."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -165,3 +166,23 @@ def test_chain_leading_into_cycle_unmerged() -> None:
         "merged into C1, whose merges lead into a cycle (C1 → C2 → C1); left unmerged"
     )
     assert details["C2"] == "merges form a cycle (C2 → C1 → C2); left unmerged"
+
+
+def test_hubspot_merged_deal_applied(workspace: Workspace, tmp_path: Path) -> None:
+    from abmkpi.sources.base import ImportOptions
+    from abmkpi.sources.loader import load_batch
+    from abmkpi.sources.registry import get_importer
+
+    deals = tmp_path / "deal.csv"
+    deals.write_text(
+        "deal_id,is_deleted,property_dealname,property_dealtype,"
+        "property_deal_currency_code,property_hs_merged_object_ids\n"
+        "7101,false,Group platform,newbusiness,USD,7109\n"
+        "7109,false,Group platform (duplicate),newbusiness,USD,\n",
+        encoding="utf-8",
+    )
+    batch = get_importer("hubspot").read([deals], workspace.settings, ImportOptions())
+    with workspace.open_store() as store:
+        load_batch(workspace, store, batch, ImportOptions())
+    rows = query(workspace, "SELECT id, merged_into_id FROM opportunities ORDER BY id")
+    assert rows == [("hubspot:7101", None), ("hubspot:7109", "hubspot:7101")]

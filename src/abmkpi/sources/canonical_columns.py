@@ -45,9 +45,6 @@ VOCABULARIES: dict[tuple[str, str], frozenset[str]] = {
 
 RANGES: dict[tuple[str, str], tuple[float, float]] = {
     ("nps_responses", "score"): (0, 10),
-    # Salesforce writes percentages (0-100), HubSpot fractions (0-1).
-    ("opportunities", "probability"): (0, 100),
-    ("opportunity_stages", "probability"): (0, 100),
 }
 
 # Sizes, amounts and orders that are never below zero. KPIs add amounts up,

@@ -41,7 +41,9 @@ ENCODING_ALIASES = {
     "cp1252": "cp1252",
 }
 
-csv.field_size_limit(64 * 1024 * 1024)
+# Longest field the reader accepts, in characters.
+FIELD_SIZE_LIMIT = 64 * 1024 * 1024
+csv.field_size_limit(FIELD_SIZE_LIMIT)
 
 # Bytes that peek_csv reads from the start of a file.
 PEEK_BYTES = 256 * 1024
@@ -305,7 +307,7 @@ def _parse(
     except csv.Error as error:
         raise CsvFormatError(
             InputProblem(path, next_line, None, None, _describe_csv_error(error)),
-            hint="the file looks truncated or damaged; export it again",
+            hint=_csv_error_hint(error),
         ) from error
     if not records or not any(records[0][1]):
         raise CsvFormatError(
@@ -321,7 +323,19 @@ def _describe_csv_error(error: csv.Error) -> str:
     message = str(error)
     if "unexpected end of data" in message or "EOF" in message:
         return "the file ends inside a quoted field"
+    if "field larger than field limit" in message:
+        return f"a field is longer than {FIELD_SIZE_LIMIT // (1024 * 1024)} MiB"
     return f"invalid CSV: {message}"
+
+
+def _csv_error_hint(error: csv.Error) -> str:
+    if "field larger than field limit" in str(error):
+        return (
+            "such a field is usually a quote that never closes, which makes the "
+            "rest of the file one field; check the quotes from this line on, or "
+            "export the file again"
+        )
+    return "the file looks truncated or damaged; export it again"
 
 
 def _header(path: Path, fields: list[str]) -> list[str]:

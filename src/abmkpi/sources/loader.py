@@ -179,7 +179,8 @@ def _require_imported_files(batch: ImportBatch) -> None:
 
 def _why_skipped(report: FileReport) -> str:
     reasons = ", ".join(
-        f"{count:,} rows skipped ({reason})" for reason, count in report.skipped.items()
+        f"{count:,} {'row' if count == 1 else 'rows'} skipped ({reason})"
+        for reason, count in report.skipped.items()
     )
     return "; ".join([f"read as {report.object}: {reasons}", *report.notes])
 
