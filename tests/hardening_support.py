@@ -2,7 +2,7 @@
 
 The mapping reads accounts, opportunities, people, activities, exchange rates
 and merges of a source named ``t``, so record ids are ``t:<id>``. ``BASE``
-holds a clean data set: five accounts (A4 deleted, A5 merged into A1), six
+contains a clean data set: five accounts (A4 deleted, A5 merged into A1), six
 deals (five USD, one JPY), three people, three activities and two rates.
 """
 

@@ -640,7 +640,8 @@ def _describe_validation(error: ValidationError, path: Path | None) -> str:
     for item in error.errors():
         key = ".".join(str(part) for part in item["loc"])
         value = item.get("input")
-        value_text = "" if isinstance(value, dict) else f" (value {value!r})"
+        # A whole table or list is too long to repeat; messages name the item.
+        value_text = "" if isinstance(value, dict | list) else f" (value {value!r})"
         message = item["msg"].removeprefix("Value error, ")
         lines.append(f"  {key}: {message}{value_text}")
     return "\n".join(lines)

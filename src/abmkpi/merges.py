@@ -1,6 +1,6 @@
 """Resolving merges: which record each merged-away record now lives on.
 
-A merge says that a loser record lives on as a winner. Chains resolve to
+A merge states that a loser record lives on as a winner. Chains resolve to
 their end (A→B→C lands on C), however long they are. Three cases need a
 person's attention and are recorded in ``match_issues``:
 

@@ -41,7 +41,7 @@ ENCODING_ALIASES = {
     "cp1252": "cp1252",
 }
 
-# Longest field the reader accepts, in characters.
+# Maximum length of one field, in characters.
 FIELD_SIZE_LIMIT = 64 * 1024 * 1024
 csv.field_size_limit(FIELD_SIZE_LIMIT)
 

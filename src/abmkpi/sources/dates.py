@@ -7,7 +7,7 @@ date with two-digit parts only (24/04/15) may also have its year first, as
 Japanese exports write it, so such a column is settled only by a value that
 rules the other readings out. When no value settles it, another date column
 of the same file may (the same person exported both); otherwise the import
-stops and asks for the format.
+stops and requests the format.
 """
 
 from __future__ import annotations

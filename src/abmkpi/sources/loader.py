@@ -154,7 +154,7 @@ def load_batch(
 
 
 def _require_imported_files(batch: ImportBatch) -> None:
-    """Raise when rows were read but no file holds data the importer reads.
+    """Raise when rows were read but no file contains data the importer reads.
 
     Every file skipped as unrecognised means the wrong source was named or
     the wrong folder given; an exit code of 0 would hide that nothing was
@@ -171,7 +171,7 @@ def _require_imported_files(batch: ImportBatch) -> None:
     ]
     raise InputError(
         problems,
-        hint=f"nothing was imported: no file holds data that the "
+        hint=f"nothing was imported: no file contains data that the "
         f"{batch.source_system} importer reads. Check the source name, or leave "
         "it out to detect it from the files.",
     )

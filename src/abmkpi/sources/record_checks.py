@@ -2,7 +2,7 @@
 
 Importers check values as they parse them, but a value can still break a
 column's rule after parsing: a unit multiplier overflows, a lookup fills a
-negative amount, a native export holds an exchange rate of 0. The loader
+negative amount, a native export contains an exchange rate of 0. The loader
 runs these checks on every record before it writes anything, so no source
 can store a value the KPIs cannot use (see
 :func:`~abmkpi.sources.canonical_columns.check_value`). Problems name the

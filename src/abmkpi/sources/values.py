@@ -102,7 +102,7 @@ def parse_int(value: str | None) -> int | None:
     if number != int(number):
         raise ValueError("not a whole number")
     text = unicodedata.normalize("NFKC", clean_text(value) or "")
-    # Digits are read exactly: a float holds integers exactly only up to 2^53.
+    # Digits are read exactly: a float stores integers exactly only up to 2^53.
     whole = int(text.replace(",", "")) if _WHOLE_NUMBER.match(text) else int(number)
     if not INT64_MIN <= whole <= INT64_MAX:
         raise ValueError(f"whole number out of range (at most {INT64_MAX:,})")

@@ -231,7 +231,7 @@ class Store:
             )
         except StoreError:
             # The failed statement aborted the transaction, so unregistering
-            # fails too; the StoreError says what went wrong.
+            # fails too; the StoreError describes what went wrong.
             with suppress(duckdb.Error):
                 self.con.unregister(view)
             raise
