@@ -91,7 +91,7 @@ def test_demo_size_rejects_too_few_accounts():
 
 
 def test_demo_size_rejects_too_many_targets():
-    with pytest.raises(ValueError, match="target_accounts"):
+    with pytest.raises(ValueError, match="target accounts"):
         DemoSize(accounts=100, target_accounts=30)
 
 

@@ -97,7 +97,7 @@ def test_duplicate_id_rejected_with_line(workspace: Workspace) -> None:
     with workspace.open_store() as store, pytest.raises(RejectLimitError) as caught:
         load_batch(workspace, store, batch, ImportOptions())
     problem = caught.value.problems[0]
-    assert (problem.line, problem.column, problem.value) == (3, "Id", "salesforce:1")
+    assert (problem.line, problem.column, problem.value) == (3, "Id", "1")
     assert _count(workspace, "SELECT count(*) FROM opportunities") == 0
 
 

@@ -307,10 +307,14 @@ def test_event_log_skipped(workspace: Workspace, tmp_path: Path) -> None:
         "id,lead_id,bundle,object,action,object_id,date_added\n"
         "1,7,lead,segment,added,3,2024-04-08 10:00:00\n",
     )
-    summary = run_import(workspace, path)
-    assert summary.files[0].skipped == {
-        "contact event log: imports and segment changes, not touches": 1
-    }
+    with pytest.raises(InputError) as caught:
+        run_import(workspace, path)
+    problem = caught.value.problems[0]
+    assert problem.file == path
+    assert problem.reason == (
+        "read as mautic event log: 1 row skipped "
+        "(contact event log: imports and segment changes, not touches)"
+    )
 
 
 # Bad input -------------------------------------------------------------------------

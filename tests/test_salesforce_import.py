@@ -661,7 +661,7 @@ def test_duplicate_id_fails(workspace: Workspace, tmp_path: Path) -> None:
     problem = raised.value.problems[0]
     assert problem.line == 3
     assert problem.column == "Id"
-    assert problem.value == "salesforce:006X00000000001AAA"
+    assert problem.value == "006X00000000001AAA"
     assert "duplicate id" in problem.reason
     assert "line 2" in problem.reason
     assert snapshot(workspace) == before

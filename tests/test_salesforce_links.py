@@ -278,10 +278,12 @@ def test_junction_found_by_columns(
 
 
 def test_junction_unconfigured_skipped(workspace: Workspace, tmp_path: Path) -> None:
-    summary = run_import(
-        workspace, write(tmp_path / "OpportunityAccount__c.csv", JUNCTION)
+    with pytest.raises(InputError) as caught:
+        run_import(workspace, write(tmp_path / "OpportunityAccount__c.csv", JUNCTION))
+    reason = caught.value.problems[0].reason
+    assert reason.startswith(
+        "read as OpportunityAccount__c: 6 rows skipped (not an object abmkpi imports)"
     )
-    assert summary.files[0].skipped == {"not an object abmkpi imports": 6}
 
 
 # OpportunityContactRole ----------------------------------------------------------
@@ -355,7 +357,8 @@ def test_account_contact_role_skipped(workspace: Workspace, tmp_path: Path) -> N
         "Id,AccountId,ContactId,Role,IsPrimary",
         f"02ZK00000000001AAA,{account(5102)},003K00000000001AAA,Influencer,false",
     )
-    summary = run_import(workspace, write(tmp_path / "roles.csv", roles))
-    report = summary.files[0]
-    assert report.object == "AccountContactRole"
-    assert report.skipped == {"not an object abmkpi imports": 1}
+    with pytest.raises(InputError) as caught:
+        run_import(workspace, write(tmp_path / "roles.csv", roles))
+    assert caught.value.problems[0].reason == (
+        "read as AccountContactRole: 1 row skipped (not an object abmkpi imports)"
+    )

@@ -418,11 +418,12 @@ def test_report_zone_setting(
 
 def test_unknown_file_skipped(workspace: Workspace, tmp_path: Path) -> None:
     path = write(tmp_path / "notes.csv", "Topic,Owner\nKickoff,Sales\n")
-    summary = run_import(workspace, path)
-    report = summary.files[0]
-    assert report.object == "notes"
-    assert report.skipped == {NOT_IMPORTED: 1}
-    assert "name the file after its object" in report.notes[0]
+    with pytest.raises(InputError) as caught:
+        run_import(workspace, path)
+    reason = caught.value.problems[0].reason
+    assert reason.startswith(f"read as notes: 1 row skipped ({NOT_IMPORTED})")
+    assert "name the file after its object" in reason
+    assert "nothing was imported" in caught.value.hint
 
 
 def test_missing_path_fails(workspace: Workspace, tmp_path: Path) -> None:

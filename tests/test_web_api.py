@@ -30,6 +30,7 @@ from abmkpi.metrics.accounts import (
     list_accounts,
 )
 from abmkpi.metrics.compute import compute_kpis
+from abmkpi.store.schema import SCHEMA_VERSION
 from abmkpi.tokens import Role, create_token
 from abmkpi.web.api import ROUTERS
 from abmkpi.web.api_accounts import JourneyStage, SortKey
@@ -352,7 +353,7 @@ def test_health_reports_freshness(api: Context) -> None:
     assert document["activities"] == count
     assert document["latest_activity_at"] == latest.isoformat(timespec="seconds") + "Z"
     assert document["latest_import_id"] == 90
-    assert document["schema_version"] == 3
+    assert document["schema_version"] == SCHEMA_VERSION
 
 
 def test_match_report_equals_cli(api: Context) -> None:

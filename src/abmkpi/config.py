@@ -7,21 +7,33 @@ in one pass.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from abmkpi.canonical import ActivityType, Persona
 from abmkpi.errors import ConfigError
+from abmkpi.kpi_ids import target_key_problem
 
 CONFIG_FILE_NAME = "abmkpi.toml"
 
 
 class Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_default=True)
+    # TOML can write inf and nan; no setting is meaningful with either.
+    model_config = ConfigDict(
+        extra="forbid", validate_default=True, allow_inf_nan=False
+    )
 
 
 def _check_time_zone(name: str) -> str:
@@ -146,19 +158,56 @@ IcpField = Literal[
     "state",
     "name",
 ]
+NUMERIC_ICP_FIELDS = frozenset({"employees", "annual_revenue"})
+_ORDER_OPS = frozenset({">=", ">", "<=", "<"})
+_LIST_OPS = frozenset({"in", "not in"})
 
 
 class IcpRule(Section):
     field: IcpField = Field(description="Account field the rule tests.")
     op: Literal[">=", ">", "<=", "<", "==", "!=", "in", "not in", "contains"] = Field(
-        description="Comparison between the field and the value."
+        description="Comparison between the field and the value: >=, >, <=, < "
+        "and contains need one value, in and not in a list."
     )
-    value: float | str | list[str] | list[float] = Field(
-        description="Value, or list of values for 'in' and 'not in'."
+    value: bool | float | str | list[bool | float | str] = Field(
+        description="Value, or list of values for 'in' and 'not in'; numbers "
+        "for employees and annual_revenue, text for the other fields."
     )
     points: float = Field(
         100, ge=0, le=100, description="Fit points an account earns when it matches."
     )
+
+    @model_validator(mode="after")
+    def _value_fits(self) -> IcpRule:
+        problem = _icp_value_problem(self.field, self.op, self.value)
+        if problem is not None:
+            raise ValueError(problem)
+        return self
+
+
+def _icp_value_problem(field: str, op: str, value: Any) -> str | None:
+    """Return why a rule's value does not fit its field and op, or None."""
+    numeric = field in NUMERIC_ICP_FIELDS
+    kind = "a number" if numeric else "text"
+    if op in _LIST_OPS:
+        if not isinstance(value, list) or not value:
+            return f"op {op!r} needs a list of values, such as [1, 2]"
+        items = value
+    elif isinstance(value, list):
+        return f"op {op!r} takes one value, not a list; use 'in' for a list"
+    else:
+        items = [value]
+    if not numeric and op in _ORDER_OPS:
+        return (
+            f"op {op!r} compares numbers, and {field} is text; use ==, in or contains"
+        )
+    if numeric and op == "contains":
+        return f"op 'contains' needs a text field, and {field} is a number"
+    for item in items:
+        is_number = isinstance(item, int | float) and not isinstance(item, bool)
+        if isinstance(item, bool) or is_number != numeric:
+            return f"value {item!r} for {field} must be {kind}"
+    return None
 
 
 class IcpSettings(Section):
@@ -286,6 +335,20 @@ class PersonaRule(Section):
     title_patterns: list[str] = Field(
         description="Case-insensitive regular expressions tested against the title."
     )
+
+    @field_validator("title_patterns")
+    @classmethod
+    def _patterns_compile(cls, patterns: list[str]) -> list[str]:
+        for index, pattern in enumerate(patterns):
+            try:
+                re.compile(pattern, re.IGNORECASE)
+            except re.error as error:
+                raise ValueError(
+                    f"pattern {index} ({pattern!r}) is not a valid regular "
+                    f"expression: {error}; escape ( ) [ ] . * + ? with a backslash "
+                    "to match them literally"
+                ) from error
+        return patterns
 
 
 def _default_persona_rules() -> list[PersonaRule]:
@@ -463,6 +526,19 @@ class KpiSettings(Section):
         description="Target per KPI id, or per 'id:variant'; rates are fractions "
         "(0.6 = 60%).",
     )
+
+    @field_validator("targets")
+    @classmethod
+    def _known_kpis(cls, targets: dict[str, float]) -> dict[str, float]:
+        problems = [
+            f"{key!r}: {problem}"
+            for key in targets
+            if (problem := target_key_problem(key)) is not None
+        ]
+        if problems:
+            raise ValueError("; ".join(problems))
+        return targets
+
     at_risk_ratio: float = Field(
         0.8,
         gt=0,
@@ -480,7 +556,9 @@ class KpiSettings(Section):
         2000, ge=100, description="Resamples for bootstrap intervals."
     )
     seed: int = Field(
-        20240401, description="Seed that makes bootstrap intervals repeatable."
+        20240401,
+        ge=0,
+        description="Seed (0 or more) that makes bootstrap intervals repeatable.",
     )
 
 
@@ -562,6 +640,8 @@ def _describe_validation(error: ValidationError, path: Path | None) -> str:
     for item in error.errors():
         key = ".".join(str(part) for part in item["loc"])
         value = item.get("input")
-        value_text = "" if isinstance(value, dict) else f" (value {value!r})"
-        lines.append(f"  {key}: {item['msg']}{value_text}")
+        # A whole table or list is too long to repeat; messages name the item.
+        value_text = "" if isinstance(value, dict | list) else f" (value {value!r})"
+        message = item["msg"].removeprefix("Value error, ")
+        lines.append(f"  {key}: {message}{value_text}")
     return "\n".join(lines)

@@ -21,16 +21,42 @@ from abmkpi.store.database import Store
 logger = logging.getLogger(__name__)
 
 
+# When several rates apply to one currency and day (two sources, or two rows
+# of one file), the latest start wins, then the corporate rate, then the
+# first source and row id by name, so every run picks the same one.
+# :func:`rate_conflicts` lists such days so the user can remove one.
+_RATE_ORDER = "r.is_corporate DESC, r.source_system, r.id"
+
+
 def rate_sql(currency: str, day: str) -> str:
     """Return SQL for the rate of ``currency`` on ``day`` (both SQL expressions)."""
     return f"""coalesce(
         (SELECT r.rate FROM fx_rates r
          WHERE r.currency = {currency} AND r.valid_from IS NOT NULL
            AND r.valid_from <= {day} AND (r.valid_to IS NULL OR {day} < r.valid_to)
-         ORDER BY r.valid_from DESC LIMIT 1),
+         ORDER BY r.valid_from DESC, {_RATE_ORDER} LIMIT 1),
         (SELECT r.rate FROM fx_rates r
          WHERE r.currency = {currency} AND r.valid_from IS NULL
-         ORDER BY r.is_corporate DESC LIMIT 1))"""
+         ORDER BY {_RATE_ORDER} LIMIT 1))"""
+
+
+def rate_conflicts(store: Store) -> list[str]:
+    """Describe each currency and start date that has several different rates."""
+    rows = store.fetch_all(
+        f"""
+        SELECT r.currency, r.valid_from,
+               list(r.rate || ' (' || r.id || ')' ORDER BY {_RATE_ORDER})
+        FROM fx_rates r
+        GROUP BY r.currency, r.valid_from
+        HAVING count(DISTINCT r.rate) > 1
+        ORDER BY r.currency, r.valid_from NULLS FIRST
+        """
+    )
+    return [
+        f"{currency} {'undated' if start is None else f'from {start}'}: "
+        f"{rates[0]} is used over {', '.join(rates[1:])}"
+        for currency, start, rates in rows
+    ]
 
 
 def _conversion_sql(amount: str, currency: str, day: str) -> str:
@@ -108,9 +134,13 @@ def convert_amounts(store: Store, settings: Settings) -> dict[str, Any]:
         )
     assumed = _assumed_currency_counts(store)
     store.execute("DROP TABLE stage_source_currency")
+    conflicts = rate_conflicts(store)
+    for conflict in conflicts:
+        logger.info("several exchange rates for one day: %s", conflict)
     return {
         "opportunities_without_rate": int(missing or 0),
         "currency_assumed": assumed,
+        "rate_conflicts": conflicts,
     }
 
 

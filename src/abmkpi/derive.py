@@ -1,6 +1,6 @@
 """Recomputing derived columns from source columns and the config.
 
-Runs after every import and on ``abmkpi match``: account merges and parents,
+Runs after every import and on ``abmkpi match``: merges and account parents,
 personas, account matches of people and activities, opportunity types and
 account links, amounts in the reporting currency, ICP fit and target flags.
 Everything here is a pure function of the stored source rows and the config,
@@ -14,16 +14,26 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+
 from abmkpi.config import Settings
+from abmkpi.merges import (
+    MERGED_TABLES,
+    MergeIssue,
+    record_merge_issues,
+    resolve_chains,
+)
 from abmkpi.progress import notify
 from abmkpi.store.database import Store
+from abmkpi.store.schema import TABLES_BY_NAME
 
 logger = logging.getLogger(__name__)
 
 # The live account a reference to account ``a`` lands on: the account it was
-# merged into, else itself unless it is deleted.
+# merged into unless that one is deleted, else itself unless it is deleted.
 LIVE_ACCOUNT_SQL = (
-    "CASE WHEN a.merged_into_id IS NOT NULL THEN a.merged_into_id "
+    "CASE WHEN a.merged_into_id IS NOT NULL THEN (SELECT w.id FROM accounts w "
+    "WHERE w.id = a.merged_into_id AND NOT w.is_deleted) "
     "WHEN NOT a.is_deleted THEN a.id END"
 )
 
@@ -42,7 +52,9 @@ def refresh(
     started = time.perf_counter()
     summary: dict[str, Any] = {}
     with store.transaction():
-        resolve_merges(store)
+        # Rebuilt every run: merges add their issues, then matching adds its own.
+        store.execute("DELETE FROM match_issues", table="match_issues")
+        summary["merges"] = resolve_merges(store)
         summary["personas"] = personas.assign(store, settings)
         notify("derive", "personas")
         summary["matching"] = resolve.match_all(store, settings, root)
@@ -56,53 +68,24 @@ def refresh(
     return summary
 
 
-def resolve_merges(store: Store) -> None:
-    """Set merged_into_id on people and accounts, following chains to the end.
+def resolve_merges(store: Store) -> dict[str, int]:
+    """Set merged_into_id on people, accounts and opportunities.
 
     Merges come from the merges table (Marketo merge activities, HubSpot merge
-    audits) and from source fields such as Salesforce's MasterRecordId. A
-    chain A→B→C lands on C; a cycle leaves its records unmerged.
+    audits and merged deals, merge files) and from source fields such as
+    Salesforce's MasterRecordId. See :mod:`abmkpi.merges` for how chains,
+    cycles and merges into missing or deleted records resolve; each of those
+    problems is recorded in ``match_issues``. Returns the number of issues
+    per kind.
     """
-    for table, entity in (("people", "person"), ("accounts", "account")):
-        store.execute(
-            f"""
-            CREATE OR REPLACE TEMP TABLE merge_edges AS
-            SELECT loser_id, any_value(winner_id) AS winner_id FROM (
-                SELECT loser_id, winner_id FROM merges WHERE entity = ?
-                UNION ALL
-                SELECT id, source_merged_into_id
-                FROM {table} WHERE source_merged_into_id IS NOT NULL
-            ) WHERE loser_id <> winner_id GROUP BY loser_id
-            """,
-            [entity],
-            table=table,
-        )
-        store.execute(
-            """
-            CREATE OR REPLACE TEMP TABLE merge_targets AS
-            WITH RECURSIVE chain(start_id, current_id, depth) AS (
-                SELECT loser_id, winner_id, 1 FROM merge_edges
-                UNION ALL
-                SELECT c.start_id, e.winner_id, c.depth + 1
-                FROM chain c JOIN merge_edges e ON e.loser_id = c.current_id
-                WHERE c.depth < 50
-            )
-            SELECT start_id, arg_max(current_id, depth) AS final_id
-            FROM chain GROUP BY start_id
-            """,
-            table=table,
-        )
-        store.execute(f"UPDATE {table} SET merged_into_id = NULL", table=table)
-        store.execute(
-            f"""
-            UPDATE {table} AS t SET merged_into_id = m.final_id
-            FROM merge_targets m
-            WHERE t.id = m.start_id AND m.final_id <> t.id
-            """,
-            table=table,
-        )
-    store.execute("DROP TABLE IF EXISTS merge_edges")
-    store.execute("DROP TABLE IF EXISTS merge_targets")
+    issues: list[MergeIssue] = []
+    for table, entity in MERGED_TABLES:
+        edges = _merge_edges(store, table, entity)
+        states = _record_states(store, table, set(edges.values()))
+        resolution = resolve_chains(entity, edges, states)
+        _write_merge_targets(store, table, resolution.targets)
+        issues += resolution.issues
+    record_merge_issues(store, issues)
     store.execute(
         """
         UPDATE accounts AS t SET parent_id = (
@@ -111,6 +94,70 @@ def resolve_merges(store: Store) -> None:
         """,
         table="accounts",
     )
+    counts: dict[str, int] = {}
+    for issue in issues:
+        counts[issue.kind] = counts.get(issue.kind, 0) + 1
+    if issues:
+        logger.info("merges left unresolved or pointing nowhere: %s", counts)
+    return counts
+
+
+def _merge_edges(store: Store, table: str, entity: str) -> dict[str, str]:
+    """Return each loser's winner; a merges row wins over the source's field."""
+    merged_field = (
+        f"""
+        UNION ALL
+        SELECT id, source_merged_into_id, 1
+        FROM {table} WHERE source_merged_into_id IS NOT NULL
+        """
+        if "source_merged_into_id" in TABLES_BY_NAME[table].columns
+        else ""
+    )
+    rows = store.fetch_all(
+        f"""
+        SELECT loser_id, arg_min(winner_id, (priority, winner_id)) FROM (
+            SELECT loser_id, winner_id, 0 AS priority FROM merges WHERE entity = ?
+            {merged_field}
+        ) WHERE loser_id <> winner_id GROUP BY loser_id
+        """,
+        [entity],
+    )
+    return {loser: winner for loser, winner in rows}
+
+
+def _record_states(store: Store, table: str, ids: set[str]) -> dict[str, bool]:
+    """Return whether each stored record among ``ids`` is deleted."""
+    if not ids:
+        return {}
+    stage = store.stage(
+        "merge_winners", pa.table({"id": sorted(ids)}), {"id": "VARCHAR"}
+    )
+    rows = store.fetch_all(
+        f"SELECT t.id, t.is_deleted FROM {table} t JOIN {stage} w ON w.id = t.id"
+    )
+    store.execute(f"DROP TABLE {stage}")
+    return {record_id: bool(deleted) for record_id, deleted in rows}
+
+
+def _write_merge_targets(store: Store, table: str, targets: dict[str, str]) -> None:
+    store.execute(f"UPDATE {table} SET merged_into_id = NULL", table=table)
+    if not targets:
+        return
+    losers = sorted(targets)
+    rows = pa.table(
+        {"start_id": losers, "final_id": [targets[loser] for loser in losers]}
+    )
+    stage = store.stage(
+        "merge_targets", rows, {"start_id": "VARCHAR", "final_id": "VARCHAR"}
+    )
+    store.execute(
+        f"""
+        UPDATE {table} AS t SET merged_into_id = m.final_id
+        FROM {stage} m WHERE t.id = m.start_id
+        """,
+        table=table,
+    )
+    store.execute(f"DROP TABLE {stage}")
 
 
 def derive_opportunities(store: Store, settings: Settings) -> None:
@@ -148,7 +195,12 @@ def derive_opportunities(store: Store, settings: Settings) -> None:
 
 
 def _link_opportunity_accounts(store: Store) -> None:
-    """Add each opportunity's own account to opportunity_accounts as primary."""
+    """Add each opportunity's own account to opportunity_accounts as primary.
+
+    NOTE: a reference to an account that is not in the store (a deal on
+    account NOPE) leaves the deal without an account, unreported; the match
+    report covers people and activities only.
+    """
     store.execute(
         """
         INSERT INTO opportunity_accounts

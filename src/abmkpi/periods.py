@@ -42,6 +42,12 @@ PeriodKind = Literal[
     "range",
 ]
 
+# Years a period may fall in. KPIs look back from a period (engagement decay,
+# prior periods for trends) and forward to the day after it, so periods near
+# Python's date limits (years 1 and 9999) would overflow.
+MIN_YEAR = 1900
+MAX_YEAR = 2999
+
 _WEEKDAYS = [
     "monday",
     "tuesday",
@@ -241,6 +247,15 @@ class Calendar:
             )
         return single
 
+    def _check_year(self, text: str, year: int) -> int:
+        """Return the year of a period, or raise PeriodError if out of range."""
+        if not MIN_YEAR <= year <= MAX_YEAR:
+            raise PeriodError(
+                f"invalid period {text!r}: year {year} is outside the supported "
+                f"years {MIN_YEAR} to {MAX_YEAR}"
+            )
+        return year
+
     def _parse_range(self, text: str, today: date | None) -> Period:
         left, _, right = text.partition("..")
         first = self._parse_single(left.strip(), today)
@@ -258,29 +273,30 @@ class Calendar:
 
     def _parse_single(self, text: str, today: date | None) -> Period | None:
         upper = text.upper()
+        year = self._check_year
         if match := re.fullmatch(r"FY(\d{4})", upper):
-            return self.fiscal_year(int(match[1]))
+            return self.fiscal_year(year(text, int(match[1])))
         if match := re.fullmatch(r"FY(\d{4})-?Q(\d)", upper):
-            return self.fiscal_quarter(int(match[1]), int(match[2]))
+            return self.fiscal_quarter(year(text, int(match[1])), int(match[2]))
         if match := re.fullmatch(r"FY(\d{4})-?H(\d)", upper):
-            return self.fiscal_half(int(match[1]), int(match[2]))
+            return self.fiscal_half(year(text, int(match[1])), int(match[2]))
         if match := re.fullmatch(r"(\d{4})-W(\d{1,2})", upper):
-            return self.week(int(match[1]), int(match[2]))
+            return self.week(year(text, int(match[1])), int(match[2]))
         if match := re.fullmatch(r"(\d{4})-(\d{1,2})", upper):
-            year, month = int(match[1]), int(match[2])
+            month = int(match[2])
             if not 1 <= month <= 12:
                 raise PeriodError(f"invalid month in period {text!r}")
-            return self.month_of(date(year, month, 1))
+            return self.month_of(date(year(text, int(match[1])), month, 1))
         if match := re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", upper):
             try:
-                day = date(int(match[1]), int(match[2]), int(match[3]))
+                day = date(year(text, int(match[1])), int(match[2]), int(match[3]))
             except ValueError as error:
                 raise PeriodError(
                     f"invalid date in period {text!r}: {error}"
                 ) from error
             return self.period_of("day", day)
         if re.fullmatch(r"\d{4}", upper):
-            return self.period_of("year", date(int(upper), 1, 1))
+            return self.period_of("year", date(year(text, int(upper)), 1, 1))
         return self._parse_relative(text.lower(), today)
 
     def _parse_relative(self, text: str, today: date | None) -> Period | None:

@@ -15,9 +15,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from abmkpi.config import IcpRule, Settings
+from abmkpi.config import NUMERIC_ICP_FIELDS, IcpRule, Settings
 from abmkpi.errors import InputError, InputProblem
 from abmkpi.sources.csvfile import read_csv
+from abmkpi.spreadsheet import safe_cell
 from abmkpi.store.database import Store
 
 logger = logging.getLogger(__name__)
@@ -28,6 +29,9 @@ _DOMAIN_HEADERS = ("domain", "website", "ドメイン", "web サイト", "webサ
 _TIER_HEADERS = ("tier", "ティア", "優先度")
 
 _SQL_OPS = {">=": ">=", ">": ">", "<=": "<=", "<": "<", "==": "=", "!=": "<>"}
+
+# Highest tier a target may have; ABM programs use two or three.
+MAX_TIER = 99
 
 
 @dataclass
@@ -74,16 +78,20 @@ def read_target_file(path: Path, default_tier: int = 1) -> list[TargetEntry]:
             [r.values[table.header[0]] for r in table.rows],
             default_tier,
         )
-    entries: list[TargetEntry] = []
+    entries: dict[tuple[str, str], tuple[TargetEntry, int]] = {}
     problems: list[InputProblem] = []
     for row in table.rows:
         tier = default_tier
         if tier_col and row.values.get(tier_col, "").strip():
             raw_tier = row.values[tier_col].strip()
-            if not raw_tier.isdigit() or int(raw_tier) < 1:
+            if not raw_tier.isdigit() or not 1 <= int(raw_tier) <= MAX_TIER:
                 problems.append(
                     InputProblem(
-                        path, row.line, tier_col, raw_tier, "tier must be 1, 2, 3, …"
+                        path,
+                        row.line,
+                        tier_col,
+                        raw_tier,
+                        f"tier must be a whole number from 1 to {MAX_TIER}",
                     )
                 )
                 continue
@@ -95,11 +103,34 @@ def read_target_file(path: Path, default_tier: int = 1) -> list[TargetEntry]:
         ):
             value = (row.values.get(column) or "").strip() if column else ""
             if value:
-                entries.append(TargetEntry(value, kind, tier))
+                problem = _add_entry(entries, TargetEntry(value, kind, tier), row.line)
+                if problem:
+                    problems.append(
+                        InputProblem(path, row.line, column, value, problem)
+                    )
                 break
     if problems:
         raise InputError(problems)
-    return entries
+    return [entry for entry, _ in entries.values()]
+
+
+def _add_entry(
+    entries: dict[tuple[str, str], tuple[TargetEntry, int]],
+    entry: TargetEntry,
+    line: int,
+) -> str | None:
+    """Add an entry unless it is listed already; return why a repeat conflicts."""
+    key = (entry.kind, entry.entry)
+    first = entries.get(key)
+    if first is None:
+        entries[key] = (entry, line)
+        return None
+    if first[0].tier == entry.tier:
+        return None
+    return (
+        f"listed again with tier {entry.tier}; line {first[1]} gives tier "
+        f"{first[0].tier}. Keep one line per account."
+    )
 
 
 def _plain_entries(
@@ -201,22 +232,27 @@ def _score_fit(store: Store, settings: Settings) -> None:
 
 
 def _rule_sql(rule: IcpRule) -> tuple[str, list[Any]]:
-    """Return a SQL condition for one ICP rule; values are bound parameters."""
+    """Return a SQL condition for one ICP rule; values are bound parameters.
+
+    The settings model has checked that the value fits the field and op:
+    numbers for numeric fields, text for the others, a list for in/not in.
+    """
     column = rule.field  # validated against a fixed list of account columns
-    if rule.op in _SQL_OPS:
-        if isinstance(rule.value, list):
-            raise ValueError(f"ICP rule on {column}: {rule.op} takes one value")
-        if isinstance(rule.value, str):
-            return f"lower({column}) {_SQL_OPS[rule.op]} lower(?)", [rule.value]
-        return f"{column} {_SQL_OPS[rule.op]} ?", [rule.value]
+    numeric = column in NUMERIC_ICP_FIELDS
     if rule.op in ("in", "not in"):
         values = rule.value if isinstance(rule.value, list) else [rule.value]
-        marks = ", ".join("lower(?)" for _ in values)
         negate = "NOT " if rule.op == "not in" else ""
-        return f"lower(CAST({column} AS VARCHAR)) {negate}IN ({marks})", [
-            str(v) for v in values
-        ]
-    return f"contains(lower({column}), lower(?))", [str(rule.value)]
+        if numeric:
+            marks = ", ".join("?" for _ in values)
+            return f"{column} {negate}IN ({marks})", list(values)
+        marks = ", ".join("lower(?)" for _ in values)
+        return f"lower({column}) {negate}IN ({marks})", [str(v) for v in values]
+    if rule.op == "contains":
+        return f"contains(lower({column}), lower(?))", [str(rule.value)]
+    operator = _SQL_OPS[rule.op]
+    if numeric:
+        return f"{column} {operator} ?", [rule.value]
+    return f"lower({column}) {operator} lower(?)", [str(rule.value)]
 
 
 def _apply_icp(store: Store, settings: Settings) -> None:
@@ -303,4 +339,5 @@ def write_target_list(path: Path, report: TargetReport) -> None:
         writer = csv.writer(handle)
         writer.writerow(["id", "name", "tier"])
         for target in report.targets:
-            writer.writerow([target["source_id"], target["name"], target["tier"]])
+            row = [target["source_id"], target["name"], target["tier"]]
+            writer.writerow([safe_cell(cell) for cell in row])

@@ -16,10 +16,12 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from abmkpi.errors import AbmkpiError, NotFoundError
-from abmkpi.store.database import Store
+
+if TYPE_CHECKING:
+    from abmkpi.store.database import Store
 
 logger = logging.getLogger(__name__)
 

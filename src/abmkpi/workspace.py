@@ -46,14 +46,22 @@ class Workspace:
         """Create the directory, a commented default config and an empty store."""
         from abmkpi.config_template import default_config_text
 
-        root.mkdir(parents=True, exist_ok=True)
         config_path = root / CONFIG_FILE_NAME
-        if config_path.exists() or (root / STORE_FILE_NAME).exists():
-            raise WorkspaceError(
-                f"{root} already holds a workspace; choose an empty directory "
-                "or remove abmkpi.toml and abmkpi.duckdb"
+        try:
+            root.mkdir(parents=True, exist_ok=True)
+            if config_path.exists() or (root / STORE_FILE_NAME).exists():
+                raise WorkspaceError(
+                    f"{root} already holds a workspace; choose an empty directory "
+                    "or remove abmkpi.toml and abmkpi.duckdb"
+                )
+            config_path.write_text(
+                config_text or default_config_text(), encoding="utf-8"
             )
-        config_path.write_text(config_text or default_config_text(), encoding="utf-8")
+        except OSError as error:
+            raise WorkspaceError(
+                f"cannot create a workspace in {root}: {error.strerror or error}; "
+                "choose a directory you can write to"
+            ) from error
         workspace = cls(root, load_settings(config_path))
         Store.create(workspace.store_path).close()
         logger.info("created workspace %s", root)

@@ -41,6 +41,12 @@ class State:
 state = State()
 
 
+def _check_language(value: str | None) -> str | None:
+    if value is not None and value not in ("ja", "en"):
+        raise typer.BadParameter(f"{value!r} is not a language; use ja or en")
+    return value
+
+
 @app.callback()
 def main_options(
     workspace: Path | None = typer.Option(
@@ -55,7 +61,10 @@ def main_options(
         0, "--verbose", "-v", count=True, help="Log more: -v for info, -vv for debug."
     ),
     language: str | None = typer.Option(
-        None, "--lang", help="Language of labels: ja or en (default: the config's)."
+        None,
+        "--lang",
+        help="Language of labels: ja or en (default: the config's).",
+        callback=_check_language,
     ),
 ) -> None:
     state.workspace = workspace
@@ -75,3 +84,19 @@ def main() -> None:
     except AbmkpiError as error:
         errors.print(Text("error:", style="bold red"), str(error))
         sys.exit(1)
+    except Exception as error:
+        if not _is_database_error(error):
+            raise
+        # A store that opened but fails while it is read is damaged inside.
+        errors.print(
+            Text("error:", style="bold red"),
+            f"the workspace store failed: {error}. The file may be damaged; "
+            "restore abmkpi.duckdb from a backup, or create a new workspace with "
+            "'abmkpi init' and import your files again.",
+        )
+        sys.exit(1)
+
+
+def _is_database_error(error: Exception) -> bool:
+    """Return whether DuckDB raised the error, without importing DuckDB."""
+    return type(error).__module__.split(".")[0] in {"duckdb", "_duckdb"}

@@ -39,6 +39,8 @@ def _print_header(detail: AccountDetail) -> None:
     console.print(
         Text(account["name"] or "", style="bold"), f"({account['id']}), {target}"
     )
+    if detail.note:
+        console.print(f"note: {detail.note}")
     console.print(
         f"industry {account['industry'] or '–'}, "
         f"employees {account['employees'] or '–'}, "
@@ -116,7 +118,8 @@ def _print_opportunities(workspace: Workspace, detail: AccountDetail) -> None:
                 deal["close_date"],
                 "yes" if deal["shared"] else "",
                 " → ".join(
-                    h["stage"] for h in detail.stage_history.get(deal["id"], [])
+                    h["stage"] or "(no stage)"
+                    for h in detail.stage_history.get(deal["id"], [])
                 ),
             ]
             for deal in detail.opportunities

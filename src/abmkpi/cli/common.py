@@ -5,19 +5,23 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import sys
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.table import Table
 from rich.text import Text
 
 from abmkpi.cli import console, state
-from abmkpi.periods import Period
-from abmkpi.workspace import Workspace
+from abmkpi.spreadsheet import safe_cell
+
+if TYPE_CHECKING:
+    from abmkpi.periods import Period
+    from abmkpi.workspace import Workspace
 
 
 class OutputFormat(StrEnum):
@@ -27,6 +31,10 @@ class OutputFormat(StrEnum):
 
 
 def load_workspace() -> Workspace:
+    # Imported here, not at the top: the store module loads DuckDB, which
+    # 'abmkpi --help' and argument errors do not need.
+    from abmkpi.workspace import Workspace
+
     if state.workspace is not None:
         return Workspace.load(state.workspace)
     return Workspace.find()
@@ -55,20 +63,41 @@ def json_default(value: Any) -> Any:
 
 
 def print_json(document: Any) -> None:
+    """Print a document as JSON (RFC 8259): infinity and NaN become null."""
     sys.stdout.write(
-        json.dumps(document, ensure_ascii=False, indent=2, default=json_default)
+        json.dumps(
+            json_safe(document),
+            ensure_ascii=False,
+            indent=2,
+            default=json_default,
+            allow_nan=False,
+        )
     )
     sys.stdout.write("\n")
 
 
+def json_safe(value: Any) -> Any:
+    """Return the value with every non-finite float replaced by None."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: json_safe(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_safe(item) for item in value]
+    return value
+
+
 def print_csv(columns: Sequence[str], rows: Iterable[dict[str, Any]]) -> None:
-    """Print CSV with a byte-order mark, so Excel reads Japanese text correctly."""
+    """Print CSV with a byte-order mark, so Excel reads Japanese text correctly.
+
+    Text that a spreadsheet would run as a formula is written quoted.
+    """
     buffer = io.StringIO()
     buffer.write("\ufeff")
     writer = csv.DictWriter(buffer, fieldnames=list(columns), extrasaction="ignore")
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: _csv_value(row.get(k)) for k in columns})
+        writer.writerow({k: safe_cell(_csv_value(row.get(k))) for k in columns})
     sys.stdout.write(buffer.getvalue())
 
 
@@ -77,6 +106,8 @@ def _csv_value(value: Any) -> Any:
         return " ".join(str(v) for v in value)
     if isinstance(value, datetime | date):
         return value.isoformat()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
     return value
 
 

@@ -25,24 +25,57 @@ from abmkpi.cli.common import (
 )
 from abmkpi.errors import AbmkpiError
 from abmkpi.progress import listening
-from abmkpi.sources.base import ImportOptions
-from abmkpi.sources.csvfile import expand_paths
-from abmkpi.sources.loader import ImportSummary, load_batch
 
 if TYPE_CHECKING:
+    from abmkpi.sources.base import ImportOptions
     from abmkpi.sources.detection import Detection
+    from abmkpi.sources.loader import ImportSummary
 
 
 def _parse_date_formats(values: list[str]) -> dict[str, str]:
+    from abmkpi.sources.dates import NAMED_FORMATS
+
     formats = {}
     for value in values:
         column, separator, date_format = value.rpartition("=")
-        if not separator or not column:
+        if not separator or not column.strip():
             raise typer.BadParameter(
-                f"{value!r}: write COLUMN=FORMAT, for example 'Close Date=MM/DD/YYYY'"
+                f"{value!r}: write COLUMN=FORMAT, for example 'Close Date=MM/DD/YYYY'",
+                param_hint="--date-format",
+            )
+        if date_format.strip().upper() not in NAMED_FORMATS:
+            raise typer.BadParameter(
+                f"{value!r}: unknown date format {date_format.strip()!r}; use one "
+                f"of {', '.join(NAMED_FORMATS)}",
+                param_hint="--date-format",
             )
         formats[column.strip()] = date_format.strip()
     return formats
+
+
+def _check_encoding_option(value: str | None) -> str | None:
+    from abmkpi.sources.csvfile import check_encoding
+
+    if value is None:
+        return None
+    try:
+        check_encoding(value)
+    except ValueError as error:
+        raise typer.BadParameter(str(error)) from error
+    return value
+
+
+def _check_date_formats_used(options: ImportOptions) -> None:
+    """Raise when a --date-format names a column that no file has as a date."""
+    unused = options.unused_date_formats()
+    if not unused:
+        return
+    found = ", ".join(sorted(options.date_format_use.date_columns)) or "none"
+    raise typer.BadParameter(
+        f"no file has a date column named {', '.join(map(repr, unused))}; date "
+        f"columns found: {found}. Nothing was imported.",
+        param_hint="--date-format",
+    )
 
 
 @app.command("import")
@@ -64,7 +97,9 @@ def import_files(
         None, exists=True, dir_okay=False, help="Mapping file for the csv source."
     ),
     encoding: str | None = typer.Option(
-        None, help="Encoding of every file (utf-8, utf-8-sig, cp932); default: detect."
+        None,
+        help="Encoding of every file (utf-8, utf-8-sig, cp932); default: detect.",
+        callback=_check_encoding_option,
     ),
     date_format: list[str] = typer.Option(
         [], "--date-format", help="Declare a date column's format: 'COLUMN=MM/DD/YYYY'."
@@ -78,7 +113,9 @@ def import_files(
     ),
 ) -> None:
     """Import export files atomically: all rows of all files, or nothing."""
+    from abmkpi.sources.base import ImportOptions
     from abmkpi.sources.detection import detect_source
+    from abmkpi.sources.loader import load_batch
     from abmkpi.sources.registry import get_importer
 
     workspace = load_workspace()
@@ -102,6 +139,7 @@ def import_files(
         listening(progress.advance),
     ):
         batch = importer.read(paths, workspace.settings, options)
+        _check_date_formats_used(options)
         progress.start_writing(len(batch.records))
         summary = load_batch(workspace, store, batch, options)
     _print_import_summary(summary, output, detection)
@@ -154,6 +192,8 @@ class ImportProgress:
             console=errors,
             transient=True,
         )
+        from abmkpi.sources.csvfile import expand_paths
+
         try:
             total = len(expand_paths(list(paths)))
         except AbmkpiError:
@@ -241,9 +281,27 @@ def _print_import_summary(
             console.print(f"  {Path(row['file']).name}: {note}")
     console.print(summary.describe())
     _print_currency_warnings(summary.derived)
+    print_merge_warning(summary.derived)
+
+
+def print_merge_warning(derived: dict[str, Any]) -> None:
+    """Warn about merges that could not be applied as the source states them."""
+    counts = derived.get("merges") or {}
+    if not counts:
+        return
+    kinds = ", ".join(f"{count:,} {kind}" for kind, count in sorted(counts.items()))
+    errors.print(
+        f"warning: {sum(counts.values()):,} merges could not be applied as the "
+        f"source states them ({kinds}); 'abmkpi match --report' lists them"
+    )
 
 
 def _print_currency_warnings(derived: dict[str, Any]) -> None:
+    for conflict in (derived.get("fx") or {}).get("rate_conflicts") or []:
+        errors.print(
+            f"warning: several exchange rates for {conflict}; remove the rate you "
+            "do not want and run 'abmkpi match'"
+        )
     assumed = (derived.get("fx") or {}).get("currency_assumed") or {}
     for source, count in assumed.items():
         errors.print(
@@ -269,7 +327,9 @@ def match(
     workspace = load_workspace()
     with workspace.open_store() as store:
         with console.status("matching…"):
-            refresh(store, workspace.settings, workspace.root)
+            derived = refresh(store, workspace.settings, workspace.root)
+        _print_currency_warnings(derived)
+        print_merge_warning(derived)
         if not report:
             console.print("recomputed matches, personas, targets and amounts")
             return
@@ -314,7 +374,9 @@ def targets_set(
         dir_okay=False,
         help="CSV with id, name or domain (and tier) columns, or one entry per line.",
     ),
-    tier: int = typer.Option(1, min=1, help="Tier for entries without a tier column."),
+    tier: int = typer.Option(
+        1, min=1, max=99, help="Tier (1-99) for entries without a tier column."
+    ),
     output: OutputFormat = typer.Option(
         OutputFormat.TABLE, "--format", help="Output format."
     ),

@@ -86,6 +86,13 @@ def _print_issues(source: Any) -> None:
             f"{name}: {source.duplicate_groups_total:,} people with several records "
             "(counted once)"
         )
+    if source.merge_problems_total:
+        console.print(
+            f"{name}: {source.merge_problems_total:,} merges not applied as the "
+            "source states them"
+        )
+        for problem in source.merge_problems[:10]:
+            console.print(f"  {problem.record_id} ({problem.kind}): {problem.detail}")
     if source.free_mail_domains_total:
         domains = ", ".join(
             f"{item.domain} ({item.people})" for item in source.free_mail_domains[:8]

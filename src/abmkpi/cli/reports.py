@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
-from abmkpi.cli import app
+from abmkpi.cli import app, errors
 from abmkpi.cli.common import (
     OutputFormat,
     language,
@@ -17,13 +17,13 @@ from abmkpi.cli.common import (
     print_json,
     print_table,
 )
-from abmkpi.formatting import format_interval, format_status, format_value
-from abmkpi.i18n import translate
-from abmkpi.metrics.compute import KpiReport, compute_kpis
-from abmkpi.metrics.context import parse_segment
-from abmkpi.metrics.registry import DEFINITIONS
-from abmkpi.periods import Period
-from abmkpi.workspace import Workspace
+
+# The KPI modules load Ibis, DuckDB and NumPy, so the commands import them
+# when they run, and 'abmkpi --help' starts without them.
+if TYPE_CHECKING:
+    from abmkpi.metrics.compute import KpiReport
+    from abmkpi.periods import Period
+    from abmkpi.workspace import Workspace
 
 KPI_COLUMNS = [
     "id",
@@ -46,14 +46,22 @@ KPI_COLUMNS = [
 
 def _parse_now(text: str | None) -> datetime | None:
     """Parse --as-of: an ISO instant, UTC unless it carries an offset."""
+    from abmkpi.periods import MAX_YEAR, MIN_YEAR
+
     if text is None:
         return None
     try:
         instant = datetime.fromisoformat(text)
     except ValueError as error:
         raise typer.BadParameter(
-            f"{text!r} is not an ISO date or date-time, such as 2024-06-30T14:59:00Z"
+            f"{text!r} is not an ISO date or date-time, such as 2024-06-30T14:59:00Z",
+            param_hint="--as-of",
         ) from error
+    if not MIN_YEAR <= instant.year <= MAX_YEAR:
+        raise typer.BadParameter(
+            f"{text!r} is outside the supported years {MIN_YEAR} to {MAX_YEAR}",
+            param_hint="--as-of",
+        )
     if instant.tzinfo is not None:
         instant = instant.astimezone(UTC).replace(tzinfo=None)
     return instant
@@ -85,18 +93,23 @@ def kpi(
     ),
 ) -> None:
     """Compute the marketing and sales KPIs of a period."""
+    from abmkpi.metrics.context import parse_segment
+    from abmkpi.metrics.registry import DEFINITIONS
+
     workspace = load_workspace()
     chosen = workspace.calendar.parse(period)
     try:
         segments = [parse_segment(text).id for text in segment] or None
     except ValueError as error:
         raise typer.BadParameter(str(error), param_hint="--segment") from error
-    for name in kpi_id:
+    only = list(dict.fromkeys(kpi_id))
+    for name in only:
         if name not in DEFINITIONS:
             raise typer.BadParameter(
-                f"unknown KPI {name!r}; known: {', '.join(DEFINITIONS)}"
+                f"unknown KPI {name!r}; known: {', '.join(DEFINITIONS)}",
+                param_hint="--kpi",
             )
-    show_kpis(workspace, chosen, segments, output, kpi_id, _parse_now(as_of))
+    show_kpis(workspace, chosen, segments, output, only, _parse_now(as_of))
 
 
 def show_kpis(
@@ -107,10 +120,14 @@ def show_kpis(
     only: list[str] | None = None,
     now: datetime | None = None,
 ) -> KpiReport:
+    from abmkpi.metrics.compute import compute_kpis
+
     with workspace.open_store(read_only=True) as store:
         report = compute_kpis(store, workspace.settings, period, segments, now)
     if only:
         report.results = [r for r in report.results if r.id in only]
+    for note in report.notes:
+        errors.print(f"note: {note}")
     if output == OutputFormat.JSON:
         print_json(report.to_dict())
     elif output == OutputFormat.CSV:
@@ -133,6 +150,9 @@ def _csv_row(document: dict[str, Any]) -> dict[str, Any]:
 
 
 def _print_kpi_table(workspace: Workspace, report: KpiReport) -> None:
+    from abmkpi.formatting import format_interval, format_status, format_value
+    from abmkpi.i18n import translate
+
     lang = language(workspace)
     currency = report.currency
     segments = report.segments
@@ -176,6 +196,8 @@ def _print_kpi_table(workspace: Workspace, report: KpiReport) -> None:
 
 def segment_label(segment: str, language: str) -> str:
     """Return a readable segment name: 'tier 1', 'non-target', 'ターゲット'."""
+    from abmkpi.i18n import translate
+
     if segment.startswith("tier:"):
         number = segment.split(":", 1)[1]
         return f"ティア{number}" if language == "ja" else f"tier {number}"
@@ -185,6 +207,9 @@ def segment_label(segment: str, language: str) -> str:
 
 
 def _goal_text(result: Any, currency: str, language: str) -> str:
+    from abmkpi.formatting import format_value
+    from abmkpi.i18n import translate
+
     if result.target is None:
         return ""
     text = format_value(result.target, result.unit, currency, language)
@@ -220,7 +245,7 @@ def accounts(
     sort: str = typer.Option(
         "score", help="Sort by score, name, tier, stage, pipeline, won or people."
     ),
-    limit: int | None = typer.Option(50, help="Rows to show; 0 for all."),
+    limit: int = typer.Option(50, min=0, help="Rows to show; 0 for all."),
     targets_only: bool = typer.Option(False, "--targets", help="Only target accounts."),
     as_of: str | None = typer.Option(
         None, help="Compute as of this UTC instant (ISO)."
@@ -258,9 +283,11 @@ def accounts(
     if output == OutputFormat.CSV:
         print_csv(ACCOUNT_COLUMNS, rows)
         return
+    from abmkpi.formatting import format_value
+    from abmkpi.metrics.results import Unit
+
     lang = language(workspace)
     currency = workspace.settings.workspace.reporting_currency
-    from abmkpi.metrics.results import Unit
 
     print_table(
         f"accounts, {workspace.calendar.label(chosen, lang)} (sorted by {sort})",

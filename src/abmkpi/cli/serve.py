@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
 from abmkpi.cli import app, console
 from abmkpi.cli.common import load_workspace
-from abmkpi.workspace import Workspace
+
+if TYPE_CHECKING:
+    from abmkpi.workspace import Workspace
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000

@@ -14,10 +14,7 @@ from tomlkit.items import Table as TomlTable
 from abmkpi.cli import app, console
 from abmkpi.cli.common import OutputFormat
 from abmkpi.cli.serve import host_option, port_option, serve_workspace
-from abmkpi.config import settings_from_dict
-from abmkpi.config_template import default_config_text
 from abmkpi.errors import WorkspaceError
-from abmkpi.workspace import Workspace
 
 
 @app.command()
@@ -34,6 +31,10 @@ def init(
     ),
 ) -> None:
     """Create a workspace: a commented config file and an empty store."""
+    from abmkpi.config import settings_from_dict
+    from abmkpi.config_template import default_config_text
+    from abmkpi.workspace import Workspace
+
     document = tomlkit.parse(default_config_text())
     workspace_table = cast(TomlTable, document["workspace"])
     fiscal_table = cast(TomlTable, document["fiscal"])
@@ -56,12 +57,39 @@ def init(
     console.print("next: abmkpi -w", directory, "import salesforce EXPORT_DIR")
 
 
+def _parse_end_date(text: str | None) -> date | None:
+    from abmkpi.periods import MAX_YEAR, MIN_YEAR
+
+    if text is None:
+        return None
+    try:
+        day = date.fromisoformat(text)
+    except ValueError as error:
+        raise typer.BadParameter(
+            f"{text!r} is not a date such as 2025-03-31", param_hint="--end-date"
+        ) from error
+    if not MIN_YEAR + 2 <= day.year <= MAX_YEAR:
+        raise typer.BadParameter(
+            f"{text!r} is outside the years {MIN_YEAR + 2} to {MAX_YEAR}",
+            param_hint="--end-date",
+        )
+    return day
+
+
+def _empty_folder(directory: Path) -> None:
+    for child in directory.iterdir():
+        if child.is_dir():
+            shutil.rmtree(child)
+        else:
+            child.unlink()
+
+
 @app.command()
 def demo(
     directory: Path = typer.Option(
         Path("demo-workspace"), "--dir", help="Directory of the demo workspace."
     ),
-    accounts: int = typer.Option(2000, min=20, help="Number of accounts."),
+    accounts: int = typer.Option(2000, min=50, help="Number of accounts."),
     activities: int = typer.Option(
         150_000, min=100, help="Approximate number of activities."
     ),
@@ -88,7 +116,19 @@ def demo(
     """Build a realistic synthetic workspace, show its KPIs, then serve it."""
     from abmkpi.cli.reports import show_kpis
     from abmkpi.demo.generator import DemoSize, generate
+    from abmkpi.workspace import Workspace
 
+    # Every option is checked before anything is written or deleted.
+    try:
+        size = DemoSize(
+            accounts=accounts,
+            activities=activities,
+            people_per_account=people_per_account,
+            target_accounts=targets,
+        )
+    except ValueError as error:
+        raise typer.BadParameter(str(error)) from error
+    last_day = _parse_end_date(end_date)
     if directory.exists() and any(directory.iterdir()):
         if not force:
             raise WorkspaceError(
@@ -99,16 +139,18 @@ def demo(
                 f"{directory} is not a workspace; refusing to delete it"
             )
         shutil.rmtree(directory)
-    last_day = date.fromisoformat(end_date) if end_date else None
+    created = not directory.exists()
     workspace = Workspace.init(directory)
-    size = DemoSize(
-        accounts=accounts,
-        activities=activities,
-        people_per_account=people_per_account,
-        target_accounts=targets,
-    )
-    with console.status("generating the demo workspace…"):
-        summary = generate(workspace, size, seed=seed, end_date=last_day)
+    try:
+        with console.status("generating the demo workspace…"):
+            summary = generate(workspace, size, seed=seed, end_date=last_day)
+    except BaseException:
+        # A half-built demo would pass for a workspace; remove what was made.
+        if created:
+            shutil.rmtree(directory)
+        else:
+            _empty_folder(directory)
+        raise
     if output == OutputFormat.TABLE:
         console.print(f"demo workspace {workspace.root}: {summary.describe()}")
     calendar = workspace.calendar

@@ -95,20 +95,24 @@ class DemoSize:
 
     def __post_init__(self) -> None:
         if self.accounts < 50:
-            raise ValueError(f"demo needs at least 50 accounts, got {self.accounts}")
+            raise ValueError(
+                f"the demo needs at least 50 accounts (--accounts), got {self.accounts}"
+            )
         if self.people_per_account < 1:
             raise ValueError(
-                f"people_per_account must be at least 1, got {self.people_per_account}"
+                "people per account (--people-per-account) must be at least 1, "
+                f"got {self.people_per_account}"
             )
         if self.activities < 10 * self.accounts:
             raise ValueError(
-                f"activities must be at least 10 per account ({10 * self.accounts:,}), "
-                f"got {self.activities:,}"
+                f"activities (--activities) must be at least 10 per account, so at "
+                f"least {10 * self.accounts:,} for {self.accounts:,} accounts; got "
+                f"{self.activities:,}"
             )
         if not 1 <= self.target_accounts <= self.accounts // 5:
             raise ValueError(
-                f"target_accounts must be between 1 and {self.accounts // 5}, "
-                f"got {self.target_accounts}"
+                f"target accounts (--targets) must be between 1 and a fifth of the "
+                f"accounts, {self.accounts // 5}; got {self.target_accounts}"
             )
 
     @classmethod

@@ -4,8 +4,9 @@ Match rates per source are data-health KPIs. For every source system the
 report counts people and activities matched by each method and unmatched by
 each reason. It also lists the records that need a person's attention:
 ambiguous matches with their candidate accounts, groups of records that are
-one person, and the free-mail domains whose addresses were never used to find
-an account. It reads only the store, so it shows the last matching run.
+one person, the free-mail domains whose addresses were never used to find
+an account, and merges that could not be applied as the source states them.
+It reads only the store, so it shows the last matching run.
 """
 
 from __future__ import annotations
@@ -72,6 +73,20 @@ class FreeMailDomain:
 
 
 @dataclass
+class MergeProblem:
+    """A merged-away record whose merge was not applied as the source states it."""
+
+    entity: str
+    record_id: str
+    kind: str
+    detail: str | None
+    chain: list[str]
+
+
+MERGE_ISSUE_KINDS = ("merge_cycle", "merge_winner_missing", "merge_winner_deleted")
+
+
+@dataclass
 class SourceMatchReport:
     """The match report of one source system.
 
@@ -88,6 +103,8 @@ class SourceMatchReport:
     duplicate_groups_total: int = 0
     free_mail_domains: list[FreeMailDomain] = field(default_factory=list)
     free_mail_domains_total: int = 0
+    merge_problems: list[MergeProblem] = field(default_factory=list)
+    merge_problems_total: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -100,6 +117,8 @@ class SourceMatchReport:
             "duplicate_groups_total": self.duplicate_groups_total,
             "free_mail_domains": [asdict(item) for item in self.free_mail_domains],
             "free_mail_domains_total": self.free_mail_domains_total,
+            "merge_problems": [asdict(item) for item in self.merge_problems],
+            "merge_problems_total": self.merge_problems_total,
         }
 
 
@@ -142,6 +161,7 @@ def build_match_report(store: Store, max_items: int = DEFAULT_MAX_ITEMS) -> Matc
     _add_ambiguous(store, report_of, max_items)
     _add_duplicates(store, report_of, max_items)
     _add_free_mail_domains(store, report_of, max_items)
+    _add_merge_problems(store, report_of, max_items)
     return MatchReport([reports[name] for name in sorted(reports)], max_items)
 
 
@@ -226,3 +246,31 @@ def _add_free_mail_domains(store: Store, report_of: Any, max_items: int) -> None
         report = report_of(source)
         report.free_mail_domains_total = total
         report.free_mail_domains.append(FreeMailDomain(domain, people))
+
+
+def _add_merge_problems(store: Store, report_of: Any, max_items: int) -> None:
+    """List merges left unapplied under the source of the merged-away record.
+
+    Record ids are ``<source>:<id>``, so the source is the part before the
+    first colon.
+    """
+    rows = store.fetch_all(
+        """
+        SELECT split_part(i.record_id, ':', 1) AS source, i.entity, i.record_id,
+               i.kind, i.detail, i.candidates,
+               row_number() OVER (PARTITION BY source ORDER BY i.entity, i.record_id)
+                   AS position,
+               count(*) OVER (PARTITION BY source) AS total
+        FROM match_issues i
+        WHERE i.kind IN (?, ?, ?)
+        QUALIFY position <= ?
+        ORDER BY source, position
+        """,
+        [*MERGE_ISSUE_KINDS, max_items],
+    )
+    for source, entity, record_id, kind, detail, chain, _, total in rows:
+        report = report_of(source)
+        report.merge_problems_total = total
+        report.merge_problems.append(
+            MergeProblem(entity, record_id, kind, detail, list(chain or []))
+        )

@@ -10,9 +10,10 @@ same transaction. It recomputes derived columns from source columns only:
 5. NPS responses and contracts: account.
 
 Matching problems worth a person's attention (ambiguous domains and names,
-duplicate people, free-mail domains seen) go to ``match_issues``, which is
-rebuilt every run. Heavy steps are set-based SQL; only company names,
-states and domains are normalised in Python, once per distinct value.
+duplicate people, free-mail domains seen) go to ``match_issues``, which
+:func:`abmkpi.derive.refresh` empties before every run. Heavy steps are
+set-based SQL; only company names, states and domains are normalised in
+Python, once per distinct value.
 """
 
 from __future__ import annotations
@@ -63,7 +64,6 @@ def match_all(
     free_mail = resolve_free_mail(settings.matching, root)
     fuzzy = settings.matching.fuzzy_threshold
     with store.transaction():
-        store.execute("DELETE FROM match_issues", table="match_issues")
         accounts.stage_live_accounts(store)
         accounts.stage_name_and_state_keys(store)
         accounts.set_account_name_keys(store)

@@ -154,6 +154,7 @@ def deal_totals(tables: BackendTables, ctx: KpiContext) -> dict[str, dict[str, A
 @dataclass
 class AccountDetail:
     account: dict[str, Any]
+    note: str | None  # why the figures are not simply this live account's
     score: float
     top_activities: list[dict[str, Any]]
     score_history: list[dict[str, Any]]
@@ -165,6 +166,7 @@ class AccountDetail:
     def to_dict(self) -> dict[str, Any]:
         return {
             "account": self.account,
+            "note": self.note,
             "score": self.score,
             "top_activities": self.top_activities,
             "score_history": self.score_history,
@@ -200,6 +202,33 @@ def find_account(store: Store, key: str) -> dict[str, Any]:
     return (live or rows)[0]
 
 
+def live_account_of(store: Store, account: dict[str, Any]) -> tuple[str, str | None]:
+    """Return the live account an account's figures belong to, and a note.
+
+    A merged account's figures belong to the account it was merged into,
+    which the note names. Raise NotFoundError for a deleted account, and for
+    one merged into a deleted account, because no KPI counts them.
+    """
+    if account["is_deleted"]:
+        raise NotFoundError(
+            f"account {account['id']} ({account['name']}) is deleted in its source, "
+            "so no KPI counts it; use a live account from 'abmkpi accounts'"
+        )
+    winner_id = account["merged_into_id"]
+    if winner_id is None:
+        return account["id"], None
+    deleted = store.scalar("SELECT is_deleted FROM accounts WHERE id = ?", [winner_id])
+    if deleted:
+        raise NotFoundError(
+            f"account {account['id']} was merged into {winner_id}, which is deleted "
+            "in its source, so no KPI counts either"
+        )
+    return (
+        winner_id,
+        f"account {account['id']} was merged into {winner_id}; showing {winner_id}",
+    )
+
+
 def account_detail(
     store: Store,
     settings: Settings,
@@ -211,7 +240,12 @@ def account_detail(
 ) -> AccountDetail:
     """Return the account's score with its explanation, timeline and deals."""
     account = find_account(store, key)
-    account_id = account["merged_into_id"] or account["id"]
+    note = None
+    if account["is_deleted"]:
+        account_id = account["id"]
+        note = "deleted in its source: no KPI counts this account"
+    else:
+        account_id, note = live_account_of(store, account)
     tables = BackendTables(store.ibis())
     ctx = KpiContext.for_period(tables, settings, period, now, account_id)
     contributions = contributions_expr(ctx, ctx.as_of)
@@ -227,6 +261,7 @@ def account_detail(
     )
     return AccountDetail(
         account=account,
+        note=note,
         score=score,
         top_activities=top_rows,
         score_history=_score_history(tables, ctx, history_weeks),
@@ -304,7 +339,7 @@ def _opportunities(store: Store, account_id: str) -> list[dict[str, Any]]:
                 WHERE x.opportunity_id = o.id AND x.account_id IS NOT NULL)
                    > 1 AS shared
         FROM opportunities o JOIN opportunity_accounts l ON l.opportunity_id = o.id
-        WHERE l.account_id = ? AND NOT o.is_deleted
+        WHERE l.account_id = ? AND NOT o.is_deleted AND o.merged_into_id IS NULL
         ORDER BY o.created_on DESC NULLS LAST
         """,
         [account_id],

@@ -16,6 +16,7 @@ from typing import Any
 import ibis.expr.types as ir
 
 from abmkpi.config import Settings
+from abmkpi.errors import NotFoundError
 from abmkpi.metrics import facts, stages
 from abmkpi.metrics.context import BackendTables, KpiContext, Segment, TableSource
 from abmkpi.metrics.marketing import marketing_results
@@ -39,6 +40,7 @@ class KpiReport:
     currency: str
     results: list[KpiResult] = field(default_factory=list)
     segments: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -51,6 +53,7 @@ class KpiReport:
             "as_of": self.as_of.isoformat(timespec="seconds") + "Z",
             "currency": self.currency,
             "segments": self.segments,
+            "notes": self.notes,
             "results": [result.to_dict() for result in self.results],
         }
 
@@ -116,25 +119,50 @@ def compute_kpis(
     account name; each is computed over that account's facts alone and
     reported under its canonical id.
     """
-    from abmkpi.metrics.accounts import find_account
+    from abmkpi.metrics.accounts import find_account, live_account_of
 
-    tables = BackendTables(store.ibis())
-    wanted = list(segments or [])
+    wanted = list(dict.fromkeys(segments or []))
     accounts = [s for s in wanted if s.startswith("account:")]
     others = [s for s in wanted if not s.startswith("account:")]
+    _check_tiers(store, others)
+    resolved = [
+        live_account_of(store, find_account(store, segment.split(":", 1)[1]))
+        for segment in accounts
+    ]
+    tables = BackendTables(store.ibis())
     ctx = KpiContext.for_period(tables, settings, period, now)
     if others or not accounts:
         report = compute_with_context(ctx, tables, others or None)
     else:
         report = empty_report(ctx, [])
-    for segment in accounts:
-        account = find_account(store, segment.split(":", 1)[1])
-        account_id = account["merged_into_id"] or account["id"]
+    for account_id, note in resolved:
+        if note:
+            report.notes.append(note)
         one = KpiContext.for_period(tables, settings, period, now, account_id)
         part = compute_with_context(one, tables, [f"account:{account_id}"])
         report.results += part.results
         report.segments += part.segments
     return report
+
+
+def _check_tiers(store: Store, segments: list[str]) -> None:
+    """Raise NotFoundError for a tier segment that no target account has."""
+    tiers = [Segment(segment).tier for segment in segments]
+    wanted = [tier for tier in tiers if tier is not None]
+    if not wanted:
+        return
+    rows = store.fetch_all(
+        "SELECT DISTINCT tier FROM accounts WHERE is_target AND NOT is_deleted "
+        "AND merged_into_id IS NULL ORDER BY tier"
+    )
+    known = [int(row[0]) for row in rows if row[0] is not None]
+    for tier in wanted:
+        if tier not in known:
+            in_use = ", ".join(f"tier:{number}" for number in known) or "none"
+            raise NotFoundError(
+                f"no target account has tier {tier} (segment tier:{tier}); tiers in "
+                f"use: {in_use}. Set tiers with 'abmkpi targets set'."
+            )
 
 
 def compute_with_context(

@@ -203,7 +203,9 @@ class KpiContext:
         with no live account is 'unattributed'.
         """
         opportunities = self.table("opportunities")
-        live = opportunities.filter(~opportunities.is_deleted)
+        live = opportunities.filter(
+            ~opportunities.is_deleted, opportunities.merged_into_id.isnull()
+        )
         links = self.table("opportunity_accounts")
         accounts = self.tagged_accounts_expr()
         linked = links.join(accounts, links.account_id == accounts.account_id)

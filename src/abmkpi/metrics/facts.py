@@ -100,6 +100,7 @@ def _accounts_with_new_opportunity_expr(ctx: KpiContext) -> ir.Table:
     opportunities = ctx.table("opportunities")
     new = opportunities.filter(
         ~opportunities.is_deleted,
+        opportunities.merged_into_id.isnull(),
         opportunities.type == OpportunityType.NEW_BUSINESS.value,
         ctx.in_period(opportunities.created_on),
     )

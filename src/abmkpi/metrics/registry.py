@@ -248,6 +248,9 @@ def make_result(
         status = Status.INSUFFICIENT_DATA
     elif value is None and target is None:
         status = Status.NO_DATA
+    if ci95 is not None and definition.unit == Unit.RATIO:
+        # A share lies in [0, 1]; resampled sums can stray past it.
+        ci95 = (max(0.0, ci95[0]), min(1.0, ci95[1]))
     label = definition.label
     if variant is not None:
         label = f"{label}: {variant_label(variant, 'en')}"

@@ -64,6 +64,11 @@ class KpiResult:
         return f"{self.id}:{self.variant}" if self.variant else self.id
 
     def to_dict(self) -> dict[str, Any]:
+        """Return the result as JSON-ready data.
+
+        JSON has no infinity or NaN, so such a number becomes null and
+        ``details.non_finite`` names the fields it replaced.
+        """
         document: dict[str, Any] = {"id": self.id}
         if self.variant is not None:
             document["variant"] = self.variant
@@ -79,13 +84,32 @@ class KpiResult:
             status=self.status.value,
             unit=self.unit.value,
         )
-        if self.details:
-            document["details"] = {k: _plain(v) for k, v in self.details.items()}
+        details = {k: _plain(v) for k, v in self.details.items()}
+        non_finite = self._non_finite_fields()
+        if non_finite:
+            details["non_finite"] = non_finite
+        if details:
+            document["details"] = details
         return document
+
+    def _non_finite_fields(self) -> list[str]:
+        numbers: dict[str, list[float | None]] = {
+            "value": [self.value],
+            "numerator": [self.numerator],
+            "denominator": [self.denominator],
+            "ci95": list(self.ci95 or ()),
+            "target": [self.target],
+            "paced_target": [self.paced_target],
+        }
+        return [
+            name
+            for name, values in numbers.items()
+            if any(v is not None and not math.isfinite(v) for v in values)
+        ]
 
 
 def _number(value: float | None) -> float | None:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return None
     rounded = round(float(value), 10)
     return int(rounded) if rounded.is_integer() and abs(rounded) < 2**53 else rounded

@@ -92,6 +92,9 @@ def stays_expr(ctx: KpiContext) -> ir.Table:
     )
 
 
+# NOTE: stage history is taken as exported. A deal that moves from a won stage
+# back to an open one, or a stage label no stage definition names, is counted
+# by its stages as given, and no import or report points it out.
 def reached_expr(ctx: KpiContext, open_stages: list[str]) -> ir.Table:
     """The furthest open stage each deal created in the period reached.
 

@@ -20,7 +20,7 @@ from typing import Any, Protocol
 from abmkpi.config import Settings
 from abmkpi.errors import InputProblem
 from abmkpi.sources.csvfile import CsvFile
-from abmkpi.sources.fields import ParseContext, ParsedTable
+from abmkpi.sources.fields import DateFormatUse, ParseContext, ParsedTable
 
 logger = logging.getLogger(__name__)
 
@@ -156,6 +156,12 @@ class ImportOptions:
     max_rejects: int = 0
     mapping: Path | None = None
     dry_run: bool = False
+    date_format_use: DateFormatUse = field(default_factory=DateFormatUse)
+
+    def unused_date_formats(self) -> list[str]:
+        """Return the declared date formats whose column no file had."""
+        used = self.date_format_use.used
+        return [name for name in self.date_formats if name.lower() not in used]
 
     def parse_context(
         self, settings: Settings, source: str, report: bool = False
@@ -169,6 +175,7 @@ class ImportOptions:
             naive_time_zone=zone,
             business_time_zone=settings.workspace.time_zone,
             date_formats=dict(self.date_formats),
+            date_format_use=self.date_format_use,
         )
 
 

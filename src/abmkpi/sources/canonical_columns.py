@@ -8,6 +8,7 @@ record needs, and the closed vocabularies some columns accept.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from abmkpi.canonical import ActivityType
@@ -44,6 +45,32 @@ VOCABULARIES: dict[tuple[str, str], frozenset[str]] = {
 
 RANGES: dict[tuple[str, str], tuple[float, float]] = {
     ("nps_responses", "score"): (0, 10),
+}
+
+# Sizes, amounts and orders that are never below zero. KPIs add amounts up,
+# so a negative one (a credit note, a sign error) would silently cancel
+# others out.
+NON_NEGATIVE: frozenset[tuple[str, str]] = frozenset(
+    {
+        ("accounts", "employees"),
+        ("accounts", "annual_revenue"),
+        ("campaigns", "cost"),
+        ("opportunities", "amount"),
+        ("opportunities", "stage_sort_order"),
+        ("opportunity_stage_history", "amount"),
+        ("opportunity_stages", "sort_order"),
+        ("contracts", "arr"),
+        ("contracts", "mrr"),
+    }
+)
+
+# Values that amounts are divided by.
+POSITIVE: frozenset[tuple[str, str]] = frozenset({("fx_rates", "rate")})
+
+# Ranges of the store's integer types.
+_INTEGER_RANGES = {
+    "INTEGER": (-(2**31), 2**31 - 1),
+    "BIGINT": (-(2**63), 2**63 - 1),
 }
 
 _KINDS: dict[str, FieldKind] = {
@@ -91,14 +118,28 @@ def column_default(table: Table, column: str) -> Any:
     return None
 
 
-def check_vocabulary(table: Table, column: str, value: Any) -> str | None:
-    """Return why the value is not allowed in the column, or None if it is."""
-    allowed = VOCABULARIES.get((table.name, column))
+def check_value(table: Table, column: str, value: Any) -> str | None:
+    """Return why a parsed value is not allowed in the column, or None if it is."""
+    key = (table.name, column)
+    allowed = VOCABULARIES.get(key)
     if allowed is not None and value not in allowed:
         return f"not one of the allowed values: {', '.join(sorted(allowed))}"
-    bounds = RANGES.get((table.name, column))
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if isinstance(value, float) and not math.isfinite(value):
+        return "not a finite number"
+    bounds = RANGES.get(key)
     if bounds is not None and not bounds[0] <= value <= bounds[1]:
         return f"outside the allowed range {bounds[0]:g} to {bounds[1]:g}"
+    if key in NON_NEGATIVE and value < 0:
+        return f"negative; {column} must be 0 or more"
+    if key in POSITIVE and value <= 0:
+        return f"not above 0; {column} must be above 0, as amounts are divided by it"
+    limits = _INTEGER_RANGES.get(table.columns[column].split()[0].upper())
+    if limits is not None and not limits[0] <= value <= limits[1]:
+        return (
+            f"out of range for a whole-number column ({limits[0]:,} to {limits[1]:,})"
+        )
     return None
 
 

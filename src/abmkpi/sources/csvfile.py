@@ -41,7 +41,9 @@ ENCODING_ALIASES = {
     "cp1252": "cp1252",
 }
 
-csv.field_size_limit(64 * 1024 * 1024)
+# Maximum length of one field, in characters.
+FIELD_SIZE_LIMIT = 64 * 1024 * 1024
+csv.field_size_limit(FIELD_SIZE_LIMIT)
 
 # Bytes that peek_csv reads from the start of a file.
 PEEK_BYTES = 256 * 1024
@@ -163,37 +165,82 @@ def peek_csv(path: Path, encoding: str | None = None, rows: int = 20) -> CsvFile
 
 
 def detect_encoding(path: Path, data: bytes) -> str:
-    """Decide the file's encoding from all of its bytes."""
+    """Decide the file's encoding from all of its bytes.
+
+    A file that is neither UTF-8 nor cp932 is read only in an encoding that
+    charset-normalizer guesses and that is in :data:`TRUSTED_GUESSES`. Any
+    other file stops the import at its first undecodable byte: a damaged
+    cp932 file, or one that mixes UTF-8 and cp932 rows, decodes without error
+    in a Cyrillic or Western single-byte encoding, as garbage.
+    """
     if data.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
+    failed_at: dict[str, int] = {}
     for codec in ("utf-8", "cp932"):
         try:
             data.decode(codec)
-        except UnicodeDecodeError:
+        except UnicodeDecodeError as error:
+            failed_at[codec] = error.start
             continue
         return codec
+    guess = _trusted_guess(data)
+    if guess is not None:
+        logger.info("%s: detected encoding %s", path, guess)
+        return guess
+    # The codec that decodes the longer prefix is the file's likely encoding,
+    # so its first bad byte is where the damage or the other encoding starts.
+    codec = max(failed_at, key=lambda name: failed_at[name])
+    _raise_decode_error(path, data, codec, detected=None, detecting=True)
+    raise AssertionError("unreachable")
+
+
+# Encodings that charset-normalizer's guess is trusted for. Only encodings
+# with strict multi-byte rules qualify: any byte string decodes in a
+# single-byte encoding (cp1251, mac_cyrillic, latin-1), so a guess of one of
+# them carries no information. Name such an encoding with --encoding to read it.
+TRUSTED_GUESSES = frozenset({"euc_jp", "euc_jis_2004", "euc_jisx0213"})
+
+
+def _trusted_guess(data: bytes) -> str | None:
     best = charset_normalizer.from_bytes(data).best()
-    if best is None or best.encoding in {"utf_8", "shift_jis", "cp932"}:
-        _raise_decode_error(path, data, "utf-8", detected=None)
-    assert best is not None
-    logger.info("%s: detected encoding %s", path, best.encoding)
+    if best is None or best.encoding not in TRUSTED_GUESSES:
+        return None
+    try:
+        data.decode(best.encoding)
+    except UnicodeDecodeError:
+        return None
     return best.encoding
 
 
+def check_encoding(name: str) -> str:
+    """Return the Python codec for an encoding name; raise ValueError if unusable."""
+    codec = ENCODING_ALIASES.get(name.strip().lower())
+    if codec is not None:
+        return codec
+    try:
+        info = codecs.lookup(name)
+    except LookupError as error:
+        raise ValueError(
+            f"unknown encoding {name!r}; use utf-8, utf-8-sig or cp932"
+        ) from error
+    # Codecs such as rot13 or base64 convert bytes to bytes or text to text.
+    if not getattr(info, "_is_text_encoding", True):
+        raise ValueError(
+            f"{name!r} is not a text encoding; use utf-8, utf-8-sig or cp932"
+        )
+    return name
+
+
 def _codec(name: str) -> str:
-    codec = ENCODING_ALIASES.get(name.lower())
-    if codec is None:
-        try:
-            codecs.lookup(name)
-        except LookupError as error:
-            raise EncodingError(
-                InputProblem(Path("-"), None, None, name, "unknown encoding"),
-                hint="use utf-8, utf-8-sig or cp932",
-            ) from error
-        return name
-    return codec
+    try:
+        return check_encoding(name)
+    except ValueError as error:
+        raise EncodingError(
+            InputProblem(Path("--encoding"), None, None, name, str(error)),
+            hint="name the encoding with --encoding, or leave it out to detect it",
+        ) from error
 
 
 def _decode(path: Path, data: bytes, codec: str) -> str:
@@ -209,7 +256,7 @@ def _decode(path: Path, data: bytes, codec: str) -> str:
 
 
 def _raise_decode_error(
-    path: Path, data: bytes, codec: str, detected: str | None
+    path: Path, data: bytes, codec: str, detected: str | None, detecting: bool = False
 ) -> None:
     try:
         data.decode(codec)
@@ -220,19 +267,22 @@ def _raise_decode_error(
     line_start = data.rfind(b"\n", 0, position) + 1
     column = len(data[line_start:position].decode(codec, errors="replace")) + 1
     bad = data[position : position + 2].hex(" ")
-    hint = (
-        f"the file decodes as {detected}; rerun with --encoding {detected}"
-        if detected and detected != codec
-        else "save the file as UTF-8, or name its encoding with --encoding"
-    )
+    reason = f"invalid {codec} byte sequence"
+    if detecting:
+        other = "cp932" if codec == "utf-8" else "UTF-8"
+        reason += f" (the file is not {other} either)"
+    if detected and detected != codec:
+        hint = f"the file decodes as {detected}; rerun with --encoding {detected}"
+    elif detecting:
+        hint = (
+            f"the file looks like {codec} up to this byte, so it may be damaged "
+            "or mix two encodings; export it again, or save it as UTF-8, or "
+            "name its encoding with --encoding"
+        )
+    else:
+        hint = "save the file as UTF-8, or name its encoding with --encoding"
     raise EncodingError(
-        InputProblem(
-            path,
-            line,
-            f"character {column}",
-            f"bytes {bad}",
-            f"invalid {codec} byte sequence",
-        ),
+        InputProblem(path, line, f"character {column}", f"bytes {bad}", reason),
         hint=hint,
     )
 
@@ -257,7 +307,7 @@ def _parse(
     except csv.Error as error:
         raise CsvFormatError(
             InputProblem(path, next_line, None, None, _describe_csv_error(error)),
-            hint="the file looks truncated or damaged; export it again",
+            hint=_csv_error_hint(error),
         ) from error
     if not records or not any(records[0][1]):
         raise CsvFormatError(
@@ -273,7 +323,19 @@ def _describe_csv_error(error: csv.Error) -> str:
     message = str(error)
     if "unexpected end of data" in message or "EOF" in message:
         return "the file ends inside a quoted field"
+    if "field larger than field limit" in message:
+        return f"a field is longer than {FIELD_SIZE_LIMIT // (1024 * 1024)} MiB"
     return f"invalid CSV: {message}"
+
+
+def _csv_error_hint(error: csv.Error) -> str:
+    if "field larger than field limit" in str(error):
+        return (
+            "such a field is usually a quote that never closes, which makes the "
+            "rest of the file one field; check the quotes from this line on, or "
+            "export the file again"
+        )
+    return "the file looks truncated or damaged; export it again"
 
 
 def _header(path: Path, fields: list[str]) -> list[str]:
@@ -393,6 +455,9 @@ def _row(
     return CsvRow(line, values)
 
 
+# NOTE: a file cut inside the last field of its last row, with no line end
+# (…,New Business,25 in place of 250000), has the right field count and is
+# read without a warning; only rows short of fields are caught as truncated.
 def _raise_field_count(
     path: Path, line: int, fields: list[str], header: list[str], text: str
 ) -> None:

@@ -2,9 +2,12 @@
 
 A column's format is declared by the caller or detected from all of its
 values together. Slash dates with the year last are month-first or day-first
-for the whole column: one value such as 4/15/2024 settles every row. When no
-value settles it, another date column of the same file may (the same person
-exported both); otherwise the import stops and asks for the format.
+for the whole column: one value such as 4/15/2024 settles every row. A slash
+date with two-digit parts only (24/04/15) may also have its year first, as
+Japanese exports write it, so such a column is settled only by a value that
+rules the other readings out. When no value settles it, another date column
+of the same file may (the same person exported both); otherwise the import
+stops and requests the format.
 """
 
 from __future__ import annotations
@@ -19,7 +22,9 @@ from zoneinfo import ZoneInfo
 
 from abmkpi.errors import DateFormatError, InputProblem
 
-Order = Literal["ymd", "mdy", "dmy"]
+# ymd has a four-digit year first; short_ymd a two-digit one (24/04/15).
+Order = Literal["ymd", "mdy", "dmy", "short_ymd"]
+ORDERS: tuple[Order, ...] = ("ymd", "mdy", "dmy", "short_ymd")
 
 # A time follows the date after "T", spaces, or a comma: Salesforce's ICU
 # locale formats (the default since Spring '24, CLDR 41) write en_US date-times
@@ -42,6 +47,10 @@ _XXY = re.compile(
 NAMED_FORMATS: dict[str, Order] = {
     "YYYY-MM-DD": "ymd",
     "YYYY/MM/DD": "ymd",
+    "YYYY.MM.DD": "ymd",
+    "YY/MM/DD": "short_ymd",
+    "YY-MM-DD": "short_ymd",
+    "YY.MM.DD": "short_ymd",
     "MM/DD/YYYY": "mdy",
     "MM/DD/YY": "mdy",
     "DD/MM/YYYY": "dmy",
@@ -66,19 +75,23 @@ class ParsedValue:
         that their business date stays the date that was written.
         """
         if self.clock is None:
-            local = datetime.combine(
+            aware = datetime.combine(
                 self.day, datetime.min.time(), ZoneInfo(date_only_zone)
             )
-            return local.astimezone(UTC).replace(tzinfo=None)
-        hour, minute, second, micro = self.clock
-        naive = datetime(
-            self.day.year, self.day.month, self.day.day, hour, minute, second, micro
-        )
-        if self.offset is not None:
-            aware = naive.replace(tzinfo=timezone(self.offset))
         else:
-            aware = naive.replace(tzinfo=ZoneInfo(naive_zone))
-        return aware.astimezone(UTC).replace(tzinfo=None)
+            hour, minute, second, micro = self.clock
+            naive = datetime(
+                self.day.year, self.day.month, self.day.day, hour, minute, second, micro
+            )
+            zone = ZoneInfo(naive_zone) if self.offset is None else None
+            aware = naive.replace(tzinfo=zone or timezone(self.offset or timedelta()))
+        try:
+            return aware.astimezone(UTC).replace(tzinfo=None)
+        except OverflowError as error:
+            # 0001-01-01 in a zone east of UTC is a day before year 1.
+            raise ValueError(
+                "instant out of range: in UTC it falls outside the years 1 to 9999"
+            ) from error
 
 
 @dataclass(frozen=True)
@@ -105,7 +118,7 @@ def column_evidence(values: list[str]) -> tuple[set[Order], int]:
     An empty result set with a nonzero count means the values contradict one
     another (or some are not dates at all).
     """
-    allowed: set[Order] = {"ymd", "mdy", "dmy"}
+    allowed: set[Order] = set(ORDERS)
     count = 0
     for text in values:
         found = _match(text.strip())
@@ -117,11 +130,13 @@ def column_evidence(values: list[str]) -> tuple[set[Order], int]:
             allowed &= {"ymd"}
             continue
         allowed -= {"ymd"}
-        first, second = int(match["a"]), int(match["b"])
+        first, second, third = int(match["a"]), int(match["b"]), int(match["c"])
         if first > 12:
             allowed -= {"mdy"}
         if second > 12:
-            allowed -= {"dmy"}
+            allowed -= {"dmy", "short_ymd"}
+        if len(match["a"]) != 2 or len(match["c"]) != 2 or third > 31:
+            allowed -= {"short_ymd"}
     return allowed, count
 
 
@@ -151,20 +166,28 @@ def decide_order(
             return ColumnFormat(order, sibling)
     example = next(text for _, text in values if _match(text.strip()))
     raise DateFormatError(
-        InputProblem(
-            path,
-            None,
-            column,
-            example,
-            "day/month order is ambiguous: every value has both parts 12 or less",
+        InputProblem(path, None, column, example, _ambiguity(allowed)),
+        hint="declare the format, for example "
+        + " or ".join(
+            f"--date-format '{column}={_describe(order, example)}'"
+            for order in ORDERS
+            if order in allowed
         ),
-        hint=f"declare the format, for example --date-format '{column}=MM/DD/YYYY' "
-        f"or '{column}=DD/MM/YYYY'",
     )
 
 
+def _ambiguity(allowed: set[Order]) -> str:
+    if "short_ymd" in allowed:
+        return (
+            "date format is ambiguous: the first part of every value could be a "
+            "two-digit year (YY/MM/DD) or a "
+            + ("month or a day" if "mdy" in allowed else "day")
+        )
+    return "day/month order is ambiguous: every value has both parts 12 or less"
+
+
 def _majority_order(values: list[tuple[int, str]]) -> Order:
-    votes: dict[Order, int] = {"mdy": 0, "dmy": 0, "ymd": 0}
+    votes: dict[Order, int] = {order: 0 for order in ORDERS}
     for _, text in values:
         allowed, count = column_evidence([text])
         if count and len(allowed) == 1:
@@ -183,6 +206,12 @@ def parse_value(text: str, order: Order) -> ParsedValue:
     a, b, c = match["a"], match["b"], match["c"]
     if order == "ymd":
         year, month, day = int(a), int(b), int(c)
+    elif order == "short_ymd":
+        if len(a) != 2 or len(c) > 2:
+            raise ValueError(
+                f"does not follow the column's format ({_describe(order)})"
+            )
+        year, month, day = _year(a), int(b), int(c)
     elif order == "mdy":
         month, day, year = int(a), int(b), _year(c)
     else:
@@ -196,8 +225,16 @@ def parse_value(text: str, order: Order) -> ParsedValue:
     return ParsedValue(parsed_day, _clock(match), _offset(match["zone"]))
 
 
-def _describe(order: Order) -> str:
-    return {"ymd": "YYYY-MM-DD", "mdy": "MM/DD/YYYY", "dmy": "DD/MM/YYYY"}[order]
+def _describe(order: Order, example: str = "") -> str:
+    """Return the format's name, with a two-digit year when the example has one."""
+    found = _match(example.strip())
+    short = found is not None and not found[1] and len(found[0]["c"]) == 2
+    return {
+        "ymd": "YYYY-MM-DD",
+        "short_ymd": "YY/MM/DD",
+        "mdy": "MM/DD/YY" if short else "MM/DD/YYYY",
+        "dmy": "DD/MM/YY" if short else "DD/MM/YYYY",
+    }[order]
 
 
 def _year(text: str) -> int:

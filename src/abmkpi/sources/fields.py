@@ -18,6 +18,7 @@ from abmkpi.errors import InputError, InputProblem
 from abmkpi.sources import dates
 from abmkpi.sources.csvfile import CsvFile
 from abmkpi.sources.values import (
+    check_no_nul,
     clean_text,
     normalize_email,
     parse_bool,
@@ -54,16 +55,30 @@ class Field:
 
 
 @dataclass
+class DateFormatUse:
+    """Which declared date formats the files of one import used.
+
+    The parse contexts of one run share one instance, so that a format that
+    names no date column of any file can be reported after reading.
+    """
+
+    used: set[str] = field(default_factory=set)  # lower-cased column names
+    date_columns: set[str] = field(default_factory=set)
+
+
+@dataclass
 class ParseContext:
     """Time zones and declared date formats that apply to one import."""
 
     naive_time_zone: str = "UTC"
     business_time_zone: str = "Asia/Tokyo"
     date_formats: dict[str, str] = field(default_factory=dict)
+    date_format_use: DateFormatUse = field(default_factory=DateFormatUse)
 
     def declared_format(self, header: str) -> str | None:
         for name, value in self.date_formats.items():
             if name.lower() == header.lower():
+                self.date_format_use.used.add(name.lower())
                 return value
         return None
 
@@ -93,8 +108,12 @@ def parse_table(
 ) -> ParsedTable:
     """Parse every field of every row; rows with a bad value become problems."""
     headers = _resolve_headers(csv_file, fields)
+    _check_declared_formats(csv_file, fields, headers, context)
     notes: list[str] = []
     orders = _decide_date_orders(csv_file, fields, headers, context, notes)
+    # Spreadsheets that save with ';' between fields write ',' as the decimal
+    # separator, so 1,500 there may be 1.5 and not 1500.
+    decimal_comma_risk = csv_file.delimiter == ";"
     rows: list[ParsedRow] = []
     problems: list[InputProblem] = []
     for row in csv_file.rows:
@@ -106,6 +125,8 @@ def parse_table(
                 continue
             raw = row.values.get(header)
             try:
+                if decimal_comma_risk and spec.kind in ("number", "int"):
+                    _check_no_comma(raw)
                 values[spec.name] = _parse(spec, raw, orders.get(spec.name), context)
             except ValueError as error:
                 row_problems.append(
@@ -158,6 +179,40 @@ def _resolve_headers(csv_file: CsvFile, fields: Sequence[Field]) -> dict[str, st
     return headers
 
 
+def _check_declared_formats(
+    csv_file: CsvFile,
+    fields: Sequence[Field],
+    headers: dict[str, str],
+    context: ParseContext,
+) -> None:
+    """Raise InputError when a declared date format names a non-date column."""
+    date_headers = {
+        headers[f.name].lower()
+        for f in fields
+        if f.kind in ("date", "datetime") and f.name in headers
+    }
+    context.date_format_use.date_columns.update(
+        headers[f.name]
+        for f in fields
+        if f.kind in ("date", "datetime") and f.name in headers
+    )
+    read_headers = {header.lower(): header for header in headers.values()}
+    for name, declared in context.date_formats.items():
+        header = read_headers.get(name.lower())
+        if header is not None and header.lower() not in date_headers:
+            raise InputError(
+                InputProblem(
+                    csv_file.path,
+                    1,
+                    header,
+                    declared,
+                    "a date format is declared for a column that is not a date",
+                ),
+                hint="declare formats only for date columns: "
+                + (", ".join(sorted(context.date_format_use.date_columns)) or "none"),
+            )
+
+
 def _decide_date_orders(
     csv_file: CsvFile,
     fields: Sequence[Field],
@@ -207,6 +262,7 @@ def _decide_date_orders(
 
 def parse_plain_value(kind: FieldKind, raw: str | None) -> Any:
     """Parse a value of any kind except dates, which need their column's format."""
+    check_no_nul(raw)
     if kind in _PARSERS:
         return _PARSERS[kind](raw)
     if kind == "email":
@@ -220,11 +276,21 @@ def parse_plain_value(kind: FieldKind, raw: str | None) -> Any:
     raise ValueError(f"{kind} values need the column's date format")
 
 
+def _check_no_comma(raw: str | None) -> None:
+    if raw is not None and "," in raw:
+        raise ValueError(
+            "ambiguous number: in a file separated by ';' a comma may be a decimal "
+            "comma (1,5 is 1.5) or a thousands separator; export numbers with a "
+            "decimal point and no thousands separator"
+        )
+
+
 def _parse(
     spec: Field, raw: str | None, order: dates.Order | None, context: ParseContext
 ) -> Any:
     if spec.kind not in ("date", "datetime"):
         return parse_plain_value(spec.kind, raw)
+    check_no_nul(raw)
     text = clean_text(raw)
     if text is None:
         return None

@@ -99,7 +99,9 @@ def _parse_context(
     for header, name in mapping.date_formats.items():
         if header.lower() not in given:
             formats[header] = name
-    return ParseContext(zone, settings.workspace.time_zone, formats)
+    return ParseContext(
+        zone, settings.workspace.time_zone, formats, options.date_format_use
+    )
 
 
 def _sort_inputs(mapping: Mapping, paths: list[Path]) -> _Inputs:
@@ -181,6 +183,9 @@ class _ImportRun:
         """Read one data file through every table entry that matches it."""
         csv_file = read_csv(path, self.encoding)
         targets = [self.mapping.tables[index].target for index in indexes]
+        # NOTE: only the first table's records count as the file's rows in the
+        # summary; records of the other tables (a file = "*" entry that also
+        # feeds accounts) are stored but appear only in their skip notes.
         report = _report_of(csv_file, ", ".join(dict.fromkeys(targets)), targets[0])
 
         records: list[Record] = []

@@ -1,8 +1,10 @@
 """Writing an import batch into the store: validated, atomic and idempotent.
 
-The loader checks the whole batch before it writes anything: duplicate ids
-and unreadable rows are counted against ``max_rejects`` (0 by default, so any
-bad row stops the import with the file, line, column and value). Then it
+The loader checks the whole batch before it writes anything: values that
+break a column's rule, duplicate ids and unreadable rows are counted against
+``max_rejects`` (0 by default, so any bad row stops the import with the file,
+line, column and value). A row that repeats an earlier one exactly is
+counted as skipped. Then it
 upserts every table, records the import and recomputes derived columns in
 one transaction. A failure, or a killed process, leaves the store as it was;
 importing the same files again changes no record.
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import logging
+import tempfile
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -20,7 +23,13 @@ from typing import Any
 
 import pyarrow as pa
 
-from abmkpi.errors import InputProblem, RejectLimitError, StoreError
+from abmkpi.errors import (
+    InputError,
+    InputProblem,
+    RejectLimitError,
+    StoreError,
+    WorkspaceError,
+)
 from abmkpi.progress import notify
 from abmkpi.sources.base import (
     FileReport,
@@ -29,9 +38,15 @@ from abmkpi.sources.base import (
     Record,
     StoreLookup,
 )
+from abmkpi.sources.record_checks import check_records
+from abmkpi.spreadsheet import safe_cell
 from abmkpi.store.database import Store, UpsertCounts
 from abmkpi.store.schema import TABLES_BY_NAME
 from abmkpi.workspace import Workspace
+
+IDENTICAL_DUPLICATE = "identical duplicate of an earlier row"
+# Rows of a file whose repeated lines are named in a note.
+_DUPLICATE_NOTES = 3
 
 logger = logging.getLogger(__name__)
 
@@ -100,10 +115,15 @@ def load_batch(
 ) -> ImportSummary:
     """Validate the batch, then write it and recompute derived data atomically."""
     _resolve_lookups(store, batch.records)
-    records, duplicates = _drop_duplicates(batch.records)
-    _attach_duplicates(batch.files, duplicates)
+    _require_imported_files(batch)
+    invalid = check_records(batch.records)
+    _attach_problems(batch.files, invalid)
+    records = _without_rows(batch.records, invalid)
+    records, duplicates, identical = _drop_duplicates(records)
+    _attach_problems(batch.files, duplicates)
+    _count_identical_rows(batch.files, records, identical)
     rejects = batch.rejects
-    _check_reject_limit(workspace, rejects, options.max_rejects)
+    _check_reject_limit(workspace, rejects, options)
 
     summaries = {id(report): _summary_of(report) for report in batch.files}
     by_file = {report.path: report for report in batch.files}
@@ -116,7 +136,10 @@ def load_batch(
             summary.derived = _derive(workspace, store)
             if rejects:
                 summary.reject_file = write_reject_file(
-                    workspace, rejects, f"import-{summary.import_id}"
+                    workspace,
+                    rejects,
+                    f"import-{summary.import_id}",
+                    _dry_run_folder() if options.dry_run else None,
                 )
             _record_import(store, summary, batch.files, summaries)
             if options.dry_run:
@@ -130,14 +153,53 @@ def load_batch(
     return summary
 
 
+def _require_imported_files(batch: ImportBatch) -> None:
+    """Raise when rows were read but no file contains data the importer reads.
+
+    Every file skipped as unrecognised means the wrong source was named or
+    the wrong folder given; an exit code of 0 would hide that nothing was
+    imported.
+    """
+    if batch.records or batch.rejects:
+        return
+    with_rows = [report for report in batch.files if report.rows_read]
+    if not with_rows or any(report.table for report in with_rows):
+        return
+    problems = [
+        InputProblem(report.path, None, None, None, _why_skipped(report))
+        for report in with_rows
+    ]
+    raise InputError(
+        problems,
+        hint=f"nothing was imported: no file contains data that the "
+        f"{batch.source_system} importer reads. Check the source name, or leave "
+        "it out to detect it from the files.",
+    )
+
+
+def _why_skipped(report: FileReport) -> str:
+    reasons = ", ".join(
+        f"{count:,} {'row' if count == 1 else 'rows'} skipped ({reason})"
+        for reason, count in report.skipped.items()
+    )
+    return "; ".join([f"read as {report.object}: {reasons}", *report.notes])
+
+
+def _dry_run_folder() -> Path:
+    """Return a new temporary folder for a dry run's reject file."""
+    return Path(tempfile.mkdtemp(prefix="abmkpi-dry-run-"))
+
+
 def _check_reject_limit(
-    workspace: Workspace, rejects: list[InputProblem], max_rejects: int
+    workspace: Workspace, rejects: list[InputProblem], options: ImportOptions
 ) -> None:
     """Raise, with every problem in a reject file, when too many rows are bad."""
     rows = len({(problem.file, problem.line) for problem in rejects})
+    max_rejects = options.max_rejects
     if rows <= max_rejects:
         return
-    reject_file = write_reject_file(workspace, rejects, "failed")
+    folder = _dry_run_folder() if options.dry_run else None
+    reject_file = write_reject_file(workspace, rejects, "failed", folder)
     raise RejectLimitError(
         rejects,
         hint=(
@@ -175,11 +237,26 @@ def _fetch_lookup_row(store: Store, lookup: StoreLookup) -> dict[str, Any] | Non
     return found[0] if found else None
 
 
-def _drop_duplicates(records: list[Record]) -> tuple[list[Record], list[InputProblem]]:
-    """Keep the first record per key; a later different one is a problem."""
+def _without_rows(records: list[Record], problems: list[InputProblem]) -> list[Record]:
+    """Drop every record of the rows with a problem, not only the bad record."""
+    rejected = {(problem.file, problem.line) for problem in problems}
+    if not rejected:
+        return records
+    return [record for record in records if (record.file, record.line) not in rejected]
+
+
+def _drop_duplicates(
+    records: list[Record],
+) -> tuple[list[Record], list[InputProblem], list[tuple[Record, Record]]]:
+    """Keep the first record per key; a later different one is a problem.
+
+    Returns the kept records, the problems, and each dropped record that
+    equals an earlier one, paired with that earlier record.
+    """
     seen: dict[tuple[str, tuple[Any, ...]], Record] = {}
     unique_records: list[Record] = []
     problems: list[InputProblem] = []
+    identical: list[tuple[Record, Record]] = []
     for record in records:
         table = TABLES_BY_NAME[record.table]
         key = (record.table, tuple(record.values.get(k) for k in table.key))
@@ -189,31 +266,83 @@ def _drop_duplicates(records: list[Record]) -> tuple[list[Record], list[InputPro
             unique_records.append(record)
             continue
         if first.values == record.values:
+            identical.append((record, first))
             continue
-        where = f"line {first.line}" + (
-            "" if first.file == record.file else f" of {first.file.name}"
-        )
         problems.append(
             InputProblem(
                 record.file,
                 record.line,
                 record.key_header,
-                str(key[1][0] if len(key[1]) == 1 else key[1]),
-                f"duplicate id with different values; first seen on {where}",
+                _value_in_file(record, key[1]),
+                f"duplicate id with different values; first seen on "
+                f"{_where(first, record)}",
             )
         )
-    # A rejected row loses every record it produced, not only the duplicate.
-    rejected = {(p.file, p.line) for p in problems}
-    unique_records = [r for r in unique_records if (r.file, r.line) not in rejected]
-    return unique_records, problems
+    return _without_rows(unique_records, problems), problems, identical
 
 
-def _attach_duplicates(files: list[FileReport], problems: list[InputProblem]) -> None:
+def _value_in_file(record: Record, key: tuple[Any, ...]) -> str:
+    """Return a record's key as the file writes it, without the source prefix."""
+    source_id = record.values.get("source_id")
+    if source_id is not None:
+        return str(source_id)
+    if len(key) != 1:
+        return str(key)
+    prefix = f"{record.values.get('source_system')}:"
+    return str(key[0]).removeprefix(prefix)
+
+
+def _where(first: Record, record: Record) -> str:
+    """Return where the first record came from, as seen from a later one."""
+    return f"line {first.line}" + (
+        "" if first.file == record.file else f" of {first.file.name}"
+    )
+
+
+def _attach_problems(files: list[FileReport], problems: list[InputProblem]) -> None:
     by_path = {report.path: report for report in files}
+    unattached = []
     for problem in problems:
         report = by_path.get(problem.file)
-        if report is not None:
+        if report is None:
+            unattached.append(problem)
+        else:
             report.rejects.append(problem)
+    if unattached:
+        # Records come from files with a report; a record without one has a
+        # value the importer wrote itself, so no reject limit applies.
+        raise InputError(unattached)
+
+
+def _count_identical_rows(
+    files: list[FileReport],
+    kept: list[Record],
+    identical: list[tuple[Record, Record]],
+) -> None:
+    """Count rows whose records all repeat earlier ones as skipped rows.
+
+    Without this a repeated row would appear in ``rows read`` but in no other
+    count of the summary.
+    """
+    kept_rows = {(record.file, record.line) for record in kept}
+    by_path = {report.path: report for report in files}
+    counted: set[tuple[Path, int]] = set()
+    for duplicate, first in identical:
+        row = (duplicate.file, duplicate.line)
+        report = by_path.get(duplicate.file)
+        if (
+            row in kept_rows
+            or row in counted
+            or report is None
+            or not _counts_rows(report, duplicate.table)
+        ):
+            continue
+        counted.add(row)
+        report.skipped[IDENTICAL_DUPLICATE] += 1
+        if report.skipped[IDENTICAL_DUPLICATE] <= _DUPLICATE_NOTES:
+            report.notes.append(
+                f"line {duplicate.line} repeats {_where(first, duplicate)}"
+            )
 
 
 def _summary_of(report: FileReport) -> FileSummary:
@@ -343,23 +472,36 @@ def _record_import(
 
 
 def write_reject_file(
-    workspace: Workspace, problems: list[InputProblem], stem: str
+    workspace: Workspace,
+    problems: list[InputProblem],
+    stem: str,
+    folder: Path | None = None,
 ) -> Path:
-    """Write every problem to a CSV that opens cleanly in Excel (UTF-8 with BOM)."""
-    workspace.rejects_dir.mkdir(parents=True, exist_ok=True)
+    """Write every problem to a CSV that opens cleanly in Excel (UTF-8 with BOM).
+
+    The file goes to the workspace's rejects folder unless ``folder`` is given.
+    Text that a spreadsheet would run as a formula is written quoted.
+    """
+    folder = folder or workspace.rejects_dir
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-    path = workspace.rejects_dir / f"{stem}-{stamp}.csv"
-    with path.open("w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["file", "line", "column", "value", "reason"])
-        for problem in problems:
-            writer.writerow(
-                [
-                    problem.file,
+    path = folder / f"{stem}-{stamp}.csv"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with path.open("w", encoding="utf-8-sig", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["file", "line", "column", "value", "reason"])
+            for problem in problems:
+                cells = [
+                    str(problem.file),
                     problem.line,
                     problem.column,
                     problem.value,
                     problem.reason,
                 ]
-            )
+                writer.writerow([safe_cell(cell) for cell in cells])
+    except OSError as error:
+        raise WorkspaceError(
+            f"cannot write the reject file {path}: {error.strerror or error}; "
+            f"{folder} must be a folder you can write to"
+        ) from error
     return path

@@ -29,6 +29,7 @@ from pydantic import (
 )
 
 from abmkpi.errors import MappingError
+from abmkpi.sources.csvfile import check_encoding
 from abmkpi.sources.dates import NAMED_FORMATS
 from abmkpi.sources.mapping_checks import MappingProblem, check_mapping, quote_key
 
@@ -41,7 +42,8 @@ _SOURCE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # Infinity and NaN, which TOML allows (inf, nan), are never valid settings.
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 def _scalar(value: Any) -> Any:
@@ -63,7 +65,9 @@ class ColumnMapping(_Model):
     )
     default: Any = Field(None, description="Value stored when the field is empty.")
     multiply: float | None = Field(
-        None, description="Factor applied to numbers (units: 1000000 for millions)."
+        None,
+        gt=0,
+        description="Factor applied to numbers (units: 1000000 for millions).",
     )
     ref_source: str | None = Field(
         None, description="Source system of a referenced record's id."
@@ -211,6 +215,11 @@ class Mapping(_Model):
                 "from the id in record ids)"
             )
         return name
+
+    @field_validator("encoding")
+    @classmethod
+    def _known_encoding(cls, name: str | None) -> str | None:
+        return None if name is None else check_encoding(name)
 
     @field_validator("time_zone")
     @classmethod

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from abmkpi.sources.canonical_columns import (
     AUTO_COLUMNS,
-    check_vocabulary,
+    check_value,
     column_kind,
     is_reference,
     parse_constant,
@@ -152,7 +152,7 @@ def _constant_problem(table: Table, name: str, value: Any) -> str | None:
         return str(error)
     if parsed is None:
         return None
-    return check_vocabulary(table, name, parsed)
+    return check_value(table, name, parsed)
 
 
 def _required_problems(

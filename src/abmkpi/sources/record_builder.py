@@ -8,6 +8,7 @@ opportunities without closed/won flags get them from their stage label.
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from decimal import Decimal
 from pathlib import Path
@@ -16,7 +17,7 @@ from typing import Any
 from abmkpi.canonical import canonical_id
 from abmkpi.errors import InputProblem
 from abmkpi.sources.canonical_columns import (
-    check_vocabulary,
+    check_value,
     column_default,
     column_kind,
     constant_text,
@@ -192,7 +193,7 @@ class RecordBuilder:
                         self._problem(line, name, raw, "required value is empty")
                     )
                 continue
-            reason = check_vocabulary(self.table, name, value)
+            reason = check_value(self.table, name, value)
             if reason:
                 problems.append(
                     self._problem(line, name, raw, f"{value!r} is {reason}")
@@ -295,4 +296,7 @@ def _multiply(value: Any, factor: float, kind: FieldKind) -> Any:
         if product != product.to_integral_value():
             raise ValueError(f"not a whole number after multiplying by {factor:g}")
         return int(product)
-    return float(product)
+    result = float(product)
+    if not math.isfinite(result):
+        raise ValueError(f"out of range after multiplying by {factor:g}")
+    return result

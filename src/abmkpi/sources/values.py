@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 
@@ -13,15 +14,43 @@ _TRUE = {"1", "true", "t", "yes", "y", "はい", "真", "on"}
 _FALSE = {"0", "false", "f", "no", "n", "いいえ", "偽", "off"}
 
 _NUMBER = re.compile(r"^[+-]?(\d+(,\d{3})*|\d*)(\.\d+)?([eE][+-]?\d+)?$")
+_WHOLE_NUMBER = re.compile(r"^[+-]?\d+(,\d{3})*$")
 _CURRENCY_MARKS = "¥￥$€£円"
+
+# The range of BIGINT, the widest integer column of the store.
+INT64_MIN = -(2**63)
+INT64_MAX = 2**63 - 1
+
+# Characters that carry no text but survive copying and re-saving a file: a
+# byte-order mark inside a row, zero-width spaces and the word joiner. They
+# are removed anywhere, so an id with one is the same id as without it.
+_INVISIBLE = dict.fromkeys(map(ord, "\ufeff\u200b\u2060"))
+# Zero-width (non-)joiners shape some scripts inside a word, so they are
+# removed only at the ends of a value.
+_INVISIBLE_AT_ENDS = "\u200c\u200d"
 
 
 def clean_text(value: str | None) -> str | None:
-    """Return the value with surrounding whitespace removed, or None if empty."""
+    """Return the value without surrounding whitespace and invisible
+    characters, or None if nothing is left."""
     if value is None:
         return None
-    value = value.strip()
+    value = value.translate(_INVISIBLE).strip()
+    value = value.strip(_INVISIBLE_AT_ENDS).strip()
     return value or None
+
+
+def check_no_nul(value: str | None) -> None:
+    """Raise ValueError if the value contains a NUL character.
+
+    CSV exports never write NUL, so one is a sign of a damaged file, and text
+    with it breaks comparisons and output downstream.
+    """
+    if value is not None and "\x00" in value:
+        raise ValueError(
+            "contains a NUL character (byte 00), which suggests a damaged file; "
+            "export the file again"
+        )
 
 
 def parse_id(value: str | None) -> str | None:
@@ -60,16 +89,24 @@ def parse_number(value: str | None) -> float | None:
     if not _NUMBER.match(text) or text in {"", "+", "-", "."}:
         raise ValueError("not a number")
     number = float(text.replace(",", ""))
+    if not math.isfinite(number):
+        raise ValueError("number out of range (too large to store)")
     return -number if negative else number
 
 
 def parse_int(value: str | None) -> int | None:
+    """Parse a whole number that fits a BIGINT column."""
     number = parse_number(value)
     if number is None:
         return None
     if number != int(number):
         raise ValueError("not a whole number")
-    return int(number)
+    text = unicodedata.normalize("NFKC", clean_text(value) or "")
+    # Digits are read exactly: a float stores integers exactly only up to 2^53.
+    whole = int(text.replace(",", "")) if _WHOLE_NUMBER.match(text) else int(number)
+    if not INT64_MIN <= whole <= INT64_MAX:
+        raise ValueError(f"whole number out of range (at most {INT64_MAX:,})")
+    return whole
 
 
 def normalize_email(value: str | None) -> str | None:
@@ -78,10 +115,14 @@ def normalize_email(value: str | None) -> str | None:
     if text is None:
         return None
     text = unicodedata.normalize("NFKC", text).strip().lower()
-    if text.count("@") != 1:
+    if text.count("@") != 1 or any(char.isspace() for char in text):
         return None
     local, domain = text.split("@")
-    if not local or "." not in domain:
+    labels = domain.split(".")
+    # The domain needs two or more labels, none empty: a@b, a@b. and a@.b are
+    # not addresses. The local part is left loose, because some Japanese
+    # mobile carriers issued addresses with consecutive dots.
+    if not local or len(labels) < 2 or not all(labels):
         return None
     return text
 

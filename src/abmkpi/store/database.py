@@ -53,10 +53,12 @@ class Store:
         try:
             self.con = connection or duckdb.connect(str(path), read_only=read_only)
         except duckdb.IOException as error:
-            raise WorkspaceError(
-                f"cannot open store {path}: {error}. Another abmkpi process may "
-                "hold it open for writing; stop it or wait for it to finish."
-            ) from error
+            if "lock" in str(error).lower():
+                raise WorkspaceError(
+                    f"cannot open store {path}: {error}. Another abmkpi process "
+                    "may hold it open for writing; stop it or wait for it to finish."
+                ) from error
+            raise damaged_store_error(path, error) from error
         self._in_transaction = False
 
     def cursor(self) -> Store:
@@ -84,7 +86,11 @@ class Store:
                 f"store {path} not found; run 'abmkpi init DIR' to create a workspace"
             )
         store = cls(path, read_only=read_only)
-        version = store.schema_version()
+        try:
+            version = store.schema_version()
+        except duckdb.Error as error:
+            store.close()
+            raise damaged_store_error(path, error) from error
         if version > SCHEMA_VERSION:
             raise WorkspaceError(
                 f"store {path} has schema version {version}, newer than this "
@@ -220,18 +226,23 @@ class Store:
         stage_name = f"{STAGE_PREFIX}{name}"
         view = f"{stage_name}_arrow"
         self.con.register(view, rows)
+        casts = ", ".join(
+            f'CAST("{column}" AS {_base_type(column_types[column])}) AS "{column}"'
+            for column in rows.column_names
+        )
         try:
-            casts = ", ".join(
-                f'CAST("{column}" AS {_base_type(column_types[column])}) AS "{column}"'
-                for column in rows.column_names
-            )
             self.execute(
                 f"CREATE OR REPLACE TEMP TABLE {stage_name} AS "
                 f"SELECT {casts} FROM {view}",
                 table=name,
             )
-        finally:
-            self.con.unregister(view)
+        except StoreError:
+            # The failed statement aborted the transaction, so unregistering
+            # fails too; the StoreError describes what went wrong.
+            with suppress(duckdb.Error):
+                self.con.unregister(view)
+            raise
+        self.con.unregister(view)
         return stage_name
 
     def upsert(self, table: Table, rows: pa.Table) -> UpsertCounts:
@@ -291,6 +302,16 @@ class Store:
             table=table.name,
         )
         self.execute(f"DROP TABLE {stage}")
+
+
+def damaged_store_error(path: Path, error: Exception) -> WorkspaceError:
+    """Return the error for a store file that DuckDB cannot read."""
+    reason = str(error).rstrip("!. ")
+    return WorkspaceError(
+        f"cannot read store {path}: {reason}. The file is damaged or not an abmkpi "
+        "store; restore it from a backup, or create a new workspace with "
+        "'abmkpi init' and import your files again."
+    )
 
 
 def _base_type(column_type: str) -> str:

@@ -202,6 +202,8 @@ OPPORTUNITIES = Table(
         "created_on": "DATE",
         "amount_reporting": "DOUBLE",
         "fx_rate_missing": "BOOLEAN NOT NULL DEFAULT false",
+        # Added in schema version 3.
+        "merged_into_id": "VARCHAR",
     },
 )
 
@@ -407,7 +409,10 @@ _OPERATIONAL_V1 = [
 
 
 # Columns that later migrations add, by table.
-_ADDED_AFTER_V1 = {OPPORTUNITIES.name: ("pipeline",), ACTIVITIES.name: ("domain",)}
+_ADDED_AFTER_V1 = {
+    OPPORTUNITIES.name: ("pipeline", "merged_into_id"),
+    ACTIVITIES.name: ("domain",),
+}
 
 
 def _migration_v1() -> list[str]:
@@ -452,8 +457,16 @@ _MIGRATION_V3 = [
     )""",
 ]
 
+# Opportunity merges (a merges row with entity 'opportunity') are applied.
+_MIGRATION_V4 = ["ALTER TABLE opportunities ADD COLUMN merged_into_id VARCHAR"]
+
 # Migrations run in order; each brings the store from version i to i + 1.
 # Append new migrations, never edit a released one.
-MIGRATIONS: list[list[str]] = [_migration_v1(), _MIGRATION_V2, _MIGRATION_V3]
+MIGRATIONS: list[list[str]] = [
+    _migration_v1(),
+    _MIGRATION_V2,
+    _MIGRATION_V3,
+    _MIGRATION_V4,
+]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -14,7 +14,7 @@ from typing import Any
 from abmkpi.canonical import canonical_id
 from abmkpi.sources.canonical_columns import (
     AUTO_COLUMNS,
-    check_vocabulary,
+    check_value,
     column_kind,
     is_reference,
     parse_constant,
@@ -82,7 +82,7 @@ def _parse(
         raise RecordError(column, value, str(error)) from error
     if parsed is not None and is_reference(column):
         return canonical_id(source, str(parsed))
-    reason = None if parsed is None else check_vocabulary(table, column, parsed)
+    reason = None if parsed is None else check_value(table, column, parsed)
     if reason is not None:
         raise RecordError(column, value, reason)
     return parsed
