@@ -460,6 +460,100 @@ _MIGRATION_V3 = [
 # Opportunity merges (a merges row with entity 'opportunity') are applied.
 _MIGRATION_V4 = ["ALTER TABLE opportunities ADD COLUMN merged_into_id VARCHAR"]
 
+# What the product records as it runs: KPI targets set per period, MQA
+# handoffs and their deliveries, PDCA actions, report runs and usage events.
+# Diagnostics read these to tell whether the KPIs are used.
+_MIGRATION_V5 = [
+    # A target for one KPI (id or id:variant), period and segment; the
+    # segment "account:ID" holds the per-account targets of a PDCA plan.
+    """CREATE TABLE kpi_targets (
+        kpi_key VARCHAR NOT NULL,
+        period_id VARCHAR NOT NULL,
+        segment VARCHAR NOT NULL,
+        value DOUBLE NOT NULL,
+        set_at TIMESTAMP NOT NULL,
+        PRIMARY KEY (kpi_key, period_id, segment)
+    )""",
+    "CREATE SEQUENCE handoff_ids START 1",
+    # One row per crossing of the MQA threshold; evidence is a JSON document
+    # (score, top activities, engaged people and personas, owner).
+    """CREATE TABLE handoffs (
+        id BIGINT PRIMARY KEY,
+        account_id VARCHAR NOT NULL,
+        crossed_at TIMESTAMP NOT NULL,
+        score DOUBLE NOT NULL,
+        threshold DOUBLE NOT NULL,
+        trigger VARCHAR NOT NULL,
+        owner_id VARCHAR,
+        evidence JSON NOT NULL,
+        created_at TIMESTAMP NOT NULL,
+        sla_due_at TIMESTAMP NOT NULL,
+        first_sales_activity_at TIMESTAMP,
+        acknowledged_at TIMESTAMP,
+        acknowledged_by VARCHAR,
+        breached_at TIMESTAMP,
+        UNIQUE (account_id, crossed_at)
+    )""",
+    # One row per message to send: a handoff, an SLA breach or a report, on
+    # one channel (webhook, email, csv). Failed sends keep their row and are
+    # retried from next_attempt_at.
+    "CREATE SEQUENCE delivery_ids START 1",
+    """CREATE TABLE deliveries (
+        id BIGINT PRIMARY KEY,
+        subject_kind VARCHAR NOT NULL,
+        subject_id VARCHAR NOT NULL,
+        channel VARCHAR NOT NULL,
+        status VARCHAR NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        created_at TIMESTAMP NOT NULL,
+        next_attempt_at TIMESTAMP,
+        last_attempt_at TIMESTAMP,
+        delivered_at TIMESTAMP,
+        last_error VARCHAR,
+        payload JSON,
+        UNIQUE (subject_kind, subject_id, channel)
+    )""",
+    "CREATE SEQUENCE pdca_action_ids START 1",
+    # An action on an account, with the account's engagement score and
+    # journey stage when it was logged, so its effect can be measured.
+    """CREATE TABLE pdca_actions (
+        id BIGINT PRIMARY KEY,
+        account_id VARCHAR NOT NULL,
+        title VARCHAR NOT NULL,
+        rule VARCHAR,
+        owner VARCHAR,
+        due_date DATE,
+        status VARCHAR NOT NULL,
+        created_at TIMESTAMP NOT NULL,
+        done_at TIMESTAMP,
+        reviewed_at TIMESTAMP,
+        note VARCHAR,
+        score_before DOUBLE,
+        stage_before VARCHAR
+    )""",
+    "CREATE SEQUENCE report_run_ids START 1",
+    """CREATE TABLE report_runs (
+        id BIGINT PRIMARY KEY,
+        cadence VARCHAR NOT NULL,
+        period_id VARCHAR NOT NULL,
+        language VARCHAR NOT NULL,
+        format VARCHAR NOT NULL,
+        path VARCHAR,
+        trigger VARCHAR NOT NULL,
+        generated_at TIMESTAMP NOT NULL
+    )""",
+    # What people did with the product: page views, handoff acknowledgements,
+    # PDCA reviews, diagnostics runs. Detail is a small JSON document.
+    "CREATE SEQUENCE usage_event_ids START 1",
+    """CREATE TABLE usage_events (
+        id BIGINT PRIMARY KEY,
+        kind VARCHAR NOT NULL,
+        occurred_at TIMESTAMP NOT NULL,
+        actor VARCHAR,
+        detail JSON
+    )""",
+]
+
 # Migrations run in order; each brings the store from version i to i + 1.
 # Append new migrations, never edit a released one.
 MIGRATIONS: list[list[str]] = [
@@ -467,6 +561,7 @@ MIGRATIONS: list[list[str]] = [
     _MIGRATION_V2,
     _MIGRATION_V3,
     _MIGRATION_V4,
+    _MIGRATION_V5,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
