@@ -23,6 +23,13 @@ from pydantic import (
 )
 
 from abmkpi.canonical import ActivityType, Persona
+from abmkpi.config_workflow import (
+    DiagnoseSettings,
+    HandoffSettings,
+    NotifySettings,
+    PdcaSettings,
+    ReportSettings,
+)
 from abmkpi.errors import ConfigError
 from abmkpi.kpi_ids import target_key_problem
 
@@ -601,6 +608,11 @@ class Settings(Section):
     matching: MatchingSettings = Field(default_factory=MatchingSettings)
     kpi: KpiSettings = Field(default_factory=KpiSettings)
     web: WebSettings = Field(default_factory=WebSettings)
+    handoff: HandoffSettings = Field(default_factory=HandoffSettings)
+    notify: NotifySettings = Field(default_factory=NotifySettings)
+    pdca: PdcaSettings = Field(default_factory=PdcaSettings)
+    reports: ReportSettings = Field(default_factory=ReportSettings)
+    diagnose: DiagnoseSettings = Field(default_factory=DiagnoseSettings)
 
     def source(self, name: str) -> SourceSettings:
         """Return the settings of one source, with defaults for unlisted ones."""

@@ -1,0 +1,215 @@
+"""Config sections of the workflow: handoff, notifications, PDCA, reports,
+diagnostics.
+
+These sit apart from :mod:`abmkpi.config` (the data and KPI settings) and are
+fields of its ``Settings``, so a workspace config validates in one pass.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from abmkpi.canonical import SALES_ACTIVITY_TYPES, ActivityType
+
+
+class WorkflowSection(BaseModel):
+    # TOML can write inf and nan, and no setting is meaningful with either.
+    model_config = ConfigDict(
+        extra="forbid", validate_default=True, allow_inf_nan=False
+    )
+
+
+def _check_http_url(url: str | None) -> str | None:
+    if url is not None and not url.startswith(("http://", "https://")):
+        raise ValueError(f"{url!r} is not an http:// or https:// URL")
+    return url
+
+
+class WebhookSettings(WorkflowSection):
+    url: str | None = Field(
+        None,
+        description="URL that receives a Slack-compatible JSON message per handoff, "
+        "SLA breach and scheduled report; unset sends none.",
+    )
+    timeout_seconds: float = Field(
+        10, gt=0, le=120, description="Seconds to wait for the webhook response."
+    )
+
+    _url = field_validator("url")(_check_http_url)
+
+
+class EmailSettings(WorkflowSection):
+    smtp_host: str | None = Field(
+        None, description="SMTP server for notification mail; unset sends none."
+    )
+    smtp_port: int = Field(587, ge=1, le=65535, description="SMTP server port.")
+    starttls: bool = Field(
+        True, description="Upgrade the SMTP connection with STARTTLS before login."
+    )
+    username: str | None = Field(None, description="SMTP login name, if any.")
+    password_env: str | None = Field(
+        None,
+        description="Name of the environment variable that contains the SMTP "
+        "password, so the password is not written to the config.",
+    )
+    sender: str = Field(
+        "abmkpi@localhost", description="From address of notification mail."
+    )
+    recipients: list[str] = Field(
+        default_factory=list,
+        description="Addresses that receive every notification; the account "
+        "owner's address is added when it is known.",
+    )
+    timeout_seconds: float = Field(
+        10, gt=0, le=120, description="Seconds to wait for the SMTP server."
+    )
+
+
+class NotifySettings(WorkflowSection):
+    webhook: WebhookSettings = Field(
+        default_factory=WebhookSettings, description="Webhook channel."
+    )
+    email: EmailSettings = Field(
+        default_factory=EmailSettings, description="E-mail channel (SMTP)."
+    )
+    csv_queue: str | None = Field(
+        "handoffs/queue.csv",
+        description="CSV file, relative to the workspace, that collects handoffs "
+        "as Salesforce Task rows for import into the CRM; empty turns it off.",
+    )
+    max_attempts: int = Field(
+        8, ge=1, le=50, description="Sends tried per message before it is failed."
+    )
+    retry_base_seconds: float = Field(
+        30,
+        gt=0,
+        description="Seconds before the first retry. Each later retry waits twice "
+        "as long as the one before.",
+    )
+    retry_max_seconds: float = Field(
+        3600, gt=0, description="Maximum wait between two retries, in seconds."
+    )
+
+
+class HandoffSettings(WorkflowSection):
+    enabled: bool = Field(
+        True,
+        description="Record a handoff when an account's engagement score crosses "
+        "engagement.mqa_threshold.",
+    )
+    targets_only: bool = Field(False, description="Hand off only target accounts.")
+    sla_hours: float = Field(
+        48,
+        gt=0,
+        description="Hours from handoff to the first sales activity on the account "
+        "before the handoff is an SLA breach.",
+    )
+    sales_activity_types: list[ActivityType] = Field(
+        default_factory=lambda: sorted(SALES_ACTIVITY_TYPES),
+        description="Activity types that count as sales following up a handoff.",
+    )
+    evidence_activities: int = Field(
+        5, ge=1, le=50, description="Top scoring activities listed as evidence."
+    )
+    renotify_on_breach: bool = Field(
+        True, description="Notify again when a handoff breaches its SLA."
+    )
+
+
+class PdcaSettings(WorkflowSection):
+    no_engagement_days: int = Field(
+        30,
+        ge=1,
+        description="A target account with no activity for this many days is a "
+        "low performer.",
+    )
+    engaged_without_opportunity_days: int = Field(
+        60,
+        ge=1,
+        description="An account engaged for this many days without a new "
+        "opportunity is a low performer.",
+    )
+    stall_factor: float = Field(
+        2.0,
+        gt=1,
+        description="A deal in a stage longer than this multiple of the stage's "
+        "median stay is stalled.",
+    )
+    pattern_window_days: int = Field(
+        90,
+        ge=1,
+        description="Days before an opportunity (or before the period end, for "
+        "accounts without one) in which activities count as preceding it.",
+    )
+    pattern_min_accounts: int = Field(
+        3,
+        ge=1,
+        description="Fewest accounts with an activity type, campaign or asset "
+        "before it is listed as a pattern.",
+    )
+    significance_level: float = Field(
+        0.05,
+        gt=0,
+        lt=1,
+        description="p-value below which a pattern counts as significant; others "
+        "are shown as weak evidence.",
+    )
+
+
+class ReportSettings(WorkflowSection):
+    output_dir: str = Field(
+        "reports", description="Folder, relative to the workspace, for report packs."
+    )
+    weekly: str = Field(
+        "0 8 * * 1",
+        description="Cron line (minute hour day month weekday, workspace time "
+        "zone) of the weekly pack.",
+    )
+    monthly: str = Field("0 8 1 * *", description="Cron line of the monthly pack.")
+    quarterly: str = Field(
+        "0 8 1 1,4,7,10 *", description="Cron line of the quarterly pack."
+    )
+    formats: list[str] = Field(
+        default_factory=lambda: ["html", "xlsx", "pdf"],
+        description="Formats a scheduled run writes: html, xlsx, pdf.",
+    )
+    send: bool = Field(
+        False,
+        description="Send scheduled packs through the notification channels "
+        "(webhook link and e-mail attachment).",
+    )
+
+    @field_validator("formats")
+    @classmethod
+    def _known_formats(cls, formats: list[str]) -> list[str]:
+        unknown = [name for name in formats if name not in ("html", "xlsx", "pdf")]
+        if unknown:
+            raise ValueError(
+                f"unknown report format {unknown[0]!r}; use html, xlsx or pdf"
+            )
+        return formats
+
+
+class DiagnoseSettings(WorkflowSection):
+    min_target_accounts: int = Field(
+        10, ge=1, description="Fewest target accounts a setup should start with."
+    )
+    max_target_accounts: int = Field(
+        20, ge=1, description="Most target accounts a setup should start with."
+    )
+    min_match_rate: float = Field(
+        0.8,
+        gt=0,
+        le=1,
+        description="Share of a source's activities matched to an account below "
+        "which the linkage is a warning; half of it is a failure.",
+    )
+    max_data_age_days: int = Field(
+        7, ge=1, description="Days since the last import before data is stale."
+    )
+    review_days: int = Field(
+        14,
+        ge=1,
+        description="Days without a report run or dashboard view before the KPIs "
+        "count as unused.",
+    )
