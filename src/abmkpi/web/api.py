@@ -9,6 +9,7 @@ from abmkpi.web import (
     api_accounts,
     api_events,
     api_kpis,
+    api_pdca,
     api_status,
     api_tokens,
     ingest,
@@ -29,6 +30,7 @@ ROUTERS = (
     ingest.router,
     api_events.router,
     api_tokens.router,
+    api_pdca.router,
 )
 
 

@@ -27,6 +27,7 @@ from abmkpi.web.pages import (
     health,
     login,
     overview,
+    pdca,
 )
 from abmkpi.web.pages.rendering import build_page, render
 from abmkpi.web.pages.security import LoginRequired
@@ -47,7 +48,7 @@ def install_pages(app: FastAPI) -> None:
     _ensure_sessions(app)
     app.mount("/static", StaticFiles(packages=[("abmkpi.web", "static")]), "static")
     app.add_api_route(PLOTLY_URL, _plotly, include_in_schema=False)
-    for module in (overview, accounts, departments, health, login):
+    for module in (overview, accounts, departments, health, pdca, login):
         app.include_router(module.router)
     _install_html_errors(app)
 

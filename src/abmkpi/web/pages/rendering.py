@@ -72,6 +72,7 @@ NAVIGATION = [
     ("sales", "/sales", N_("Sales")),
     ("customer_success", "/customer-success", N_("Customer success")),
     ("health", "/health", N_("Data health")),
+    ("pdca", "/pdca", N_("PDCA loop")),
 ]
 
 environment = Environment(

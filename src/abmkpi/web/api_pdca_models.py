@@ -1,0 +1,143 @@
+"""Request and response models of the PDCA routes of the JSON API."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from abmkpi.pdca.actions import MAX_NOTE_LENGTH, MAX_OWNER_LENGTH, MAX_TITLE_LENGTH
+
+Number = int | float
+RuleName = Literal[
+    "no_engagement",
+    "engaged_without_opportunity",
+    "mqa_without_follow_up",
+    "stalled_deal",
+]
+StatusName = Literal["open", "done", "cancelled"]
+
+
+class SuggestionModel(BaseModel):
+    code: str = Field(
+        description="executive_briefing, sales_call, next_step_meeting, "
+        "reuse_pattern or retarget."
+    )
+    text: dict[str, str] = Field(description="The action by language (en, ja).")
+    pattern: dict[str, Any] | None = Field(
+        description="The campaign or asset to reuse (reuse_pattern only)."
+    )
+
+
+class LowPerformerModel(BaseModel):
+    account_id: str
+    account_name: str | None
+    tier: int | None
+    owner: str | None
+    rule: RuleName
+    opportunity_id: str | None = Field(description="The stalled deal, if any.")
+    score: Number
+    journey_stage: str
+    facts: dict[str, Any] = Field(description="The numbers behind the rule.")
+    reason: dict[str, str] = Field(description="Why, by language (en, ja).")
+    suggestion: SuggestionModel
+
+
+class LowPerformerList(BaseModel):
+    period: str
+    low_performers: list[LowPerformerModel]
+
+
+class PatternModel(BaseModel):
+    kind: Literal["activity_type", "campaign", "asset"]
+    key: str
+    label: str
+    reached_with: int = Field(description="Accounts with it that reached an opp.")
+    accounts_with: int
+    reached_without: int
+    accounts_without: int
+    rate_with: Number
+    rate_without: Number | None
+    lift: Number | None = Field(description="null when no account without it reached.")
+    lift_low: Number | None
+    lift_high: Number | None
+    p_value: Number = Field(description="Fisher's exact test, two-sided.")
+    p_adjusted: Number = Field(description="Holm-adjusted within the kind.")
+    significant: bool
+    weak: bool
+    candidate: bool
+
+
+class PatternList(BaseModel):
+    period: str
+    scope: Literal["target", "all"]
+    window_days: int
+    accounts: int
+    reached: int
+    patterns: list[PatternModel]
+
+
+class PlanLineModel(BaseModel):
+    account_id: str
+    account_name: str | None
+    kpi_key: str
+    target: Number
+    actual: Number | None
+    unit: str | None
+
+
+class PlanList(BaseModel):
+    period: str
+    plans: list[PlanLineModel]
+
+
+class ActionModel(BaseModel):
+    id: int
+    account_id: str
+    account_name: str | None
+    title: str
+    rule: str | None
+    owner: str | None
+    due_date: date | None
+    status: StatusName
+    created_at: datetime
+    done_at: datetime | None = Field(description="When it was done or cancelled.")
+    reviewed_at: datetime | None
+    note: str | None
+    score_before: Number | None
+    stage_before: str | None
+    overdue: bool
+    measured: bool = Field(description="Whether the effect below is measured.")
+    score_now: Number | None
+    stage_now: str | None
+    score_change: Number | None
+    stage_change: int | None = Field(
+        description="Journey steps moved up since the action was added."
+    )
+
+
+class ActionList(BaseModel):
+    actions: list[ActionModel]
+
+
+class ActionRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    account: str = Field(
+        min_length=1, max_length=200, description="Account id, source id or name."
+    )
+    title: str = Field(min_length=1, max_length=MAX_TITLE_LENGTH)
+    owner: str | None = Field(None, max_length=MAX_OWNER_LENGTH)
+    due_date: date | None = None
+    rule: RuleName | None = None
+
+
+class CloseRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    note: str | None = Field(None, max_length=MAX_NOTE_LENGTH)
+
+
+class ReviewResult(BaseModel):
+    reviewed: int = Field(description="Open actions marked reviewed.")
