@@ -138,8 +138,10 @@ class PdcaSettings(WorkflowSection):
     pattern_window_days: int = Field(
         90,
         ge=1,
-        description="Days before an opportunity (or before the period end, for "
-        "accounts without one) in which activities count as preceding it.",
+        description="Days before a reference instant in which activities count "
+        "for patterns: an account's first new-business opportunity of the period, "
+        "or for an account without one, the opportunity instant of a reached "
+        "account assigned to it (time-matched comparison).",
     )
     pattern_min_accounts: int = Field(
         3,
@@ -151,8 +153,8 @@ class PdcaSettings(WorkflowSection):
         0.05,
         gt=0,
         lt=1,
-        description="p-value below which a pattern counts as significant; others "
-        "are shown as weak evidence.",
+        description="Holm-adjusted p-value (Fisher's exact test) below which a "
+        "pattern counts as significant; others are shown as weak evidence.",
     )
 
 
