@@ -27,8 +27,8 @@ def _rows() -> Rows:
     # stuck: engaged 100 days before NOW without an opportunity (limit 60).
     rows.activity("stuck", "form_fill", datetime(2024, 12, 10, 3, 0))
     rows.activity("stuck", "web_visit", datetime(2025, 3, 15, 3, 0))
-    # hot and followed: five events of 15 points reach the MQA threshold (60)
-    # on the fifth; followed gets a sales call the next day.
+    # hot and followed: events of 15 points × 1.5 for tier 1 reach the MQA
+    # threshold (60) on the third; followed gets a sales call the next day.
     for account in ("hot", "followed"):
         for minute in range(0, 50, 10):
             at = datetime(2025, 3, 1, 3, minute)
@@ -114,7 +114,7 @@ def test_stuck_needs_decision_maker(
 def test_mqa_hours_without_follow_up(
     checked: dict[tuple[str, str], LowPerformer],
 ) -> None:
-    # The fifth event (03:40) crosses 60; NOW is 18 days 23h20m later.
+    # The third event (03:20) crosses 60; NOW is 18 days 23h40m later.
     entry = checked[("hot", "mqa_without_follow_up")]
     assert entry.facts == {"since": "2025-03-01", "hours": 455, "sla": 48}
     assert entry.suggestion.code == "sales_call"

@@ -18,7 +18,7 @@ from typing import Any
 from abmkpi.config import Settings
 from abmkpi.errors import NotFoundError
 from abmkpi.metrics.accounts import JOURNEY_STAGES, find_account, live_account_of
-from abmkpi.pdca.checks import Rule
+from abmkpi.pdca.rules import Rule
 from abmkpi.pdca.states import account_states
 from abmkpi.periods import Calendar, Period, business_date
 from abmkpi.store.database import Store

@@ -23,13 +23,13 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from enum import StrEnum
 from typing import Any
 
 from abmkpi.config import Settings
 from abmkpi.pdca import signals
 from abmkpi.pdca.messages import REASONS, in_languages
 from abmkpi.pdca.patterns import Pattern
+from abmkpi.pdca.rules import Rule
 from abmkpi.pdca.stalls import StalledDeal, stalled_deals
 from abmkpi.pdca.states import account_states
 from abmkpi.pdca.suggestions import Suggestion, choose_suggestion, top_pattern
@@ -40,13 +40,6 @@ from abmkpi.store.database import Store
 logger = logging.getLogger(__name__)
 
 SECONDS_PER_DAY = 86_400
-
-
-class Rule(StrEnum):
-    NO_ENGAGEMENT = "no_engagement"
-    ENGAGED_WITHOUT_OPPORTUNITY = "engaged_without_opportunity"
-    MQA_WITHOUT_FOLLOW_UP = "mqa_without_follow_up"
-    STALLED_DEAL = "stalled_deal"
 
 
 @dataclass

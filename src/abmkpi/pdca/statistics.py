@@ -14,8 +14,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from scipy.stats import fisher_exact
-
 Z_95 = 1.959963984540054
 
 
@@ -65,6 +63,9 @@ def lift_interval(table: Table2x2) -> tuple[float, float] | None:
 
 def fisher_p_value(table: Table2x2) -> float:
     """Return the two-sided p-value of Fisher's exact test of the table."""
+    # SciPy's stats module takes seconds to import; only patterns need it.
+    from scipy.stats import fisher_exact
+
     result = fisher_exact([[table.a, table.b], [table.c, table.d]])
     return float(result.pvalue)
 

@@ -15,16 +15,14 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from abmkpi.config import Settings
 from abmkpi.pdca.messages import SUGGESTIONS, in_languages
 from abmkpi.pdca.patterns import Pattern, PatternKind, PatternScope, patterns
+from abmkpi.pdca.rules import Rule
 from abmkpi.periods import Period
 from abmkpi.store.database import Store
-
-if TYPE_CHECKING:
-    from abmkpi.pdca.checks import Rule
 
 logger = logging.getLogger(__name__)
 
@@ -49,8 +47,6 @@ def choose_suggestion(
     top_pattern: Pattern | None,
 ) -> Suggestion:
     """Return the suggested action for a rule break."""
-    from abmkpi.pdca.checks import Rule
-
     if rule is Rule.MQA_WITHOUT_FOLLOW_UP:
         hours = settings.handoff.sla_hours
         sla = int(hours) if float(hours).is_integer() else hours

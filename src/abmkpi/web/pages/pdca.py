@@ -25,10 +25,11 @@ from abmkpi.pdca.actions import (
     list_actions,
     review_actions,
 )
-from abmkpi.pdca.checks import Rule, low_performers
+from abmkpi.pdca.checks import low_performers
 from abmkpi.pdca.messages import RULE_LABELS
 from abmkpi.pdca.patterns import PatternScope, pattern_report
 from abmkpi.pdca.plan import account_plans
+from abmkpi.pdca.rules import Rule
 from abmkpi.tokens import Role
 from abmkpi.web.auth import current_token
 from abmkpi.web.pages.overview import KindText, PeriodText
