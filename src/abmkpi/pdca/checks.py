@@ -3,9 +3,11 @@
 Rules, with thresholds from ``settings.pdca`` (see :mod:`abmkpi.pdca.signals`
 for what counts as engagement):
 
-- ``no_engagement``: no engagement in the last ``no_engagement_days``;
+- ``no_engagement``: no engagement for more than ``no_engagement_days``
+  whole days;
 - ``engaged_without_opportunity``: engaged for more than
-  ``engaged_without_opportunity_days`` without a new-business opportunity;
+  ``engaged_without_opportunity_days`` whole days without a new-business
+  opportunity;
 - ``mqa_without_follow_up``: crossed the MQA threshold, and no sales
   activity (``handoff.sales_activity_types``) followed within
   ``handoff.sla_hours``. The crossing is the latest recorded handoff when
@@ -194,7 +196,6 @@ def _engagement_rules(
     found = []
     values: dict[str, Any]
     last = item.last_engaged_at
-    quiet = timedelta(days=pdca.no_engagement_days)
     if last is None:
         values = {"limit": pdca.no_engagement_days, "days": None, "last": None}
         found.append(
@@ -202,7 +203,7 @@ def _engagement_rules(
                 account, Rule.NO_ENGAGEMENT, "no_engagement_ever", values, suggestion
             )
         )
-    elif as_of - last > quiet:
+    elif _days(as_of, last) > pdca.no_engagement_days:
         values = {
             "limit": pdca.no_engagement_days,
             "days": _days(as_of, last),
@@ -212,8 +213,10 @@ def _engagement_rules(
             _entry(account, Rule.NO_ENGAGEMENT, "no_engagement", values, suggestion)
         )
     since = item.engaged_since
-    limit = timedelta(days=pdca.engaged_without_opportunity_days)
-    if since is not None and as_of - since > limit:
+    if (
+        since is not None
+        and _days(as_of, since) > pdca.engaged_without_opportunity_days
+    ):
         values = {
             "limit": pdca.engaged_without_opportunity_days,
             "days": _days(as_of, since),
