@@ -89,10 +89,12 @@ def add_action(
     checked_title = _checked_text(title, "title", MAX_TITLE_LENGTH, required=True)
     checked_owner = _checked_text(owner, "owner", MAX_OWNER_LENGTH)
     checked_rule = _checked_rule(rule)
+
     account_id, _ = live_account_of(store, find_account(store, account))
     state = account_states(
         store, settings, current_quarter(settings, when), [account_id], when
     ).get(account_id, {})
+
     action_id = int(store.scalar("SELECT nextval('pdca_action_ids')"))
     store.execute(
         """

@@ -235,7 +235,8 @@ def _mqa_crossings(
     as_of: datetime,
     accounts: dict[str, _Account],
 ) -> dict[str, datetime]:
-    """Return when each target account last crossed the MQA threshold."""
+    """Return when each target account crossed the MQA threshold: its latest
+    handoff, else its first crossing in the period."""
     handoffs = signals.handoff_crossings(store, as_of)
     if handoffs is not None:
         return {
