@@ -263,7 +263,7 @@ def action_add(
     rule: str | None = typer.Option(
         None,
         "--rule",
-        help="The low-performer rule it answers: no_engagement, "
+        help="The low-performer rule the action addresses: no_engagement, "
         "engaged_without_opportunity, mqa_without_follow_up or stalled_deal.",
     ),
 ) -> None:

@@ -1,7 +1,8 @@
-"""What the low-performer rules read about each target account, as of an instant.
+"""Signals of each target account that the low-performer rules read.
 
-Engagement means an activity of a qualifying type (``engagement.
-qualifying_types``), as the engaged KPIs count it. An account *became
+Every signal is taken as of one instant. Engagement means an activity of a
+qualifying type (``engagement.qualifying_types``), as the engaged KPIs
+count it. An account *became
 engaged* at its first qualifying activity after its latest new-business
 opportunity was created (or ever, without one), so a new opportunity
 restarts the clock of the engaged-without-opportunity rule.

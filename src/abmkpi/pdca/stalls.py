@@ -2,11 +2,11 @@
 
 A deal is stalled when its open stay in an open stage has lasted more than
 ``pdca.stall_factor`` times the median stay of that stage. The median is
-that of :func:`abmkpi.metrics.stages.stays_expr` dwell times: per deal, the
-sum of its completed stays in the stage, over every live deal of the same
-type (all accounts, not only targets) with a completed stay up to the
-as-of instant. A stage without a completed stay has no median, so no deal
-in it counts as stalled.
+taken over the dwell times of :func:`abmkpi.metrics.stages.stays_expr`. A
+deal's dwell time in a stage is the sum of its completed stays there, and
+every live deal of the same type counts (all accounts, not only targets)
+with a stay completed up to the as-of instant. A stage without a completed
+stay has no median, so no deal in it counts as stalled.
 """
 
 from __future__ import annotations

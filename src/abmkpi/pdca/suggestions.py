@@ -5,9 +5,9 @@
 - engaged without an opportunity and no decision maker engaged → invite a
   decision maker to an executive briefing;
 - no engagement, or engaged without an opportunity while a decision maker
-  is engaged → re-target with the strongest pattern to reuse (a campaign or
-  asset that preceded opportunities), or with an event invitation or a case
-  study when no pattern is significant.
+  is engaged → re-target with the strongest pattern to reuse, a campaign or
+  asset that preceded opportunities. Without a significant pattern, the
+  suggestion is an event invitation or a case study.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 reuse, and the action log with its add, done and review forms.
 
 Forms post with the session's CSRF token, as logging out does. Where the
-pages need a login, changing actions needs an editor (or admin) login; a
+pages need a login, changing actions needs an editor (or admin) login. A
 dashboard open on localhost without login lets its viewers change them.
 """
 
