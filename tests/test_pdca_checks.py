@@ -8,7 +8,11 @@ from typing import Any
 
 import pytest
 
+from abmkpi.config import Settings
 from abmkpi.pdca.checks import LowPerformer, low_performers
+from abmkpi.pdca.patterns import Pattern, PatternKind
+from abmkpi.pdca.rules import Rule
+from abmkpi.pdca.suggestions import choose_suggestion
 from abmkpi.workspace import Workspace
 from tests.pdca_support import Rows, build, by_rule, key
 
@@ -160,3 +164,50 @@ def test_handoffs_replace_score_crossings(
         found = by_rule(low_performers(store, workspace.settings, period, NOW))
     assert ("hot", "mqa_without_follow_up") not in found
     assert found[("stuck", "mqa_without_follow_up")].facts["hours"] == 240
+
+
+def _pattern(lift: float | None) -> Pattern:
+    return Pattern(
+        kind=PatternKind.CAMPAIGN,
+        key=key("cases"),
+        label="導入事例・料金資料",
+        reached_with=46,
+        accounts_with=187,
+        reached_without=33,
+        accounts_without=1813,
+        lift=lift,
+        lift_low=8.9,
+        lift_high=20.6,
+        p_value=3e-29,
+        p_adjusted=1.6e-27,
+        significant=True,
+        weak=False,
+    )
+
+
+def test_suggest_reuse_pattern() -> None:
+    rule = Rule.ENGAGED_WITHOUT_OPPORTUNITY
+    suggestion = choose_suggestion(rule, True, Settings(), _pattern(13.51))
+    assert suggestion.code == "reuse_pattern"
+    assert suggestion.text["en"] == (
+        "Re-target with 導入事例・料金資料, the strongest pattern before "
+        "opportunities (lift 13.5)."
+    )
+    assert suggestion.pattern == {
+        "kind": "campaign",
+        "key": key("cases"),
+        "label": "導入事例・料金資料",
+        "lift": 13.51,
+    }
+
+
+def test_suggest_retarget_without_pattern() -> None:
+    suggestion = choose_suggestion(Rule.NO_ENGAGEMENT, False, Settings(), None)
+    assert suggestion.code == "retarget"
+
+
+def test_suggest_unbounded_lift() -> None:
+    suggestion = choose_suggestion(
+        Rule.NO_ENGAGEMENT, False, Settings(), _pattern(None)
+    )
+    assert "(lift ∞)" in suggestion.text["en"]
