@@ -17,6 +17,7 @@ from abmkpi.pdca.actions import (
     list_actions,
     review_actions,
 )
+from abmkpi.pdca.plan import account_plans
 from abmkpi.usage import UsageKind, last_usage
 from abmkpi.workspace import Workspace
 from tests.cli_support import run_cli, run_json
@@ -208,3 +209,30 @@ def test_cli_rejects_bad_due(acme: Workspace) -> None:
     )  # fmt: skip
     assert result.returncode == 2
     assert "'30/04/2025' is not a date; use YYYY-MM-DD" in result.stderr
+
+
+def test_plan_next_to_actual(acme: Workspace) -> None:
+    with acme.open_store() as store:
+        store.execute(
+            "INSERT INTO kpi_targets VALUES ('engagement_score', 'FY2024-Q4', ?, "
+            "50, ?)",
+            [f"account:{key('acme')}", NOW],
+        )
+        store.execute(
+            "INSERT INTO kpi_targets VALUES ('engagement_score', 'FY2024-Q4', "
+            "'target', 40, ?)",
+            [NOW],
+        )
+    period = acme.calendar.parse("FY2024-Q4")
+    with acme.open_store(read_only=True) as store:
+        lines = account_plans(store, acme.settings, period)
+    # The score as of the period's last instant, 2025-03-31 14:59:59.999999 UTC.
+    end = datetime(2025, 3, 31, 14, 59, 59, 999999)
+    day = 86_400.0
+    form_days = (end - datetime(2024, 12, 10, 3, 0)).total_seconds() / day
+    visit_days = (end - datetime(2025, 3, 15, 3, 0)).total_seconds() / day
+    expected = _decayed(10, form_days) + _decayed(1, visit_days)
+    assert [(line.account_id, line.kpi_key, line.target) for line in lines] == [
+        (key("acme"), "engagement_score", 50.0)
+    ]
+    assert lines[0].actual == pytest.approx(expected, rel=1e-9)
