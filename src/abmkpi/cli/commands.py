@@ -1,3 +1,10 @@
 """Import every command module so each registers itself on the app."""
 
-from abmkpi.cli import data, reports, serve, setup, tokens  # noqa: F401
+from abmkpi.cli import (  # noqa: F401
+    data,
+    kpi_targets,
+    reports,
+    serve,
+    setup,
+    tokens,
+)
