@@ -144,9 +144,11 @@ def clear_kpi_targets(
     conditions = {"kpi_key": key, "period_id": period_id, "segment": segment}
     given = {column: value for column, value in conditions.items() if value}
     where = " AND ".join(f"{column} = ?" for column in given) or "true"
-    count = int(store.scalar(f"SELECT count(*) FROM kpi_targets WHERE {where}", [
-        *given.values()
-    ]))
+    count = int(
+        store.scalar(
+            f"SELECT count(*) FROM kpi_targets WHERE {where}", [*given.values()]
+        )
+    )
     store.execute(f"DELETE FROM kpi_targets WHERE {where}", [*given.values()])
     logger.info("cleared %d stored KPI targets (%s)", count, given or "all")
     return count

@@ -49,8 +49,7 @@ def _segment_option() -> Any:
         None,
         "--segment",
         "-s",
-        help="Segment the target is for: target (default), all, non-target or "
-        "tier:N.",
+        help="Segment the target is for: target (default), all, non-target or tier:N.",
     )
 
 
@@ -143,7 +142,9 @@ def kpi_target_clear(
     key = check_kpi_key(kpi) if kpi else None
     period_id = _parse_period(workspace, period).id if period else None
     with workspace.open_store() as store:
-        segment_id = _segment_id(store, segment, account) if segment or account else None
+        segment_id = (
+            _segment_id(store, segment, account) if segment or account else None
+        )
         count = clear_kpi_targets(store, key, period_id, segment_id)
     console.print(f"cleared {count} stored KPI targets")
 
