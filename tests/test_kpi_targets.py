@@ -185,3 +185,13 @@ def test_cli_set_rejects(
     result = run_cli("-w", root, "targets", "kpi", "set", *arguments, check=False)
     assert result.returncode != 0
     assert message in result.stderr
+
+
+def test_cli_table_shows_paced_goal(usd: Workspace) -> None:
+    _set(usd, "pipeline_created", "FY2024-Q1", 18200, "target")
+    output = run_cli(
+        "-w", usd.root, "--lang", "en", "kpi", "-p", "FY2024-Q1",
+        "--as-of", "2024-05-30T03:00:00Z", "--kpi", "pipeline_created",
+    ).stdout  # fmt: skip
+    assert "$11,667 (at_risk)" in output
+    assert "$18,200 (paced $12,000)" in output

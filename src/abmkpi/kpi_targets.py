@@ -6,10 +6,10 @@ for that period and segment only. Segments are 'target', 'all',
 'non_target', 'tier:N' and 'account:ID'; the per-account targets are the
 plan of a PDCA cycle and apply to that account's results.
 
-Which stored target a result uses (see :func:`stored_target`): its own
-segment's first, then for a tier the one of the segment the config's
-target would cover (the target accounts, or all accounts for comparison
-KPIs), with ``id:variant`` before the bare id at each step.
+A result uses the stored target of its own segment first (see
+:func:`stored_target`). A tier without one uses the stored target of the
+segment the config's target covers: the target accounts, or all accounts
+for comparison KPIs. At each step ``id:variant`` comes before the bare id.
 """
 
 from __future__ import annotations

@@ -144,11 +144,12 @@ class JourneyProgress:
     to_date: date
     accounts: list[JourneyMove] = field(default_factory=list)
 
-    def counts(self, which: str) -> dict[str, int]:
-        """Accounts per stage at 'from' or 'to', in funnel order."""
+    def counts(self, side: str) -> dict[str, int]:
+        """Return the accounts per stage on the 'from' or 'to' date, in funnel
+        order."""
         counts = dict.fromkeys(FUNNEL_ORDER, 0)
         for move in self.accounts:
-            counts[move.from_stage if which == "from" else move.to_stage] += 1
+            counts[move.from_stage if side == "from" else move.to_stage] += 1
         return counts
 
     def moved(self, direction: str) -> list[JourneyMove]:

@@ -94,8 +94,8 @@ class FactSet:
         self.period = period
         self.as_of = as_of
         self.snapshot = snapshot
-        # The period's stored KPI targets; any write that may change them
-        # reloads the fact set.
+        # The period's stored KPI targets, read again by reload(), which
+        # every write other than a live ingest causes.
         self.stored_targets = stored_targets or {}
         self.update_lock = threading.Lock()
         self.last_used = time.monotonic()
