@@ -26,7 +26,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from pathlib import Path
+from typing import Any
 
+import tomlkit
+
+from abmkpi.config_template import default_config_text
 from abmkpi.workspace import Workspace
 from tests.hardening_support import import_files
 
@@ -136,3 +141,20 @@ def make_journey_workspace(make_workspace: Callable[..., Workspace]) -> Workspac
             list(TARGETS),
         )
     return workspace
+
+
+def workspace_maker(root: Path) -> Callable[..., Workspace]:
+    """Return a ``make_workspace`` for module-scoped fixtures: a workspace in
+    ``root`` with the default config and section overrides."""
+    counter = iter(range(1000))
+
+    def make(**overrides: dict[str, Any]) -> Workspace:
+        document = tomlkit.parse(default_config_text())
+        for section, values in overrides.items():
+            for key, value in values.items():
+                document[section][key] = value  # type: ignore[index]
+        return Workspace.init(
+            root / f"workspace-{next(counter)}", tomlkit.dumps(document)
+        )
+
+    return make

@@ -3,7 +3,6 @@ dates, on the hand-worked workspace of tests.journey_support."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 
 import pytest
@@ -12,12 +11,19 @@ from abmkpi.errors import AbmkpiError
 from abmkpi.metrics.journey import journey_progress, stages_as_of
 from abmkpi.workspace import Workspace
 from tests.cli_support import run_cli, run_json
-from tests.journey_support import FROM_DATE, TO_DATE, make_journey_workspace
+from tests.journey_support import (
+    FROM_DATE,
+    TO_DATE,
+    make_journey_workspace,
+    workspace_maker,
+)
 
 
-@pytest.fixture
-def journey(make_workspace: Callable[..., Workspace]) -> Workspace:
-    return make_journey_workspace(make_workspace)
+@pytest.fixture(scope="module")
+def journey(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
+    """The hand-worked workspace; every test only reads it."""
+    root = tmp_path_factory.mktemp("journey")
+    return make_journey_workspace(workspace_maker(root))
 
 
 def _stages(workspace: Workspace, on: date) -> dict[str, str]:

@@ -3,28 +3,29 @@ pacing of partial periods and the checks of ``abmkpi targets kpi``."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 
 import pytest
 
 from abmkpi.errors import AbmkpiError
-from abmkpi.kpi_targets import list_kpi_targets, set_kpi_target
+from abmkpi.kpi_targets import clear_kpi_targets, list_kpi_targets, set_kpi_target
 from abmkpi.metrics.compute import KpiReport, compute_kpis
 from abmkpi.metrics.results import Status
 from abmkpi.workspace import Workspace
 from tests.cli_support import run_cli, run_json
 from tests.hardening_support import BASE, import_files
+from tests.journey_support import workspace_maker
 
 
-@pytest.fixture
-def usd(make_workspace: Callable[..., Workspace]) -> Workspace:
+@pytest.fixture(scope="module")
+def imported(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
     """The small mapped data set with Alpha, Beta and Gamma as tier-1 targets.
 
     In FY2024-Q1 (2024-04-01..06-30) Alpha has a web visit, Beta a form fill
     and Gamma a content download, all qualifying, so every target is engaged.
     """
-    workspace = make_workspace(workspace={"reporting_currency": "USD"})
+    make = workspace_maker(tmp_path_factory.mktemp("targets"))
+    workspace = make(workspace={"reporting_currency": "USD"})
     import_files(workspace, BASE, "base")
     with workspace.open_store() as store:
         store.execute(
@@ -32,6 +33,14 @@ def usd(make_workspace: Callable[..., Workspace]) -> Workspace:
             "WHERE id IN ('t:A1', 't:A2', 't:A3')"
         )
     return workspace
+
+
+@pytest.fixture
+def usd(imported: Workspace) -> Workspace:
+    """The imported workspace without stored KPI targets."""
+    with imported.open_store() as store:
+        clear_kpi_targets(store)
+    return imported
 
 
 def _report(

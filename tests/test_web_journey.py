@@ -7,14 +7,12 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import tomlkit
 
-from abmkpi.config_template import default_config_text
 from abmkpi.tokens import Role, create_token
 from abmkpi.web.api_models import JourneyModel
 from abmkpi.workspace import Workspace
 from tests.browser_support import CHROMIUM_ARGS, chromium_path
-from tests.journey_support import make_journey_workspace
+from tests.journey_support import make_journey_workspace, workspace_maker
 from tests.web_support import Server, error_of, serving
 
 # The overview of this range compares 2024-05-01 with 2024-08-15.
@@ -24,15 +22,7 @@ PERIOD = "2024-05-01..2024-08-15"
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, str]]:
     root = tmp_path_factory.mktemp("journey")
-
-    def make(**overrides: Any) -> Workspace:
-        document = tomlkit.parse(default_config_text())
-        for section, values in overrides.items():
-            for key, value in values.items():
-                document[section][key] = value  # type: ignore[index]
-        return Workspace.init(root / "workspace", tomlkit.dumps(document))
-
-    workspace = make_journey_workspace(make)
+    workspace = make_journey_workspace(workspace_maker(root))
     with workspace.open_store() as store:
         token = create_token(store, "journey test", Role.VIEWER)[1]
     with serving(Workspace.load(workspace.root)) as (server, _):
