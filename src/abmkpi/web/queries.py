@@ -25,7 +25,7 @@ from abmkpi.metrics.context import Segment
 from abmkpi.metrics.journey import JourneyProgress, journey_progress, today
 from abmkpi.periods import Period
 from abmkpi.web.account_table import AccountQuery
-from abmkpi.web.facts_cache import FactSet, as_of_for
+from abmkpi.web.facts_cache import FactSet, as_of_for, minute_end
 from abmkpi.web.state import WebState
 
 T = TypeVar("T")
@@ -200,7 +200,11 @@ def journey(
     state: WebState, from_date: date, to_date: date, segment: str = "target"
 ) -> JourneyProgress:
     """Return the journey progress of a segment between two dates (cached per
-    data version, and per minute while ``to_date`` is today)."""
+    data version, and per minute while ``to_date`` is today).
+
+    Today's stages are taken at the end of the current minute, as the KPIs
+    of a running period are.
+    """
     settings = state.workspace.settings
     now = now_minute()
     running = to_date >= today(settings, now)
@@ -209,6 +213,8 @@ def journey(
 
     def compute() -> JourneyProgress:
         with state.reader() as store:
-            return journey_progress(store, settings, from_date, to_date, segment)
+            return journey_progress(
+                store, settings, from_date, to_date, segment, minute_end(now)
+            )
 
     return cache_of(state).get(key, compute)
