@@ -327,6 +327,14 @@ class EngagementSettings(Section):
         description="Days before an opportunity's creation in which marketing "
         "engagement makes it marketing-influenced.",
     )
+    journey_lookback_days: int = Field(
+        90,
+        ge=1,
+        le=3660,
+        description="Days up to and including a date whose activities make an "
+        "account aware or engaged in its journey stage as of that date "
+        "('abmkpi journey'); a period's own stages use the period.",
+    )
 
     @field_validator("tier_multipliers")
     @classmethod

@@ -1,3 +1,12 @@
 """Import every command module so each registers itself on the app."""
 
-from abmkpi.cli import data, pdca, reports, serve, setup, tokens  # noqa: F401
+from abmkpi.cli import (  # noqa: F401
+    data,
+    journey,
+    kpi_targets,
+    pdca,
+    reports,
+    serve,
+    setup,
+    tokens,
+)

@@ -343,7 +343,8 @@ def match(
 
 
 targets_app = typer.Typer(
-    help="Target accounts: show, set from a file, or from ICP rules."
+    help="Target accounts (show, set from a file, icp, clear) and, under "
+    "'targets kpi', KPI targets per period."
 )
 app.add_typer(targets_app, name="targets")
 

@@ -177,12 +177,13 @@ def _print_kpi_table(workspace: Workspace, report: KpiReport) -> None:
         ):
             cell += f" ({format_status(result.status.value, lang)})"
         row["cells"][result.segment] = cell
+        row.setdefault("results", []).append(result)
         if result.segment == segments[0]:
             row["first"] = result
     table_rows = []
     for entry in rows.values():
         first = entry.get("first", entry["result"])
-        target = _goal_text(first, currency, lang)
+        target = _goals_text(entry["results"], currency, lang)
         table_rows.append(
             [
                 first.label[lang],
@@ -204,6 +205,19 @@ def segment_label(segment: str, language: str) -> str:
     if segment.startswith("account:"):
         return segment.split(":", 1)[1]
     return translate(segment.replace("_", "-"), language)
+
+
+def _goals_text(results: list[Any], currency: str, language: str) -> str:
+    """Return the goal of a KPI's row: its one target, or each segment's
+    target when the segments' targets differ (stored per segment)."""
+    goals: dict[str, list[str]] = {}
+    for result in results:
+        text = _goal_text(result, currency, language)
+        if text:
+            goals.setdefault(text, []).append(segment_label(result.segment, language))
+    if len(goals) <= 1:
+        return next(iter(goals), "")
+    return ", ".join(f"{', '.join(names)}: {text}" for text, names in goals.items())
 
 
 def _goal_text(result: Any, currency: str, language: str) -> str:

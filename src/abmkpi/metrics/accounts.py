@@ -42,8 +42,13 @@ SORT_KEYS = {
 
 
 def journey_stage(account: dict[str, Any], threshold: float) -> str:
-    """Assign one journey stage, checking from the top of the funnel down."""
-    if account.get("won_deals"):
+    """Assign one journey stage, checking from the top of the funnel down.
+
+    A customer has a won deal (``won_deals``) or an active contract
+    (``active_contract``). An opportunity has an open deal or, in a period's
+    view, a new-business deal created in the period (``new_opportunity``).
+    """
+    if account.get("won_deals") or account.get("active_contract"):
         return "customer"
     if account.get("open_deals") or account.get("new_opportunity"):
         return "opportunity"

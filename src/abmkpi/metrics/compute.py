@@ -17,6 +17,7 @@ import ibis.expr.types as ir
 
 from abmkpi.config import Settings
 from abmkpi.errors import NotFoundError
+from abmkpi.kpi_targets import period_targets
 from abmkpi.metrics import facts, stages
 from abmkpi.metrics.context import BackendTables, KpiContext, Segment, TableSource
 from abmkpi.metrics.marketing import marketing_results
@@ -130,7 +131,8 @@ def compute_kpis(
         for segment in accounts
     ]
     tables = BackendTables(store.ibis())
-    ctx = KpiContext.for_period(tables, settings, period, now)
+    stored = period_targets(store, period.id)
+    ctx = KpiContext.for_period(tables, settings, period, now, stored_targets=stored)
     if others or not accounts:
         report = compute_with_context(ctx, tables, others or None)
     else:
@@ -138,7 +140,9 @@ def compute_kpis(
     for account_id, note in resolved:
         if note:
             report.notes.append(note)
-        one = KpiContext.for_period(tables, settings, period, now, account_id)
+        one = KpiContext.for_period(
+            tables, settings, period, now, account_id, stored_targets=stored
+        )
         part = compute_with_context(one, tables, [f"account:{account_id}"])
         report.results += part.results
         report.segments += part.segments

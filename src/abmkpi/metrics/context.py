@@ -12,7 +12,7 @@ grouped query serves all segments: all, target, non-target and each tier.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import cached_property
@@ -124,6 +124,9 @@ class KpiContext:
     # so one compiled query serves any set of accounts.
     account_ids: frozenset[str] | None = None
     account_ids_table: str | None = None
+    # Targets stored for this period, by (KPI key, segment); they replace
+    # the config's targets (see abmkpi.kpi_targets).
+    stored_targets: Mapping[tuple[str, str], float] = field(default_factory=dict)
     _cache: dict[str, ir.Table] = field(default_factory=dict)
 
     @classmethod
@@ -135,13 +138,22 @@ class KpiContext:
         now: datetime | None = None,
         account_id: str | None = None,
         account_ids: Collection[str] | None = None,
+        stored_targets: Mapping[tuple[str, str], float] | None = None,
     ) -> KpiContext:
         zone = settings.workspace.time_zone
         _, end = period.utc_bounds(zone)
         current = now or datetime.now(UTC).replace(tzinfo=None)
         as_of = min(end - timedelta(microseconds=1), current)
         listed = None if account_ids is None else frozenset(account_ids)
-        return cls(tables, settings, period, as_of, account_id, listed)
+        return cls(
+            tables,
+            settings,
+            period,
+            as_of,
+            account_id,
+            listed,
+            stored_targets=stored_targets or {},
+        )
 
     @property
     def calendar(self) -> Calendar:

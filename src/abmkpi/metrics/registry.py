@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from abmkpi.i18n import translate
+from abmkpi.kpi_targets import stored_target
 from abmkpi.metrics.context import KpiContext
 from abmkpi.metrics.results import KpiResult, Status, Unit, judge
 
@@ -203,7 +204,18 @@ def _applies(definition: KpiDefinition, segment: str) -> bool:
     return segment == "target"
 
 
-def target_for(ctx: KpiContext, kpi_id: str, variant: str | None) -> float | None:
+def target_for(
+    ctx: KpiContext, kpi_id: str, variant: str | None, segment: str
+) -> float | None:
+    """Return the target of a result: the period's stored target for the
+    segment when there is one, else the config's where it applies."""
+    definition = DEFINITIONS[kpi_id]
+    scope_segment = "all" if definition.target_scope == "comparison" else "target"
+    stored = stored_target(ctx.stored_targets, kpi_id, variant, segment, scope_segment)
+    if stored is not None:
+        return stored
+    if not _applies(definition, segment):
+        return None
     targets = ctx.settings.kpi.targets
     if variant is not None and f"{kpi_id}:{variant}" in targets:
         return targets[f"{kpi_id}:{variant}"]
@@ -231,7 +243,7 @@ def make_result(
     definition = DEFINITIONS[kpi_id]
     if sample is None and definition.sampled:
         sample = denominator
-    target = target_for(ctx, kpi_id, variant) if _applies(definition, segment) else None
+    target = target_for(ctx, kpi_id, variant, segment)
     paced = target
     if target is not None and definition.paced and ctx.is_partial:
         paced = target * ctx.period.elapsed_fraction(ctx.as_of_date)

@@ -8,6 +8,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from abmkpi.web import (
     api_accounts,
     api_events,
+    api_journey,
     api_kpis,
     api_pdca,
     api_status,
@@ -25,6 +26,7 @@ SESSION_MAX_AGE_SECONDS = 14 * 24 * 3600
 
 ROUTERS = (
     api_kpis.router,
+    api_journey.router,
     api_accounts.router,
     api_status.router,
     ingest.router,

@@ -89,6 +89,35 @@ class FunnelModel(BaseModel):
     all: dict[str, int]
 
 
+class JourneyMover(BaseModel):
+    account_id: str
+    name: str | None
+    tier: int | None
+    from_stage: str
+    to_stage: str
+    direction: str = Field(description="up, down or stayed.")
+
+
+class JourneyModel(BaseModel):
+    """Journey stages of a segment's accounts on two dates, and who moved."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    segment: str
+    from_date: date = Field(alias="from", description="The first business date.")
+    to_date: date = Field(alias="to", description="The second business date.")
+    stages: list[str] = Field(description="Stages from unengaged to customer.")
+    counts_from: dict[str, int]
+    counts_to: dict[str, int]
+    accounts: int
+    moved_up: int
+    moved_down: int
+    stayed: int
+    movers: list[JourneyMover] = Field(
+        description="Accounts that changed stage: up first, then down."
+    )
+
+
 class AccountRow(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

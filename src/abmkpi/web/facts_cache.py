@@ -25,6 +25,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from abmkpi.config import Settings
+from abmkpi.kpi_targets import PeriodTargets, period_targets
 from abmkpi.metrics import facts
 from abmkpi.metrics.accounts import account_names, deal_totals
 from abmkpi.metrics.compute import (
@@ -83,10 +84,19 @@ class FactSet:
     run at a time.
     """
 
-    def __init__(self, period: Period, as_of: datetime, snapshot: FactSnapshot):
+    def __init__(
+        self,
+        period: Period,
+        as_of: datetime,
+        snapshot: FactSnapshot,
+        stored_targets: PeriodTargets | None = None,
+    ):
         self.period = period
         self.as_of = as_of
         self.snapshot = snapshot
+        # The period's stored KPI targets, read again by reload(), which
+        # every write other than a live ingest causes.
+        self.stored_targets = stored_targets or {}
         self.update_lock = threading.Lock()
         self.last_used = time.monotonic()
         self._delta_sql: dict[str, str] = {}
@@ -100,16 +110,24 @@ class FactSet:
     def compute(
         cls, state: WebState, period: Period, as_of: datetime, version: int
     ) -> FactSet:
-        return cls(period, as_of, _compute_snapshot(state, period, as_of, version))
+        snapshot = _compute_snapshot(state, period, as_of, version)
+        return cls(period, as_of, snapshot, _stored_targets(state, period))
 
     def reload(self, state: WebState, version: int) -> None:
         """Recompute every row; call with ``update_lock`` held."""
         self.snapshot = _compute_snapshot(state, self.period, self.as_of, version)
+        self.stored_targets = _stored_targets(state, self.period)
         self._list_inputs = None
 
     def context(self, settings: Settings) -> KpiContext:
         """Return a context for assembling results, which runs no queries."""
-        return KpiContext(UnboundTables(), settings, self.period, self.as_of)
+        return KpiContext(
+            UnboundTables(),
+            settings,
+            self.period,
+            self.as_of,
+            stored_targets=self.stored_targets,
+        )
 
     def report(self, settings: Settings, segments: list[str] | None) -> KpiReport:
         """Assemble the report of the segments from the current snapshot."""
@@ -218,6 +236,11 @@ def _compute_snapshot(
         time.perf_counter() - started,
     )
     return FactSnapshot.of(version, rows)
+
+
+def _stored_targets(state: WebState, period: Period) -> PeriodTargets:
+    with state.reader() as store:
+        return period_targets(store, period.id)
 
 
 def _recompute_accounts(

@@ -16,15 +16,16 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
 from abmkpi.metrics.accounts import JOURNEY_STAGES, AccountDetail, account_detail
 from abmkpi.metrics.compute import KpiReport, compute_kpis
 from abmkpi.metrics.context import Segment
+from abmkpi.metrics.journey import JourneyProgress, journey_progress, today
 from abmkpi.periods import Period
 from abmkpi.web.account_table import AccountQuery
-from abmkpi.web.facts_cache import FactSet, as_of_for
+from abmkpi.web.facts_cache import FactSet, as_of_for, minute_end
 from abmkpi.web.state import WebState
 
 T = TypeVar("T")
@@ -193,3 +194,27 @@ def account_view(
             return account_detail(store, settings, key, period, as_of, top)
 
     return cache_of(state).get(cache_key, compute)
+
+
+def journey(
+    state: WebState, from_date: date, to_date: date, segment: str = "target"
+) -> JourneyProgress:
+    """Return the journey progress of a segment between two dates (cached per
+    data version, and per minute while ``to_date`` is today).
+
+    Today's stages are taken at the end of the current minute, as the KPIs
+    of a running period are.
+    """
+    settings = state.workspace.settings
+    now = now_minute()
+    running = to_date >= today(settings, now)
+    clock = now if running else None
+    key = ("journey", state.data_version, from_date, to_date, segment, clock)
+
+    def compute() -> JourneyProgress:
+        with state.reader() as store:
+            return journey_progress(
+                store, settings, from_date, to_date, segment, minute_end(now)
+            )
+
+    return cache_of(state).get(key, compute)

@@ -9,17 +9,19 @@ from fastapi.responses import JSONResponse, Response
 
 from abmkpi.metrics.compute import KpiReport
 from abmkpi.metrics.context import parse_segment
-from abmkpi.periods import Period
+from abmkpi.metrics.journey import JourneyProgress
+from abmkpi.periods import Period, business_date
 from abmkpi.web.pages.cards import DEPARTMENTS, OVERVIEW_KEYS, cards_by_department
 from abmkpi.web.pages.charts import funnel_figure
 from abmkpi.web.pages.periods import PeriodChoice, choose_period
 from abmkpi.web.pages.rendering import Page, page_context, render
-from abmkpi.web.queries import account_rows, funnel, kpi_report, trend
+from abmkpi.web.queries import account_rows, funnel, journey, kpi_report, trend
 
 router = APIRouter(include_in_schema=False)
 
 DEFAULT_SEGMENT = "target"
 HOT_ACCOUNTS = 8
+JOURNEY_MOVERS = 10
 TREND_PERIODS = 4
 
 PeriodText = Annotated[str | None, Query(max_length=100)]
@@ -83,8 +85,23 @@ def overview(
         funnel_total=sum(counts.targets.values()),
         funnel_figure=funnel_figure(counts, page.fmt),
         hot_accounts=_hot_accounts(page, choice),
+        progress=_journey_progress(page, report, segment_id),
+        movers_shown=JOURNEY_MOVERS,
         threshold=page.state.workspace.settings.engagement.mqa_threshold,
     )
+
+
+def _journey_progress(
+    page: Page, report: KpiReport, segment: str
+) -> JourneyProgress | None:
+    """Return the journey of the segment from the period start to its as-of
+    date, or None before the period has started."""
+    zone = page.state.workspace.settings.workspace.time_zone
+    as_of = business_date(report.as_of, zone)
+    start = report.period.start
+    if as_of < start:
+        return None
+    return journey(page.state, start, as_of, segment)
 
 
 def _hot_accounts(page: Page, choice: PeriodChoice) -> list[dict[str, Any]]:

@@ -1,0 +1,202 @@
+"""Commands for KPI targets per period: targets kpi set, list and clear.
+
+They sit under ``abmkpi targets`` next to the target-account commands, with
+their own ``kpi`` group so the two kinds of target are not confused.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+from abmkpi.cli import console
+from abmkpi.cli.common import (
+    OutputFormat,
+    load_workspace,
+    print_csv,
+    print_json,
+    print_table,
+)
+from abmkpi.cli.data import targets_app
+
+if TYPE_CHECKING:
+    from abmkpi.periods import Period
+    from abmkpi.store.database import Store
+    from abmkpi.workspace import Workspace
+
+kpi_targets_app = typer.Typer(
+    help="KPI targets per period (not target accounts): set, list or clear the "
+    "target of a KPI for one period, segment or account. Without one, a KPI "
+    "uses its config default (kpi.targets)."
+)
+targets_app.add_typer(kpi_targets_app, name="kpi")
+
+TARGET_COLUMNS = ["kpi", "period", "segment", "value", "source", "set_at"]
+
+
+def _period_option(required: bool) -> Any:
+    return typer.Option(
+        ... if required else None,
+        "--period",
+        "-p",
+        help="Period: FY2024, FY2024-Q1, 2024-05, 2024-W18, A..B or this-quarter.",
+    )
+
+
+def _segment_option() -> Any:
+    return typer.Option(
+        None,
+        "--segment",
+        "-s",
+        help="Segment the target is for: target (default), all, non-target or tier:N.",
+    )
+
+
+def _account_option() -> Any:
+    return typer.Option(
+        None,
+        "--account",
+        help="An account id, source id or exact name: the target is that "
+        "account's own (its PDCA plan) instead of a segment's.",
+    )
+
+
+@kpi_targets_app.command("set")
+def kpi_target_set(
+    kpi: str = typer.Argument(..., help="KPI id or id:variant, as in 'abmkpi kpi'."),
+    value: float = typer.Argument(
+        ..., help="Target value in the KPI's unit; rates as fractions (0.4 = 40%)."
+    ),
+    period: str = _period_option(required=True),
+    segment: str | None = _segment_option(),
+    account: str | None = _account_option(),
+) -> None:
+    """Set the target of a KPI for one period, replacing the config default."""
+    from abmkpi.kpi_targets import check_kpi_key, check_value, set_kpi_target
+
+    workspace = load_workspace()
+    key = check_kpi_key(kpi)
+    check_value(key, value)
+    chosen = _parse_period(workspace, period)
+    with workspace.open_store() as store:
+        segment_id = _segment_id(store, segment, account)
+        target = set_kpi_target(store, key, chosen, value, segment_id)
+    console.print(
+        f"target of {target.kpi_key} for {target.period_id} ({target.segment}) "
+        f"set to {target.value:g}"
+    )
+
+
+@kpi_targets_app.command("list")
+def kpi_target_list(
+    period: str | None = _period_option(required=False),
+    output: OutputFormat = typer.Option(
+        OutputFormat.TABLE, "--format", help="Output format."
+    ),
+) -> None:
+    """List the stored KPI targets and the config defaults they replace."""
+    from abmkpi.kpi_targets import list_kpi_targets
+
+    workspace = load_workspace()
+    period_id = _parse_period(workspace, period).id if period else None
+    with workspace.open_store(read_only=True) as store:
+        stored = list_kpi_targets(store, period_id)
+    rows = [
+        {**target.to_dict(), "source": "stored"} for target in stored
+    ] + _config_rows(workspace)
+    if output == OutputFormat.JSON:
+        print_json({"period": period_id, "targets": rows})
+    elif output == OutputFormat.CSV:
+        print_csv(TARGET_COLUMNS, rows)
+    else:
+        title = f"KPI targets{f' of {period_id}' if period_id else ''}"
+        print_table(
+            title,
+            ["KPI", "period", "segment", "value", "source", "set at (UTC)"],
+            ([row.get(column) for column in TARGET_COLUMNS] for row in rows),
+            right=[3],
+        )
+
+
+@kpi_targets_app.command("clear")
+def kpi_target_clear(
+    kpi: str | None = typer.Argument(None, help="Only this KPI id or id:variant."),
+    period: str | None = _period_option(required=False),
+    segment: str | None = _segment_option(),
+    account: str | None = _account_option(),
+    everything: bool = typer.Option(
+        False, "--all", help="Clear every stored KPI target of every period."
+    ),
+) -> None:
+    """Clear stored KPI targets, so the config defaults apply again."""
+    from abmkpi.errors import AbmkpiError
+    from abmkpi.kpi_targets import check_kpi_key, clear_kpi_targets
+
+    if not everything and kpi is None and period is None and not (segment or account):
+        raise AbmkpiError(
+            "give a KPI, --period, --segment or --account to clear, or --all to "
+            "clear every stored KPI target"
+        )
+    workspace = load_workspace()
+    key = check_kpi_key(kpi) if kpi else None
+    period_id = _parse_period(workspace, period).id if period else None
+    with workspace.open_store() as store:
+        segment_id = (
+            _segment_id(store, segment, account) if segment or account else None
+        )
+        count = clear_kpi_targets(store, key, period_id, segment_id)
+    console.print(f"cleared {count} stored KPI targets")
+
+
+def _parse_period(workspace: Workspace, text: str) -> Period:
+    """Parse --period with the workspace's calendar; errors name the value."""
+    from abmkpi.errors import PeriodError
+
+    try:
+        return workspace.calendar.parse(text)
+    except PeriodError as error:
+        message = str(error)
+        if repr(text.strip()) in message:
+            raise
+        raise PeriodError(f"invalid --period {text!r}: {message}") from error
+
+
+def _segment_id(store: Store, segment: str | None, account: str | None) -> str:
+    """Return the segment a target is stored under: a segment or account:ID."""
+    from abmkpi.errors import AbmkpiError
+    from abmkpi.kpi_targets import check_segment
+
+    if account is None:
+        return check_segment(segment or "target")
+    if segment is not None:
+        raise AbmkpiError("give --segment or --account, not both")
+    from abmkpi.metrics.accounts import find_account, live_account_of
+
+    account_id, note = live_account_of(store, find_account(store, account))
+    if note:
+        console.print(f"note: {note}")
+    return f"account:{account_id}"
+
+
+def _config_rows(workspace: Workspace) -> list[dict[str, Any]]:
+    """Return the config's targets, which apply to every period ('*')."""
+    from abmkpi.metrics.registry import DEFINITIONS
+
+    targets = workspace.settings.kpi.targets
+    comparison = {
+        kpi_id
+        for kpi_id, definition in DEFINITIONS.items()
+        if definition.target_scope == "comparison"
+    }
+    return [
+        {
+            "kpi": key,
+            "period": "*",
+            "segment": "all" if key.partition(":")[0] in comparison else "target",
+            "value": value,
+            "source": "config",
+            "set_at": None,
+        }
+        for key, value in sorted(targets.items())
+    ]
