@@ -65,7 +65,9 @@ class Message:
 
     def render(self, language: str) -> str:
         template = translate(self.text, language)
-        return template % self.values if self.values else template
+        # Always formatted, so a literal percent sign is written %% in every
+        # message, with or without placeholders.
+        return template % self.values
 
     def to_dict(self) -> dict[str, str]:
         return {language: self.render(language) for language in LANGUAGES}

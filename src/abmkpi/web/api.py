@@ -7,6 +7,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from abmkpi.web import (
     api_accounts,
+    api_diagnostics,
     api_events,
     api_kpis,
     api_status,
@@ -29,6 +30,7 @@ ROUTERS = (
     ingest.router,
     api_events.router,
     api_tokens.router,
+    api_diagnostics.router,
 )
 
 
