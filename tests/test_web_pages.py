@@ -48,6 +48,7 @@ PAGES = {
     "sales": f"/sales?period={PERIOD}",
     "customer-success": "/customer-success",
     "health": "/health",
+    "diagnostics": "/diagnostics",
     "login": "/login",
 }
 
@@ -235,6 +236,7 @@ def test_japanese_labels(
         "営業",
         "カスタマーサクセス",
         "データ品質",
+        "診断",
     ]
 
 

@@ -1,4 +1,4 @@
-"""What every checklist item reads: the store, the settings and the instant.
+"""Shared inputs of the checklist items: the store, the settings and the instant.
 
 Queries several items share (the target list, the KPI targets, the KPIs of
 the trailing year) run once per diagnostics run and are kept here.

@@ -58,6 +58,7 @@ def check_kpis_used(ctx: DiagnosticContext) -> CheckItem:
         "FROM usage_events WHERE kind = ?",
         [since, str(UsageKind.PAGE_VIEWED)],
     ) or (0, None)
+
     evidence = {
         "review_days": days,
         "report_runs": int(runs),
@@ -66,12 +67,14 @@ def check_kpis_used(ctx: DiagnosticContext) -> CheckItem:
         "last_page_view_at": last_view,
     }
     values = {"days": days, "runs": int(runs), "views": int(views)}
+
     if runs and views:
         status = CheckStatus.PASS
     elif runs or views:
         status = CheckStatus.WARN
     else:
         status = CheckStatus.FAIL
+
     return CheckItem(
         "diagnosis.kpis_used",
         Part.DIAGNOSIS,
@@ -100,6 +103,7 @@ def check_kpis_used(ctx: DiagnosticContext) -> CheckItem:
 def check_shared_target_list(ctx: DiagnosticContext) -> CheckItem:
     title = N_("All departments measure the same target list")
     targets = len(ctx.targets)
+
     if targets == 0:
         return CheckItem(
             "diagnosis.shared_target_list",
@@ -123,7 +127,9 @@ def check_shared_target_list(ctx: DiagnosticContext) -> CheckItem:
         for name, data in departments.items()
         if data["records"] and not data["target_accounts"]
     ]
+
     status = CheckStatus.WARN if apart or uncovered else CheckStatus.PASS
+
     evidence = {
         "target_accounts": targets,
         "departments": departments,
@@ -133,6 +139,7 @@ def check_shared_target_list(ctx: DiagnosticContext) -> CheckItem:
         ],
         "departments_without_targets": uncovered,
     }
+
     summary = message(
         N_(
             "%(targets)s target accounts; %(apart)s sources and %(departments)s "
@@ -142,6 +149,7 @@ def check_shared_target_list(ctx: DiagnosticContext) -> CheckItem:
         apart=len(apart),
         departments=len(uncovered),
     )
+
     fix = message(
         N_(
             "Check that each listed source shares the CRM's account ids or "
@@ -149,6 +157,7 @@ def check_shared_target_list(ctx: DiagnosticContext) -> CheckItem:
             "the accounts every department works on ('abmkpi targets')."
         )
     )
+
     return CheckItem(
         "diagnosis.shared_target_list",
         Part.DIAGNOSIS,
@@ -196,6 +205,7 @@ def _department_coverage(
     account rarely has both a contract and an NPS response.
     """
     coverage = {}
+
     for department, tables in DEPARTMENT_TABLES.items():
         mine = [row for row in rows if row["table"] in tables]
         reached = max((row["target_accounts"] for row in mine), default=0)
@@ -211,6 +221,7 @@ def _department_coverage(
 def check_required_fields(ctx: DiagnosticContext) -> CheckItem:
     title = N_("Required fields present: amounts, close dates and stage history")
     total = ctx.count(f"SELECT count(*) FROM opportunities o WHERE {LIVE_OPPORTUNITY}")
+
     if total == 0:
         return CheckItem(
             "diagnosis.required_fields",
@@ -230,11 +241,14 @@ def check_required_fields(ctx: DiagnosticContext) -> CheckItem:
     }
     evidence: dict[str, Any] = {"opportunities": total, "min_coverage": minimum}
     statuses = []
+
     for name, missing_sql in fields.items():
         missing = missing_records(ctx, missing_sql, total)
         evidence[name] = missing
         statuses.append(coverage_status(missing["coverage"], minimum))
+
     status = worst(*statuses)
+
     summary = message(
         N_(
             "Of %(total)s opportunities, %(amount)s lack an amount, %(close)s a "
@@ -245,6 +259,7 @@ def check_required_fields(ctx: DiagnosticContext) -> CheckItem:
         close=evidence["close_date"]["missing"],
         history=evidence["stage_history"]["missing"],
     )
+
     fix = message(
         N_(
             "Export the opportunities with Amount and CloseDate, and import the "
@@ -253,6 +268,7 @@ def check_required_fields(ctx: DiagnosticContext) -> CheckItem:
             "diagnose.min_field_coverage."
         )
     )
+
     return CheckItem(
         "diagnosis.required_fields",
         Part.DIAGNOSIS,
@@ -285,6 +301,7 @@ def coverage_status(coverage: float, minimum: float) -> CheckStatus:
     """Pass at ``minimum`` or above, fail below half of it, else warn."""
     if coverage >= minimum:
         return CheckStatus.PASS
+
     if coverage >= minimum / 2:
         return CheckStatus.WARN
     return CheckStatus.FAIL

@@ -35,6 +35,7 @@ def check_engagement_scoring(ctx: DiagnosticContext) -> CheckItem:
         [scoring_types],
     ) or (0, 0)
     score = ctx.kpis.find("engagement_score", "target").value
+
     evidence = {
         "weights_changed": changed,
         "half_life_days": engagement.half_life_days,
@@ -43,12 +44,14 @@ def check_engagement_scoring(ctx: DiagnosticContext) -> CheckItem:
         "target_accounts_with_scoring_activities": int(scored_targets),
         "target_mean_score": score,
     }
+
     if not scored_accounts:
         status = CheckStatus.FAIL
     elif not scored_targets or not score:
         status = CheckStatus.WARN
     else:
         status = CheckStatus.PASS
+
     summary = message(
         N_(
             "%(accounts)s accounts (%(targets)s targets) have scoring activities; "
@@ -58,12 +61,14 @@ def check_engagement_scoring(ctx: DiagnosticContext) -> CheckItem:
         targets=int(scored_targets),
         changed=len(changed),
     )
+
     fix = message(
         N_(
             "Import matched MA activities and give their types a weight in "
             "engagement.weights; check a target's score with 'abmkpi account ID'."
         )
     )
+
     return _item(
         "implementation.engagement_scoring", title, status, summary, evidence, fix
     )
@@ -79,6 +84,7 @@ def check_stage_history(ctx: DiagnosticContext) -> CheckItem:
         "SELECT count(DISTINCT stage) FROM opportunity_stage_history "
         "WHERE NOT is_deleted"
     )
+
     if not total:
         status = CheckStatus.FAIL
         summary = message(N_("No opportunities are tracked."))
@@ -113,6 +119,7 @@ def check_stage_history(ctx: DiagnosticContext) -> CheckItem:
             missing=missing["missing"],
             total=total,
         )
+
     fix = message(
         N_(
             "Import the stage history with the opportunities (Salesforce "
@@ -120,6 +127,7 @@ def check_stage_history(ctx: DiagnosticContext) -> CheckItem:
             "stage conversion are computed."
         )
     )
+
     return _item("implementation.stage_history", title, status, summary, evidence, fix)
 
 
@@ -127,15 +135,19 @@ def check_handoff(ctx: DiagnosticContext) -> CheckItem:
     title = N_("MA→SFA handoff configured")
     handoff, notify = ctx.settings.handoff, ctx.settings.notify
     channels = []
+
     if notify.webhook.url:
         channels.append("webhook")
+
     if notify.email.smtp_host:
         channels.append("email")
+
     if notify.csv_queue:
         channels.append("csv_queue")
     handoffs, last_handoff = ctx.store.fetch_one(
         "SELECT count(*), max(created_at) FROM handoffs"
     ) or (0, None)
+
     evidence = {
         "enabled": handoff.enabled,
         "channels": channels,
@@ -147,18 +159,21 @@ def check_handoff(ctx: DiagnosticContext) -> CheckItem:
             notify.email.smtp_host and not notify.email.recipients
         ),
     }
+
     if not handoff.enabled or not channels:
         status = CheckStatus.FAIL
     elif evidence["email_without_recipients"]:
         status = CheckStatus.WARN
     else:
         status = CheckStatus.PASS
+
     summary = message(
         N_("Handoff is on; notification channels: %(channels)s.")
         if handoff.enabled
         else N_("Handoff is off; notification channels: %(channels)s."),
         channels=", ".join(channels) or "-",
     )
+
     fix = message(
         N_(
             "Set handoff.enabled = true and at least one channel: "
@@ -166,12 +181,13 @@ def check_handoff(ctx: DiagnosticContext) -> CheckItem:
             "notify.email.recipients, or notify.csv_queue."
         )
     )
+
     return _item("implementation.handoff", title, status, summary, evidence, fix)
 
 
 def check_dashboard(ctx: DiagnosticContext) -> CheckItem:
     """Judge the dashboard by its page views; it cannot be probed from here,
-    because the server holds the workspace store open while it runs."""
+    because the server keeps the workspace store open while it runs."""
     title = N_("Dashboard reachable")
     days = ctx.settings.diagnose.review_days
     views, last_view, paths = ctx.store.fetch_one(
@@ -180,6 +196,7 @@ def check_dashboard(ctx: DiagnosticContext) -> CheckItem:
         "FROM usage_events WHERE kind = ?",
         [ctx.days_ago(days), str(UsageKind.PAGE_VIEWED)],
     ) or (0, None, 0)
+
     evidence = {
         "review_days": days,
         "page_views": int(views),
@@ -187,19 +204,23 @@ def check_dashboard(ctx: DiagnosticContext) -> CheckItem:
         "last_page_view_at": last_view,
         "require_login": ctx.settings.web.require_login,
     }
+
     status = CheckStatus.PASS if views else CheckStatus.WARN
+
     summary = message(
         N_("%(views)s page views in the last %(days)s days; last view: %(last)s."),
         views=int(views),
         days=days,
-        last=last_view.isoformat(timespec="minutes") if last_view else "-",
+        last=f"{last_view:%Y-%m-%d %H:%M} UTC" if last_view else "-",
     )
+
     fix = message(
         N_(
             "Start the dashboard with 'abmkpi serve' (add --host and viewer "
             "tokens from 'abmkpi token create' to share it) and open it."
         )
     )
+
     return _item("implementation.dashboard", title, status, summary, evidence, fix)
 
 
@@ -207,6 +228,7 @@ def check_pipeline_contribution(ctx: DiagnosticContext) -> CheckItem:
     title = N_("Pipeline contribution computed automatically")
     influenced = ctx.kpis.find("marketing_influenced_pipeline", "all")
     created = ctx.kpis.find("pipeline_created", "all")
+
     evidence = {
         "period": ctx.kpi_period.id,
         "marketing_influenced_pipeline": influenced.value,
@@ -214,6 +236,7 @@ def check_pipeline_contribution(ctx: DiagnosticContext) -> CheckItem:
         "influence_window_days": ctx.settings.engagement.influence_window_days,
         "currency": ctx.settings.workspace.reporting_currency,
     }
+
     if influenced.value is None or created.value is None:
         status = CheckStatus.FAIL
     elif influenced.value <= 0:
@@ -226,6 +249,7 @@ def check_pipeline_contribution(ctx: DiagnosticContext) -> CheckItem:
         else None
     )
     evidence["influenced_share"] = share
+
     summary = message(
         N_(
             "Marketing-influenced pipeline over %(period)s: %(influenced)s of "
@@ -236,6 +260,7 @@ def check_pipeline_contribution(ctx: DiagnosticContext) -> CheckItem:
         created=_amount(created.value),
         currency=ctx.settings.workspace.reporting_currency,
     )
+
     fix = message(
         N_(
             "Import opportunities with amounts and creation dates, and MA "
@@ -243,6 +268,7 @@ def check_pipeline_contribution(ctx: DiagnosticContext) -> CheckItem:
             "engagement.influence_window_days."
         )
     )
+
     return _item(
         "implementation.pipeline_contribution", title, status, summary, evidence, fix
     )

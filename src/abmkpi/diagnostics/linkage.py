@@ -23,6 +23,7 @@ def check_match_rate(ctx: DiagnosticContext) -> CheckItem:
     title = N_("MA↔SFA linkage: activities matched to accounts, per MA source")
     minimum = ctx.settings.diagnose.min_match_rate
     sources = _activity_match_rates(ctx)
+
     if not sources:
         return CheckItem(
             "diagnosis.match_rate",
@@ -38,10 +39,13 @@ def check_match_rate(ctx: DiagnosticContext) -> CheckItem:
                 )
             ),
         )
+
     for source in sources:
         source["status"] = str(_rate_status(source["match_rate"], minimum))
+
     status = worst(*(CheckStatus(source["status"]) for source in sources))
     lowest = min(sources, key=lambda source: source["match_rate"])
+
     summary = message(
         N_(
             "Lowest match rate: %(source)s with %(rate)s of %(total)s activities "
@@ -52,6 +56,7 @@ def check_match_rate(ctx: DiagnosticContext) -> CheckItem:
         total=lowest["activities"],
         minimum=_percent(minimum),
     )
+
     fix = message(
         N_(
             "Run 'abmkpi match --report' to see why activities did not match; "
@@ -61,6 +66,7 @@ def check_match_rate(ctx: DiagnosticContext) -> CheckItem:
             "diagnose.min_match_rate."
         )
     )
+
     return CheckItem(
         "diagnosis.match_rate",
         Part.DIAGNOSIS,
@@ -86,6 +92,7 @@ def _activity_match_rates(ctx: DiagnosticContext) -> list[dict[str, Any]]:
         [_SALES_TYPES],
     )
     sources = []
+
     for source, total, matched in rows:
         sources.append(
             {
@@ -122,6 +129,7 @@ def _unmatched_ids(ctx: DiagnosticContext, source: str) -> list[str]:
 def _rate_status(rate: float, minimum: float) -> CheckStatus:
     if rate >= minimum:
         return CheckStatus.PASS
+
     if rate >= minimum / 2:
         return CheckStatus.WARN
     return CheckStatus.FAIL
@@ -145,6 +153,7 @@ def check_target_opportunities(ctx: DiagnosticContext) -> CheckItem:
         FROM opportunities o WHERE {LIVE_OPPORTUNITY}
         """
     ) or (0, 0, 0)
+
     if not total:
         return CheckItem(
             "diagnosis.target_opportunities",
@@ -164,11 +173,14 @@ def check_target_opportunities(ctx: DiagnosticContext) -> CheckItem:
         )
     ]
     unlinked_share = without_account / total
+
     status = CheckStatus.PASS
     if unlinked_share > 1 - ctx.settings.diagnose.min_match_rate:
         status = CheckStatus.WARN
+
     if not on_targets:
         status = CheckStatus.FAIL
+
     evidence = {
         "opportunities": int(total),
         "on_target_accounts": int(on_targets),
@@ -177,6 +189,7 @@ def check_target_opportunities(ctx: DiagnosticContext) -> CheckItem:
         "without_account_share": unlinked_share,
         "without_account_ids": unlinked_ids,
     }
+
     summary = message(
         N_(
             "%(on_targets)s of %(total)s opportunities are on target accounts; "
@@ -186,6 +199,7 @@ def check_target_opportunities(ctx: DiagnosticContext) -> CheckItem:
         total=int(total),
         unlinked=int(without_account),
     )
+
     fix = message(
         N_(
             "Import the accounts the listed opportunities point to, and check "
@@ -193,6 +207,7 @@ def check_target_opportunities(ctx: DiagnosticContext) -> CheckItem:
             "works on."
         )
     )
+
     return CheckItem(
         "diagnosis.target_opportunities",
         Part.DIAGNOSIS,
@@ -210,6 +225,7 @@ def check_data_freshness(ctx: DiagnosticContext) -> CheckItem:
     title = N_("MA↔SFA linkage: data is fresh")
     max_age = ctx.settings.diagnose.max_data_age_days
     sources = _source_ages(ctx)
+
     if not sources:
         return CheckItem(
             "diagnosis.data_freshness",
@@ -221,15 +237,18 @@ def check_data_freshness(ctx: DiagnosticContext) -> CheckItem:
             message(N_("Import the MA and CRM exports with 'abmkpi import'.")),
         )
     stale = [s for s in sources if s["age_days"] is None or s["age_days"] > max_age]
+
     status = CheckStatus.PASS
     if stale:
         status = CheckStatus.FAIL if len(stale) == len(sources) else CheckStatus.WARN
+
     summary = message(
         N_("%(stale)s of %(total)s sources are older than %(days)s days."),
         stale=len(stale),
         total=len(sources),
         days=max_age,
     )
+
     fix = message(
         N_(
             "Import fresh exports of the stale sources with 'abmkpi import' "
@@ -237,6 +256,7 @@ def check_data_freshness(ctx: DiagnosticContext) -> CheckItem:
             "The limit is diagnose.max_data_age_days."
         )
     )
+
     return CheckItem(
         "diagnosis.data_freshness",
         Part.DIAGNOSIS,
@@ -274,6 +294,7 @@ def _source_ages(ctx: DiagnosticContext) -> list[dict[str, Any]]:
         )
     )
     sources = []
+
     for name in sorted(set(imported) | set(newest)):
         at: datetime | None = imported.get(name)
         basis = "import"

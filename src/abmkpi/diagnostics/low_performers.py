@@ -1,7 +1,7 @@
 """Low performers for the diagnostics: target accounts gone quiet.
 
 A target account with no live activity in the last ``pdca.no_engagement_days``
-days is a low performer; it has an action when a PDCA action on it is still
+days is a low performer. It has an action when a PDCA action on it is still
 open or was logged within that window.
 
 NOTE: this covers only the no-engagement rule. The PDCA check lists more

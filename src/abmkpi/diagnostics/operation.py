@@ -23,6 +23,7 @@ PATTERN_WINDOW_DAYS = 92
 def check_reviews(ctx: DiagnosticContext) -> CheckItem:
     title = N_("Weekly, monthly and quarterly reviews happening")
     cadences: dict[str, Any] = {}
+
     for cadence, days in REVIEW_CADENCE_DAYS.items():
         runs, last = ctx.store.fetch_one(
             "SELECT count(*) FILTER (WHERE generated_at >= ?), max(generated_at) "
@@ -36,16 +37,19 @@ def check_reviews(ctx: DiagnosticContext) -> CheckItem:
             "age_days": ctx.age_days(last),
         }
     missing = [name for name, data in cadences.items() if not data["runs"]]
+
     if not missing:
         status = CheckStatus.PASS
     elif len(missing) < len(cadences):
         status = CheckStatus.WARN
     else:
         status = CheckStatus.FAIL
+
     summary = message(
         N_("Reviews without a recent report run: %(missing)s."),
         missing=", ".join(missing) or "-",
     )
+
     fix = message(
         N_(
             "Run 'abmkpi report weekly', 'abmkpi report monthly' and 'abmkpi "
@@ -53,7 +57,9 @@ def check_reviews(ctx: DiagnosticContext) -> CheckItem:
             "reports.monthly, reports.quarterly)."
         )
     )
+
     evidence = {"cadences": cadences, "missing": missing}
+
     return _item("operation.reviews", title, status, summary, evidence, fix)
 
 
@@ -83,6 +89,7 @@ def check_pdca_actions(ctx: DiagnosticContext) -> CheckItem:
             [closed, today, ctx.max_listed],
         )
     ]
+
     evidence = {
         "review_days": days,
         "actions": int(total),
@@ -92,12 +99,14 @@ def check_pdca_actions(ctx: DiagnosticContext) -> CheckItem:
         "last_reviewed_at": last_reviewed,
         "overdue_ids": overdue,
     }
+
     if not total:
         status = CheckStatus.FAIL
     elif not (reviewed or review_events) or overdue:
         status = CheckStatus.WARN
     else:
         status = CheckStatus.PASS
+
     summary = message(
         N_(
             "%(total)s actions (%(open)s open, %(overdue)s overdue); %(reviewed)s "
@@ -109,18 +118,21 @@ def check_pdca_actions(ctx: DiagnosticContext) -> CheckItem:
         reviewed=int(reviewed),
         days=days,
     )
+
     fix = message(
         N_(
             "Log an action with an owner and a due date for each low performer "
             "('abmkpi pdca'), and review the open ones every week."
         )
     )
+
     return _item("operation.pdca_actions", title, status, summary, evidence, fix)
 
 
 def check_low_performers(ctx: DiagnosticContext) -> CheckItem:
     title = N_("Low performers have actions")
     days = ctx.settings.pdca.no_engagement_days
+
     if not ctx.targets:
         return CheckItem(
             "operation.low_performers",
@@ -133,12 +145,14 @@ def check_low_performers(ctx: DiagnosticContext) -> CheckItem:
         )
     quiet = quiet_targets(ctx.store, ctx.now, days)
     lacking = [row for row in quiet if not row.has_action]
+
     if not lacking:
         status = CheckStatus.PASS
     elif len(lacking) < len(quiet):
         status = CheckStatus.WARN
     else:
         status = CheckStatus.FAIL
+
     evidence = {
         "rule": "no_engagement",
         "no_engagement_days": days,
@@ -154,6 +168,7 @@ def check_low_performers(ctx: DiagnosticContext) -> CheckItem:
             for row in lacking[: ctx.max_listed]
         ],
     }
+
     summary = message(
         N_(
             "%(quiet)s target accounts had no activity in %(days)s days; "
@@ -163,12 +178,14 @@ def check_low_performers(ctx: DiagnosticContext) -> CheckItem:
         days=days,
         lacking=len(lacking),
     )
+
     fix = message(
         N_(
             "Log a PDCA action for each listed account ('abmkpi pdca'); the "
             "window is pdca.no_engagement_days."
         )
     )
+
     return _item("operation.low_performers", title, status, summary, evidence, fix)
 
 
@@ -184,6 +201,7 @@ def check_patterns_reused(ctx: DiagnosticContext) -> CheckItem:
         "SELECT count(*) FROM opportunities o WHERE o.is_won AND NOT o.is_deleted "
         "AND o.merged_into_id IS NULL"
     )
+
     evidence = {
         "window_days": PATTERN_WINDOW_DAYS,
         "pattern_actions": int(actions),
@@ -191,12 +209,14 @@ def check_patterns_reused(ctx: DiagnosticContext) -> CheckItem:
         "last_pattern_action_at": last,
         "won_opportunities": won,
     }
+
     if recent:
         status = CheckStatus.PASS
     elif not won and not actions:
         status = CheckStatus.NOT_APPLICABLE
     else:
         status = CheckStatus.WARN
+
     summary = (
         message(N_("No deal has been won yet, so there is no pattern to reuse."))
         if status is CheckStatus.NOT_APPLICABLE
@@ -206,12 +226,14 @@ def check_patterns_reused(ctx: DiagnosticContext) -> CheckItem:
             days=PATTERN_WINDOW_DAYS,
         )
     )
+
     fix = message(
         N_(
             "Review the patterns that preceded opportunities ('abmkpi pdca') and "
             "log actions that reuse them with the rule 'pattern'."
         )
     )
+
     return _item("operation.patterns_reused", title, status, summary, evidence, fix)
 
 

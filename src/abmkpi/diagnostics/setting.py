@@ -32,6 +32,7 @@ def check_kgi(ctx: DiagnosticContext) -> CheckItem:
         "kgi_has_target": kgi is not None and ctx.has_target(kgi),
         "revenue_kpis_with_targets": revenue,
     }
+
     if kgi is not None and evidence["kgi_has_target"]:
         status = CheckStatus.PASS
         summary = message(N_("The KGI is %(kpi)s, with a target."), kpi=kgi)
@@ -47,12 +48,14 @@ def check_kgi(ctx: DiagnosticContext) -> CheckItem:
     else:
         status = CheckStatus.FAIL
         summary = message(N_("No KGI is named and no revenue KPI has a target."))
+
     fix = message(
         N_(
             "Name the KPI that measures the final goal in diagnose.kgi_kpi (for "
             "example pipeline_created) and give it a target in kpi.targets."
         )
     )
+
     return CheckItem(
         "setting.kgi",
         Part.SETTING,
@@ -69,30 +72,35 @@ def check_kpi_targets(ctx: DiagnosticContext) -> CheckItem:
     key_kpis = ctx.settings.diagnose.key_kpis
     key_missing = [key for key in key_kpis if not ctx.has_target(key)]
     all_missing = [kpi_id for kpi_id in DEFINITIONS if not ctx.has_target(kpi_id)]
+
     if not ctx.kpi_targets:
         status = CheckStatus.FAIL
     elif key_missing:
         status = CheckStatus.WARN
     else:
         status = CheckStatus.PASS
+
     evidence = {
         "targets": ctx.kpi_targets,
         "key_kpis": key_kpis,
         "key_kpis_without_target": key_missing,
         "kpis_without_target": all_missing,
     }
+
     summary = message(
         N_("%(missing)s of %(total)s key KPIs have no target: %(kpis)s."),
         missing=len(key_missing),
         total=len(key_kpis),
         kpis=", ".join(key_missing) or "-",
     )
+
     fix = message(
         N_(
             "Add a target per KPI in kpi.targets (rates as fractions, 0.6 = 60%%), "
             "or per period; the KPIs checked are diagnose.key_kpis."
         )
     )
+
     return CheckItem(
         "setting.kpi_targets",
         Part.SETTING,
@@ -117,12 +125,14 @@ def check_icp(ctx: DiagnosticContext) -> CheckItem:
         "SELECT count(*) FROM accounts a WHERE NOT a.is_deleted "
         "AND a.merged_into_id IS NULL AND a.fit_score > 0"
     )
+
     evidence = {
         "rules": len(rules),
         "fields": sorted({rule.field for rule in rules}),
         "accounts_by_grade": {k: int(v) for k, v in sorted(grades.items())},
         "accounts_with_fit": fitting,
     }
+
     if not rules:
         status = CheckStatus.FAIL
         summary = message(N_("The config has no ICP rules."))
@@ -139,12 +149,14 @@ def check_icp(ctx: DiagnosticContext) -> CheckItem:
             rules=len(rules),
             fitting=fitting,
         )
+
     fix = message(
         N_(
             "Write the ICP as [[icp.rules]] in the config (industry, employees, "
             "annual revenue, region) and run 'abmkpi match' to score the accounts."
         )
     )
+
     return CheckItem(
         "setting.icp",
         Part.SETTING,
@@ -162,24 +174,28 @@ def check_target_count(ctx: DiagnosticContext) -> CheckItem:
     high = ctx.settings.diagnose.max_target_accounts
     count = len(ctx.targets)
     tiers = Counter(str(target.tier) for target in ctx.targets)
+
     if count == 0:
         status = CheckStatus.FAIL
     elif low <= count <= high:
         status = CheckStatus.PASS
     else:
         status = CheckStatus.WARN
+
     evidence = {
         "target_accounts": count,
         "min": low,
         "max": high,
         "by_tier": dict(sorted(tiers.items())),
     }
+
     summary = message(
         N_("%(count)s target accounts; a program starts with %(low)s to %(high)s."),
         count=count,
         low=low,
         high=high,
     )
+
     fix = message(
         N_(
             "Choose %(low)s to %(high)s accounts and set them with 'abmkpi targets "
@@ -190,6 +206,7 @@ def check_target_count(ctx: DiagnosticContext) -> CheckItem:
         low=low,
         high=high,
     )
+
     return CheckItem(
         "setting.target_count",
         Part.SETTING,
@@ -209,6 +226,7 @@ def check_department_targets(ctx: DiagnosticContext) -> CheckItem:
     """
     title = N_("Department KPIs and shared KPIs set")
     departments: dict[str, Any] = {}
+
     for department in DEPARTMENT_TABLES:
         kpis = [d.id for d in DEFINITIONS.values() if d.department == department]
         reason = None
@@ -229,6 +247,7 @@ def check_department_targets(ctx: DiagnosticContext) -> CheckItem:
     ]
     shared = [key for key in ctx.settings.diagnose.key_kpis if ctx.has_target(key)]
     applicable = [name for name, data in departments.items() if data["applies"]]
+
     if not applicable:
         status = CheckStatus.NOT_APPLICABLE
     elif len(lacking) == len(applicable):
@@ -237,6 +256,7 @@ def check_department_targets(ctx: DiagnosticContext) -> CheckItem:
         status = CheckStatus.WARN
     else:
         status = CheckStatus.PASS
+
     summary = message(
         N_(
             "Departments without a KPI target: %(lacking)s; shared KPIs with a "
@@ -245,6 +265,7 @@ def check_department_targets(ctx: DiagnosticContext) -> CheckItem:
         lacking=", ".join(lacking) or "-",
         shared=", ".join(shared) or "-",
     )
+
     fix = message(
         N_(
             "Give each department at least one KPI target in kpi.targets (for "
@@ -252,6 +273,7 @@ def check_department_targets(ctx: DiagnosticContext) -> CheckItem:
             "success KPIs), and targets on the shared diagnose.key_kpis."
         )
     )
+
     return CheckItem(
         "setting.department_targets",
         Part.SETTING,

@@ -21,6 +21,6 @@ router = APIRouter(
 @router.get("/diagnostics", response_model=DiagnosticsModel)
 def get_diagnostics(request: Request) -> DocumentResponse:
     """Return every checklist item with its status, evidence and fix (as
-    `abmkpi diagnose --format json`), computed at most once a minute."""
+    `abmkpi diagnose --format json`), cached per minute and data version."""
     report = diagnostics_report(web_state(request))
     return DocumentResponse(report.to_dict())

@@ -1,7 +1,7 @@
 """The diagnostics report the page and the API show, cached for a minute.
 
 The checklist reads usage (page views, report runs) as well as data, so the
-cache key holds the minute besides the data version.
+cache key contains the minute besides the data version.
 """
 
 from __future__ import annotations
