@@ -11,9 +11,11 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from babel.messages.extract import extract_from_file
 
 from abmkpi import derive
-from abmkpi.diagnostics import CHECKS, CheckStatus
+from abmkpi.diagnostics import CHECKS, CheckStatus, run_diagnostics
+from abmkpi.i18n import translate
 from abmkpi.targets import TargetEntry, set_list
 from abmkpi.usage import UsageKind, record_usage, usage_count
 from abmkpi.workspace import Workspace
@@ -338,3 +340,41 @@ def test_quiet_targets_without_action(workspace: Workspace) -> None:
     assert item.status is CheckStatus.WARN
     assert item.evidence["low_performers"] == 2
     assert [row["id"] for row in item.evidence["accounts_without_action"]] == [quiet[1]]
+
+
+# Translations ------------------------------------------------------------------
+
+
+def _checklist_messages() -> list[str]:
+    package = Path(__file__).resolve().parents[1] / "src" / "abmkpi" / "diagnostics"
+    found = []
+    for path in sorted(package.glob("*.py")):
+        for _, text, _, _ in extract_from_file("python", str(path), {"N_": None}):
+            found.append(text)
+    return found
+
+
+def test_checklist_marks_messages() -> None:
+    assert len(_checklist_messages()) > 80
+
+
+@pytest.mark.parametrize("text", _checklist_messages())
+def test_checklist_message_translated(text: str) -> None:
+    assert translate(text, "ja") != text
+
+
+# An empty workspace ------------------------------------------------------------
+
+
+def test_empty_workspace_statuses(tmp_path: Path) -> None:
+    empty = Workspace.init(tmp_path / "empty")
+    with empty.open_store() as store:
+        report = run_diagnostics(store, empty.settings)
+    statuses = {item.id: item.status for item in report.items}
+    assert statuses["diagnosis.match_rate"] is CheckStatus.FAIL
+    assert statuses["diagnosis.data_freshness"] is CheckStatus.FAIL
+    assert statuses["diagnosis.required_fields"] is CheckStatus.NOT_APPLICABLE
+    assert statuses["setting.icp"] is CheckStatus.FAIL
+    assert statuses["implementation.pipeline_contribution"] is CheckStatus.FAIL
+    assert statuses["operation.low_performers"] is CheckStatus.NOT_APPLICABLE
+    assert statuses["operation.patterns_reused"] is CheckStatus.NOT_APPLICABLE

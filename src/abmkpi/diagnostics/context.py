@@ -7,7 +7,7 @@ the trailing year) run once per diagnostics run and are kept here.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -42,7 +42,6 @@ class DiagnosticContext:
     store: Store
     settings: Settings
     now: datetime
-    notes: list[str] = field(default_factory=list)
 
     @property
     def max_listed(self) -> int:

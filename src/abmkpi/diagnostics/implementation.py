@@ -237,7 +237,8 @@ def check_pipeline_contribution(ctx: DiagnosticContext) -> CheckItem:
         "currency": ctx.settings.workspace.reporting_currency,
     }
 
-    if influenced.value is None or created.value is None:
+    # Without pipeline created there is nothing to attribute to marketing.
+    if influenced.value is None or not created.value:
         status = CheckStatus.FAIL
     elif influenced.value <= 0:
         status = CheckStatus.WARN
