@@ -7,6 +7,7 @@ item that must notice it, with the numbers of its evidence.
 from __future__ import annotations
 
 import json
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -92,6 +93,15 @@ def test_cli_demo_statuses(workspace: Workspace) -> None:
     assert statuses["setting.target_count"] == "pass"
     assert statuses["implementation.stage_history"] == "pass"
     assert statuses["implementation.pipeline_contribution"] == "pass"
+
+
+def test_cli_table_in_english(workspace: Workspace) -> None:
+    result = run_cli("-w", workspace.root, "--lang", "en", "diagnose", check=False)
+    lines = result.stdout.splitlines()
+    assert result.returncode == 3
+    assert "  [Fail] KGI defined  (setting.kgi)" in lines
+    assert lines[0] == "Diagnosis: are the KPIs used and the data linked?"
+    assert re.fullmatch(r"Pass \d+, Warning \d+, Fail \d+, Not applicable 0", lines[-1])
 
 
 def test_cli_records_diagnose_run(workspace: Workspace) -> None:

@@ -7,6 +7,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 import typer
+from rich.text import Text
 
 from abmkpi.cli import app, console
 from abmkpi.cli.common import (
@@ -16,7 +17,6 @@ from abmkpi.cli.common import (
     load_workspace,
     print_csv,
     print_json,
-    print_table,
 )
 
 if TYPE_CHECKING:
@@ -38,6 +38,17 @@ CSV_COLUMNS = [
     "fix_ja",
     "evidence",
 ]
+
+
+# A message id of the catalog, like the item texts.
+FIX_LABEL = "Fix"
+
+STATUS_STYLES = {
+    "pass": "green",
+    "warn": "yellow",
+    "fail": "bold red",
+    "not_applicable": "dim",
+}
 
 
 class FailOn(StrEnum):
@@ -105,25 +116,29 @@ def _csv_rows(report: DiagnosticsReport) -> list[dict[str, Any]]:
 
 
 def _print_checklist(report: DiagnosticsReport, lang: str) -> None:
-    from abmkpi.diagnostics.items import PART_TITLES, message
+    """Print each part's items as blocks: status, title, finding and fix.
+
+    Blocks rather than a table, because Japanese text has no spaces at which
+    a narrow table column could wrap it.
+    """
+    from abmkpi.diagnostics.items import PART_TITLES, STATUS_LABELS, message
 
     for part, items in report.by_part():
-        print_table(
-            message(PART_TITLES[part]).render(lang),
-            ["status", "id", "item", "finding", "fix"],
-            [
-                (
-                    str(item.status),
-                    item.id,
-                    message(item.title).render(lang),
-                    item.summary.render(lang),
-                    item.fix.render(lang) if item.fix else "",
-                )
-                for item in items
-            ],
-        )
+        console.print(Text(message(PART_TITLES[part]).render(lang), style="bold"))
+        for item in items:
+            label = message(STATUS_LABELS[item.status]).render(lang)
+            head = Text(f"  [{label}] ", style=STATUS_STYLES[item.status])
+            head.append(f"{message(item.title).render(lang)}  ({item.id})")
+            console.print(head)
+            console.print(Text(f"      {item.summary.render(lang)}"))
+            if item.fix is not None:
+                fix = message(FIX_LABEL).render(lang)
+                console.print(Text(f"      {fix}: {item.fix.render(lang)}"))
+        console.print()
     counts = report.counts()
     console.print(
-        f"{counts['pass']} pass, {counts['warn']} warn, {counts['fail']} fail, "
-        f"{counts['not_applicable']} not applicable"
+        ", ".join(
+            f"{message(STATUS_LABELS[status]).render(lang)} {counts[str(status)]}"
+            for status in STATUS_LABELS
+        )
     )

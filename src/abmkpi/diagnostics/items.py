@@ -41,6 +41,14 @@ def worst(*statuses: CheckStatus) -> CheckStatus:
     return max(statuses, key=SEVERITY.__getitem__, default=CheckStatus.PASS)
 
 
+STATUS_LABELS = {
+    CheckStatus.PASS: N_("Pass"),
+    CheckStatus.WARN: N_("Warning"),
+    CheckStatus.FAIL: N_("Fail"),
+    CheckStatus.NOT_APPLICABLE: N_("Not applicable"),
+}
+
+
 class Part(StrEnum):
     DIAGNOSIS = "diagnosis"
     SETTING = "setting"

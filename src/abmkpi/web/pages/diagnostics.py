@@ -8,19 +8,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 
-from abmkpi.diagnostics.items import PART_TITLES, CheckStatus
+from abmkpi.diagnostics.items import PART_TITLES, STATUS_LABELS
 from abmkpi.web.diagnostics import diagnostics_report
 from abmkpi.web.pages.rendering import Page, page_context, render
 from abmkpi.web.pages.vocabulary import N_
 
 router = APIRouter(include_in_schema=False)
-
-STATUS_LABELS = {
-    CheckStatus.PASS: N_("Pass"),
-    CheckStatus.WARN: N_("Warning"),
-    CheckStatus.FAIL: N_("Fail"),
-    CheckStatus.NOT_APPLICABLE: N_("Not applicable"),
-}
 
 
 @router.get("/diagnostics")
