@@ -244,7 +244,7 @@ class DiagnoseSettings(WorkflowSection):
         20,
         ge=1,
         le=1000,
-        description="Most offending records (ids) an item lists as evidence.",
+        description="Maximum number of offending record ids an item lists as evidence.",
     )
 
     @field_validator("kgi_kpi")
