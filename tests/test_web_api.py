@@ -133,6 +133,7 @@ def test_openapi_lists_every_route(api: Context) -> None:
     assert ("POST", "/api/v1/activities") in routes
     assert ("GET", "/api/v1/journey") in routes
     assert ("GET", "/api/v1/pdca/patterns") in routes
+    assert ("GET", "/api/v1/diagnostics") in routes
     for method, path in routes:
         assert method.lower() in schema["paths"][path], f"{method} {path}"
 

@@ -49,6 +49,7 @@ PAGES = {
     "customer-success": "/customer-success",
     "health": "/health",
     "pdca": f"/pdca?period={PERIOD}",
+    "diagnostics": "/diagnostics",
     "login": "/login",
 }
 
@@ -237,6 +238,7 @@ def test_japanese_labels(
         "カスタマーサクセス",
         "データ品質",
         "PDCAサイクル",
+        "診断",
     ]
 
 

@@ -7,9 +7,10 @@ fields of its ``Settings``, so a workspace config validates in one pass.
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from abmkpi.canonical import SALES_ACTIVITY_TYPES, ActivityType
+from abmkpi.kpi_ids import target_key_problem
 
 
 class WorkflowSection(BaseModel):
@@ -215,3 +216,64 @@ class DiagnoseSettings(WorkflowSection):
         description="Days without a report run or dashboard view before the KPIs "
         "count as unused.",
     )
+    kgi_kpi: str | None = Field(
+        None,
+        description="KPI id (or id:variant) that measures the KGI, the final goal "
+        "such as revenue from target accounts; it needs a target in kpi.targets "
+        "or a period target. Unset, a target on any currency KPI only warns.",
+    )
+    key_kpis: list[str] = Field(
+        default_factory=lambda: [
+            "engagement_score",
+            "contact_rate",
+            "opportunity_rate",
+            "marketing_influenced_pipeline",
+            "win_rate",
+            "average_deal_size",
+        ],
+        description="KPIs the weekly, monthly and quarterly reviews share across "
+        "departments; each needs a target.",
+    )
+    min_field_coverage: float = Field(
+        0.95,
+        gt=0,
+        le=1,
+        description="Share of live opportunities that need an amount, a close "
+        "date and stage history; below it is a warning, below half of it a "
+        "failure.",
+    )
+    max_listed: int = Field(
+        20,
+        ge=1,
+        le=1000,
+        description="Maximum number of offending record ids an item lists as evidence.",
+    )
+
+    @field_validator("kgi_kpi")
+    @classmethod
+    def _known_kgi(cls, key: str | None) -> str | None:
+        problem = None if key is None else target_key_problem(key)
+        if problem is not None:
+            raise ValueError(problem)
+        return key
+
+    @field_validator("key_kpis")
+    @classmethod
+    def _known_key_kpis(cls, keys: list[str]) -> list[str]:
+        problems = [
+            f"{key!r}: {problem}"
+            for key in keys
+            if (problem := target_key_problem(key)) is not None
+        ]
+        if problems:
+            raise ValueError("; ".join(problems))
+        return keys
+
+    @model_validator(mode="after")
+    def _target_range(self) -> DiagnoseSettings:
+        if self.min_target_accounts > self.max_target_accounts:
+            raise ValueError(
+                f"min_target_accounts ({self.min_target_accounts}) is above "
+                f"max_target_accounts ({self.max_target_accounts})"
+            )
+        return self

@@ -2,6 +2,7 @@
 
 from abmkpi.cli import (  # noqa: F401
     data,
+    diagnose,
     journey,
     kpi_targets,
     pdca,

@@ -7,6 +7,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from abmkpi.web import (
     api_accounts,
+    api_diagnostics,
     api_events,
     api_journey,
     api_kpis,
@@ -33,6 +34,7 @@ ROUTERS = (
     api_events.router,
     api_tokens.router,
     api_pdca.router,
+    api_diagnostics.router,
 )
 
 

@@ -273,3 +273,37 @@ class TokenList(BaseModel):
 
 class TokenCreated(TokenModel):
     token: str = Field(description="The token; shown once, only its hash is kept.")
+
+
+class LocalizedText(BaseModel):
+    en: str
+    ja: str
+
+
+class DiagnosticsPart(BaseModel):
+    id: str = Field(description="diagnosis, setting, implementation or operation.")
+    title: LocalizedText
+
+
+class DiagnosticsItem(BaseModel):
+    id: str = Field(description="Stable item id, such as diagnosis.match_rate.")
+    part: str
+    title: LocalizedText
+    status: str = Field(description="pass, warn, fail or not_applicable.")
+    summary: LocalizedText = Field(description="The finding, with its numbers.")
+    evidence: dict[str, Any] = Field(
+        description="Counts, rates and the offending records behind the status."
+    )
+    fix: LocalizedText | None = Field(
+        description="The command or config key that changes the status; null on a pass."
+    )
+
+
+class DiagnosticsModel(BaseModel):
+    """The KPI-setup checklist, as ``abmkpi diagnose --format json`` prints it."""
+
+    checked_at: str = Field(description="The instant checked, UTC with a Z.")
+    status: str = Field(description="The worst status of any item.")
+    counts: dict[str, int]
+    parts: list[DiagnosticsPart]
+    items: list[DiagnosticsItem]

@@ -24,6 +24,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from abmkpi.web.pages import (
     accounts,
     departments,
+    diagnostics,
     health,
     login,
     overview,
@@ -48,7 +49,15 @@ def install_pages(app: FastAPI) -> None:
     _ensure_sessions(app)
     app.mount("/static", StaticFiles(packages=[("abmkpi.web", "static")]), "static")
     app.add_api_route(PLOTLY_URL, _plotly, include_in_schema=False)
-    for module in (overview, accounts, departments, health, pdca, login):
+    for module in (
+        overview,
+        accounts,
+        departments,
+        health,
+        pdca,
+        diagnostics,
+        login,
+    ):
         app.include_router(module.router)
     _install_html_errors(app)
 

@@ -20,6 +20,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from abmkpi.i18n import LANGUAGES, translate
 from abmkpi.web.app import web_state
+from abmkpi.web.page_views import record_page_view
 from abmkpi.web.pages.cards import PACED_TARGET
 from abmkpi.web.pages.formats import Formatter
 from abmkpi.web.pages.periods import PICKER_KINDS
@@ -73,6 +74,7 @@ NAVIGATION = [
     ("customer_success", "/customer-success", N_("Customer success")),
     ("health", "/health", N_("Data health")),
     ("pdca", "/pdca", N_("PDCA loop")),
+    ("diagnostics", "/diagnostics", N_("Diagnostics")),
 ]
 
 environment = Environment(
@@ -158,8 +160,11 @@ def build_page(request: Request) -> Page:
 
 
 def page_context(request: Request) -> Page:
-    """Build the page context; a FastAPI dependency that also checks the login."""
-    require_viewer(request, web_state(request))
+    """Build the page context; a FastAPI dependency that also checks the login
+    and records the page view."""
+    state = web_state(request)
+    require_viewer(request, state)
+    record_page_view(request, state)
     return build_page(request)
 
 

@@ -1,0 +1,256 @@
+"""Part 4, operation: reviews happen on their cadence, PDCA actions are
+logged and reviewed, quiet targets get actions, winning patterns are reused."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from abmkpi.diagnostics.context import DiagnosticContext
+from abmkpi.diagnostics.items import N_, CheckItem, CheckStatus, Part, message
+from abmkpi.diagnostics.low_performers import CLOSED_ACTION_STATES, quiet_targets
+from abmkpi.periods import business_date
+from abmkpi.usage import UsageKind
+
+# Days within which each review cadence should have produced a report run.
+REVIEW_CADENCE_DAYS = {"weekly": 7, "monthly": 31, "quarterly": 92}
+
+# PDCA actions that reuse a winning pattern (横展開) have the rule 'pattern',
+# or 'pattern:' followed by what the pattern is (an activity type, a campaign).
+PATTERN_RULE = "pattern"
+PATTERN_WINDOW_DAYS = 92
+
+
+def check_reviews(ctx: DiagnosticContext) -> CheckItem:
+    title = N_("Weekly, monthly and quarterly reviews happening")
+    cadences: dict[str, Any] = {}
+
+    for cadence, days in REVIEW_CADENCE_DAYS.items():
+        runs, last = ctx.store.fetch_one(
+            "SELECT count(*) FILTER (WHERE generated_at >= ?), max(generated_at) "
+            "FROM report_runs WHERE cadence = ?",
+            [ctx.days_ago(days), cadence],
+        ) or (0, None)
+        cadences[cadence] = {
+            "within_days": days,
+            "runs": int(runs),
+            "last_run_at": last,
+            "age_days": ctx.age_days(last),
+        }
+    missing = [name for name, data in cadences.items() if not data["runs"]]
+
+    if not missing:
+        status = CheckStatus.PASS
+    elif len(missing) < len(cadences):
+        status = CheckStatus.WARN
+    else:
+        status = CheckStatus.FAIL
+
+    summary = message(
+        N_("Reviews without a recent report run: %(missing)s."),
+        missing=", ".join(missing) or "-",
+    )
+
+    fix = message(
+        N_(
+            "Run 'abmkpi report weekly', 'abmkpi report monthly' and 'abmkpi "
+            "report quarterly', or schedule them (reports.weekly, "
+            "reports.monthly, reports.quarterly)."
+        )
+    )
+
+    evidence = {"cadences": cadences, "missing": missing}
+
+    return _item("operation.reviews", title, status, summary, evidence, fix)
+
+
+def check_pdca_actions(ctx: DiagnosticContext) -> CheckItem:
+    title = N_("PDCA actions recorded and reviewed")
+    days = ctx.settings.diagnose.review_days
+    since = ctx.days_ago(days)
+    today = business_date(ctx.now, ctx.settings.workspace.time_zone)
+    closed = list(CLOSED_ACTION_STATES)
+    total, open_count, reviewed, last_reviewed = ctx.store.fetch_one(
+        "SELECT count(*), "
+        "count(*) FILTER (WHERE done_at IS NULL AND NOT list_contains(?, status)), "
+        "count(*) FILTER (WHERE reviewed_at >= ?), max(reviewed_at) "
+        "FROM pdca_actions",
+        [closed, since],
+    ) or (0, 0, 0, None)
+    review_events = ctx.count(
+        "SELECT count(*) FROM usage_events WHERE kind = ? AND occurred_at >= ?",
+        [str(UsageKind.PDCA_REVIEWED), since],
+    )
+    overdue = [
+        row[0]
+        for row in ctx.store.fetch_all(
+            "SELECT id FROM pdca_actions WHERE done_at IS NULL "
+            "AND NOT list_contains(?, status) AND due_date < ? ORDER BY due_date, id "
+            "LIMIT ?",
+            [closed, today, ctx.max_listed],
+        )
+    ]
+
+    evidence = {
+        "review_days": days,
+        "actions": int(total),
+        "open": int(open_count),
+        "reviewed_recently": int(reviewed),
+        "review_events": review_events,
+        "last_reviewed_at": last_reviewed,
+        "overdue_ids": overdue,
+    }
+
+    if not total:
+        status = CheckStatus.FAIL
+    elif not (reviewed or review_events) or overdue:
+        status = CheckStatus.WARN
+    else:
+        status = CheckStatus.PASS
+
+    summary = message(
+        N_(
+            "%(total)s actions (%(open)s open, %(overdue)s overdue); %(reviewed)s "
+            "reviewed in the last %(days)s days."
+        ),
+        total=int(total),
+        open=int(open_count),
+        overdue=len(overdue),
+        reviewed=int(reviewed),
+        days=days,
+    )
+
+    fix = message(
+        N_(
+            "Log an action with an owner and a due date for each low performer "
+            "('abmkpi pdca'), and review the open ones every week."
+        )
+    )
+
+    return _item("operation.pdca_actions", title, status, summary, evidence, fix)
+
+
+def check_low_performers(ctx: DiagnosticContext) -> CheckItem:
+    title = N_("Low performers have actions")
+    days = ctx.settings.pdca.no_engagement_days
+
+    if not ctx.targets:
+        return CheckItem(
+            "operation.low_performers",
+            Part.OPERATION,
+            title,
+            CheckStatus.NOT_APPLICABLE,
+            message(N_("There are no target accounts to judge.")),
+            {"no_engagement_days": days},
+            None,
+        )
+    quiet = quiet_targets(ctx.store, ctx.now, days)
+    lacking = [row for row in quiet if not row.has_action]
+
+    if not lacking:
+        status = CheckStatus.PASS
+    elif len(lacking) < len(quiet):
+        status = CheckStatus.WARN
+    else:
+        status = CheckStatus.FAIL
+
+    evidence = {
+        "rule": "no_engagement",
+        "no_engagement_days": days,
+        "low_performers": len(quiet),
+        "without_action": len(lacking),
+        "accounts_without_action": [
+            {
+                "id": row.account_id,
+                "name": row.name,
+                "tier": row.tier,
+                "last_activity_at": row.last_activity_at,
+            }
+            for row in lacking[: ctx.max_listed]
+        ],
+    }
+
+    summary = message(
+        N_(
+            "%(quiet)s target accounts had no activity in %(days)s days; "
+            "%(lacking)s of them have no action."
+        ),
+        quiet=len(quiet),
+        days=days,
+        lacking=len(lacking),
+    )
+
+    fix = message(
+        N_(
+            "Log a PDCA action for each listed account ('abmkpi pdca'); the "
+            "window is pdca.no_engagement_days."
+        )
+    )
+
+    return _item("operation.low_performers", title, status, summary, evidence, fix)
+
+
+def check_patterns_reused(ctx: DiagnosticContext) -> CheckItem:
+    title = N_("Winning patterns reused")
+    since = ctx.days_ago(PATTERN_WINDOW_DAYS)
+    actions, recent, last = ctx.store.fetch_one(
+        "SELECT count(*), count(*) FILTER (WHERE created_at >= ?), max(created_at) "
+        "FROM pdca_actions WHERE rule = ? OR starts_with(rule, ?)",
+        [since, PATTERN_RULE, PATTERN_RULE + ":"],
+    ) or (0, 0, None)
+    won = ctx.count(
+        "SELECT count(*) FROM opportunities o WHERE o.is_won AND NOT o.is_deleted "
+        "AND o.merged_into_id IS NULL"
+    )
+
+    evidence = {
+        "window_days": PATTERN_WINDOW_DAYS,
+        "pattern_actions": int(actions),
+        "recent_pattern_actions": int(recent),
+        "last_pattern_action_at": last,
+        "won_opportunities": won,
+    }
+
+    if recent:
+        status = CheckStatus.PASS
+    elif not won and not actions:
+        status = CheckStatus.NOT_APPLICABLE
+    else:
+        status = CheckStatus.WARN
+
+    summary = (
+        message(N_("No deal has been won yet, so there is no pattern to reuse."))
+        if status is CheckStatus.NOT_APPLICABLE
+        else message(
+            N_("%(recent)s actions reuse a winning pattern in the last %(days)s days."),
+            recent=int(recent),
+            days=PATTERN_WINDOW_DAYS,
+        )
+    )
+
+    fix = message(
+        N_(
+            "Review the patterns that preceded opportunities ('abmkpi pdca') and "
+            "log actions that reuse them with the rule 'pattern'."
+        )
+    )
+
+    return _item("operation.patterns_reused", title, status, summary, evidence, fix)
+
+
+def _item(
+    item_id: str,
+    title: str,
+    status: CheckStatus,
+    summary: Any,
+    evidence: dict[str, Any],
+    fix: Any,
+) -> CheckItem:
+    return CheckItem(
+        item_id,
+        Part.OPERATION,
+        title,
+        status,
+        summary,
+        evidence,
+        None if status in (CheckStatus.PASS, CheckStatus.NOT_APPLICABLE) else fix,
+    )
