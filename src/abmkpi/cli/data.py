@@ -30,6 +30,8 @@ if TYPE_CHECKING:
     from abmkpi.sources.base import ImportOptions
     from abmkpi.sources.detection import Detection
     from abmkpi.sources.loader import ImportSummary
+    from abmkpi.store.database import Store
+    from abmkpi.workspace import Workspace
 
 
 def _parse_date_formats(values: list[str]) -> dict[str, str]:
@@ -142,7 +144,31 @@ def import_files(
         _check_date_formats_used(options)
         progress.start_writing(len(batch.records))
         summary = load_batch(workspace, store, batch, options)
+        if not dry_run:
+            run_handoffs_after_import(workspace, store)
     _print_import_summary(summary, output, detection)
+
+
+def run_handoffs_after_import(workspace: Workspace, store: Store) -> None:
+    """Record new MQA handoffs, check SLAs and send due notifications.
+
+    A failure here is reported but does not undo the import, which is
+    committed; 'abmkpi handoff run' repeats the step.
+    """
+    from abmkpi.handoff.run import run_handoffs
+
+    if not workspace.settings.handoff.enabled:
+        return
+    try:
+        run = run_handoffs(store, workspace.settings, workspace.root, trigger="import")
+    except AbmkpiError as error:
+        errors.print(
+            f"warning: handoff detection failed after the import: {error}; run "
+            "'abmkpi handoff run' to try again"
+        )
+        return
+    if run.created or run.breached or run.followed_up:
+        errors.print(f"handoffs: {run.describe()}")
 
 
 def _source_and_paths(
@@ -328,6 +354,7 @@ def match(
     with workspace.open_store() as store:
         with console.status("matching…"):
             derived = refresh(store, workspace.settings, workspace.root)
+        run_handoffs_after_import(workspace, store)
         _print_currency_warnings(derived)
         print_merge_warning(derived)
         if not report:
