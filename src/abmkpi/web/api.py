@@ -8,6 +8,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from abmkpi.web import (
     api_accounts,
     api_events,
+    api_handoffs,
     api_kpis,
     api_status,
     api_tokens,
@@ -29,6 +30,7 @@ ROUTERS = (
     ingest.router,
     api_events.router,
     api_tokens.router,
+    api_handoffs.router,
 )
 
 

@@ -24,6 +24,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from abmkpi.web.pages import (
     accounts,
     departments,
+    handoffs,
     health,
     login,
     overview,
@@ -47,7 +48,7 @@ def install_pages(app: FastAPI) -> None:
     _ensure_sessions(app)
     app.mount("/static", StaticFiles(packages=[("abmkpi.web", "static")]), "static")
     app.add_api_route(PLOTLY_URL, _plotly, include_in_schema=False)
-    for module in (overview, accounts, departments, health, login):
+    for module in (overview, accounts, departments, handoffs, health, login):
         app.include_router(module.router)
     _install_html_errors(app)
 

@@ -71,6 +71,7 @@ NAVIGATION = [
     ("marketing", "/marketing", N_("Marketing")),
     ("sales", "/sales", N_("Sales")),
     ("customer_success", "/customer-success", N_("Customer success")),
+    ("handoffs", "/handoffs", N_("Handoffs")),
     ("health", "/health", N_("Data health")),
 ]
 
