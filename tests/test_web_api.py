@@ -128,7 +128,7 @@ def api_routes() -> set[tuple[str, str]]:
 def test_openapi_lists_every_route(api: Context) -> None:
     schema = api.client(None).get("/api/openapi.json").json()
     routes = api_routes()
-    assert len(routes) == 12
+    assert len(routes) == 15
     for method, path in routes:
         assert method.lower() in schema["paths"][path], f"{method} {path}"
 
