@@ -1,7 +1,7 @@
 """The MQA handoff: from marketing to sales, with evidence and an SLA.
 
-When an account's engagement score crosses ``engagement.mqa_threshold`` a
+When an account's engagement score crosses ``engagement.mqa_threshold``, a
 handoff is recorded with its evidence (:mod:`.detection`) and notified
-(:mod:`abmkpi.notify`); the SLA to the first sales activity is tracked
-(:mod:`.sla`); people list and acknowledge handoffs (:mod:`.records`).
+(:mod:`abmkpi.notify`). The SLA to the first sales activity is tracked in
+:mod:`.sla`, and :mod:`.records` lists and acknowledges handoffs.
 """

@@ -81,6 +81,7 @@ def current_crossings_expr(ctx: KpiContext, targets_only: bool) -> ir.Table:
     weighted = weighted_activities_expr(ctx, HISTORY_START, ctx.as_of)
     if targets_only:
         weighted = weighted.filter(weighted.seg == "target")
+
     offset = (
         weighted.occurred_at.epoch_seconds() - epoch_seconds(ctx.as_of)
     ) / half_life
@@ -93,6 +94,7 @@ def current_crossings_expr(ctx: KpiContext, targets_only: bool) -> ir.Table:
         rows=(None, 0),
     )
     running = grown.mutate(total=grown.grown.sum().over(window))
+
     decay = ibis.literal(0.5) ** running.offset
     steps = running.mutate(
         score_before=(running.total - running.grown) * decay,
@@ -104,6 +106,7 @@ def current_crossings_expr(ctx: KpiContext, targets_only: bool) -> ir.Table:
             crossing, steps.occurred_at.epoch_seconds(), ibis.null("float64")
         )
     )
+
     per_account = marked.group_by("account_id").aggregate(
         score=marked.grown.sum(),
         crossed_at=marked.occurred_at.max(where=crossing),

@@ -3,10 +3,10 @@
 Detection runs after imports, after live ingests (for the accounts the
 ingest changed) and on ``abmkpi handoff run``. Each account at or above
 ``engagement.mqa_threshold`` is identified by the activity that last pushed
-it over (see :mod:`abmkpi.handoff.crossings`); a handoff already stored for
-that crossing is not recorded again, so a new handoff needs the score to
-fall below the threshold and cross it anew. UNIQUE (account_id, crossed_at)
-in the store guards the same rule.
+it over (see :mod:`abmkpi.handoff.crossings`). A handoff already stored for
+that crossing is not recorded again. So a new handoff needs the score to
+fall below the threshold and cross it anew, as UNIQUE (account_id,
+crossed_at) in the store also enforces.
 """
 
 from __future__ import annotations

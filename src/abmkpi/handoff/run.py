@@ -20,7 +20,7 @@ logger = logging.getLogger(__name__)
 
 @dataclass
 class HandoffRun:
-    """What one pass did: new handoffs, SLAs closed and breached, sends."""
+    """The outcome of one pass: new handoffs, SLAs closed and breached, sends."""
 
     created: list[int] = field(default_factory=list)
     followed_up: int = 0

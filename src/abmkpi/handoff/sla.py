@@ -3,7 +3,7 @@
 ``sla_due_at`` is the handoff's ``created_at`` plus ``handoff.sla_hours``.
 The SLA closes at the first activity of ``handoff.sales_activity_types`` on
 the account after the crossing instant, whether it was imported or
-ingested; one that came between the crossing and the handoff counts too,
+ingested. One that came between the crossing and the handoff counts too,
 because sales were already on the account. A handoff past its due time
 without one is breached: :func:`mark_breaches` stamps ``breached_at`` once
 and, with ``handoff.renotify_on_breach``, queues one more notification.

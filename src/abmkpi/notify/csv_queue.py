@@ -6,8 +6,8 @@ OwnerId its owner, ActivityDate the due date. Cells that a spreadsheet would
 run as a formula are quoted (see :mod:`abmkpi.spreadsheet`).
 
 Appending is atomic: the new file (old rows plus the new one) is written
-beside the old one and moved over it, so a reader or a killed process never
-sees half a row.
+beside the old one and moved over it, so neither a reader nor a killed process
+leaves or reads half a row.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ TASK_COLUMNS = [
     "Priority",
 ]
 TASK_STATUS = "Not Started"
-# Salesforce's Subject field holds at most 255 characters.
+# Salesforce's Subject field is at most 255 characters long.
 MAX_SUBJECT_CHARS = 255
 
 _append_lock = threading.Lock()

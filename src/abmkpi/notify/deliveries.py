@@ -4,8 +4,8 @@
 and its notifications are stored together or not at all. Sending happens
 later, in :func:`deliver_due` (``abmkpi handoff run``) or in the server's
 background notifier. A failed send keeps its row as ``pending`` with the
-error, and is tried again after a wait that doubles from
-``notify.retry_base_seconds`` up to ``notify.retry_max_seconds``; after
+error. It is tried again after a wait that doubles from
+``notify.retry_base_seconds`` up to ``notify.retry_max_seconds``, and after
 ``notify.max_attempts`` sends it is ``failed``. The message itself is never
 lost: the row keeps it as JSON.
 """
@@ -69,7 +69,7 @@ class Delivery:
         return f"{self.subject_kind} {self.subject_id}"
 
     def to_dict(self) -> dict[str, Any]:
-        """The row without its message, as listings show it."""
+        """Return the row without its message, as listings show it."""
         return {
             "id": self.id,
             "subject_kind": self.subject_kind,
@@ -87,7 +87,7 @@ class Delivery:
 
 @dataclass
 class DeliveryRun:
-    """What one pass over the due deliveries did."""
+    """The counts of one pass over the due deliveries."""
 
     delivered: int = 0
     retrying: int = 0

@@ -77,7 +77,7 @@ def send_webhook(message: Message, settings: WebhookSettings) -> None:
         raise DeliveryError(f"webhook request failed: {error}") from error
     if not response.is_success:
         body = " ".join(response.text.split())[:MAX_ERROR_BODY_CHARS]
-        raise DeliveryError(f"webhook answered HTTP {response.status_code}: {body}")
+        raise DeliveryError(f"webhook returned HTTP {response.status_code}: {body}")
     logger.debug(
         "webhook accepted %r with HTTP %d", message.title, response.status_code
     )
