@@ -46,7 +46,7 @@ def detect_handoffs(
     """Record a handoff for every new crossing; return the new handoff ids.
 
     ``account_ids`` limits detection to some accounts (None: all).
-    ``trigger`` records what ran it: import, ingest or run.
+    ``trigger`` records what ran it: import, ingest, run or demo.
     """
     if not settings.handoff.enabled:
         return []

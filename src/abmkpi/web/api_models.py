@@ -275,7 +275,7 @@ class HandoffModel(BaseModel):
     )
     score: float
     threshold: float
-    trigger: str = Field(description="What detected it: import, ingest or run.")
+    trigger: str = Field(description="What detected it: import, ingest, run or demo.")
     owner_id: str | None
     created_at: datetime
     sla_due_at: datetime
