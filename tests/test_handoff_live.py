@@ -18,6 +18,7 @@ from abmkpi.handoff.run import run_handoffs
 from abmkpi.periods import business_date
 from abmkpi.tokens import Role, create_token
 from abmkpi.workspace import Workspace
+from tests.browser_support import CHROMIUM_ARGS, chromium_path
 from tests.cli_support import run_cli
 from tests.handoff_support import (
     TARGET,
@@ -208,3 +209,41 @@ def test_api_ack_takes_name(workspace: tuple[Workspace, int]) -> None:
     assert again.json()["acknowledged_by"] == "鈴木"
     assert missing.status_code == 404
     assert open_list["total"] == 0
+
+
+def test_queue_in_browser(workspace: tuple[Workspace, int]) -> None:
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    chromium = chromium_path()
+    if chromium is None:
+        pytest.skip("Chromium is not installed; install Debian's chromium package")
+    ws, _ = workspace
+    with ws.open_store() as store:
+        _, editor_token = create_token(store, "Sales desk", Role.EDITOR)
+    fills = form_fills("browser", utc_now() - timedelta(minutes=1), 3)
+
+    with (
+        serving(ws) as (server, _),
+        server.client(editor_token) as api,
+        playwright_api.sync_playwright() as playwright,
+    ):
+        post_events(api, fills)
+        browser = playwright.chromium.launch(
+            executable_path=chromium, headless=True, args=CHROMIUM_ARGS
+        )
+        page = browser.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.goto(f"{server.url}/login?next=/handoffs%3Flang%3Den")
+        page.fill("input[name=token]", editor_token)
+        page.click("button[type=submit]")
+        row = page.locator("tr[data-handoff-id]")
+        account = row.locator("td").first.locator("a").inner_text()
+        status_before = row.get_attribute("data-status")
+        page.click(".ack-form button")
+        acknowledged = row.locator("td").last.inner_text()
+        browser.close()
+
+    assert account == TARGET_NAME
+    assert status_before == "open"
+    assert "Sales desk" in acknowledged
+    assert errors == []

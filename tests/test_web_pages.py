@@ -48,6 +48,7 @@ PAGES = {
     "sales": f"/sales?period={PERIOD}",
     "customer-success": "/customer-success",
     "health": "/health",
+    "handoffs": "/handoffs",
     "login": "/login",
 }
 
