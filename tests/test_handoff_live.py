@@ -1,6 +1,8 @@
-"""The handoff end to end on a real uvicorn server: live events push a target
-account from engaged to MQA, one handoff is recorded and its webhook is
-sent by the server's notifier, and an imported sales call closes the SLA."""
+"""The handoff end to end on a real uvicorn server.
+
+Live events push a target account from engaged to MQA. One handoff is
+recorded, the server's notifier sends its webhook, and an imported sales
+call closes the SLA."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Notifications of a handoff on real channels: a webhook receiver and an SMTP
-server on 127.0.0.1, and the CSV queue file; retries with a chosen clock."""
+server on 127.0.0.1, and the CSV queue file. Retries run with a chosen clock."""
 
 from __future__ import annotations
 

@@ -3,8 +3,8 @@
 It wakes when an ingest records a handoff, and otherwise every
 ``TICK_SECONDS``: it stamps SLA breaches, then sends every delivery whose
 next attempt is due, so retries go out on time. Sending happens outside the
-write lock, because a webhook or SMTP server may take seconds to answer;
-only recording each outcome takes the lock.
+write lock, because a webhook or SMTP server may take seconds to respond.
+Only recording each outcome takes the lock.
 
 Handoffs and deliveries are no KPI data, so these writes leave the data
 version alone and cached KPI facts stay valid.
