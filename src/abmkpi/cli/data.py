@@ -152,22 +152,12 @@ def import_files(
 def run_handoffs_after_import(workspace: Workspace, store: Store) -> None:
     """Record new MQA handoffs, check SLAs and send due notifications.
 
-    A failure here is reported but does not undo the import, which is
-    committed; 'abmkpi handoff run' repeats the step.
+    A failure is logged as a warning and leaves the committed import alone.
     """
-    from abmkpi.handoff.run import run_handoffs
+    from abmkpi.handoff.run import run_after_import
 
-    if not workspace.settings.handoff.enabled:
-        return
-    try:
-        run = run_handoffs(store, workspace.settings, workspace.root, trigger="import")
-    except AbmkpiError as error:
-        errors.print(
-            f"warning: handoff detection failed after the import: {error}; run "
-            "'abmkpi handoff run' to try again"
-        )
-        return
-    if run.created or run.breached or run.followed_up:
+    run = run_after_import(store, workspace.settings, workspace.root)
+    if run is not None and (run.created or run.breached or run.followed_up):
         errors.print(f"handoffs: {run.describe()}")
 
 

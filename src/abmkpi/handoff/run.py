@@ -9,6 +9,7 @@ from datetime import datetime
 from pathlib import Path
 
 from abmkpi.config import Settings
+from abmkpi.errors import AbmkpiError
 from abmkpi.handoff.detection import detect_handoffs
 from abmkpi.handoff.sla import close_slas, mark_breaches
 from abmkpi.notify import DeliveryRun, deliver_due
@@ -74,3 +75,24 @@ def run_handoffs(
         run.deliveries = deliver_due(store, settings, workspace_root, when)
     logger.info("handoff run: %s", run.describe())
     return run
+
+
+def run_after_import(
+    store: Store, settings: Settings, workspace_root: Path
+) -> HandoffRun | None:
+    """Run the handoff workflow after an import has committed.
+
+    A failure is logged and returns None rather than raising, because the
+    import is stored and 'abmkpi handoff run' repeats the step.
+    """
+    if not settings.handoff.enabled:
+        return None
+    try:
+        return run_handoffs(store, settings, workspace_root, trigger="import")
+    except AbmkpiError as error:
+        logger.warning(
+            "handoff detection failed after the import: %s; run 'abmkpi handoff "
+            "run' to try again",
+            error,
+        )
+        return None
