@@ -134,6 +134,7 @@ def test_openapi_lists_every_route(api: Context) -> None:
     assert ("GET", "/api/v1/journey") in routes
     assert ("GET", "/api/v1/pdca/patterns") in routes
     assert ("GET", "/api/v1/diagnostics") in routes
+    assert ("POST", "/api/v1/handoffs/{handoff_id}/ack") in routes
     for method, path in routes:
         assert method.lower() in schema["paths"][path], f"{method} {path}"
 

@@ -50,6 +50,7 @@ PAGES = {
     "health": "/health",
     "pdca": f"/pdca?period={PERIOD}",
     "diagnostics": "/diagnostics",
+    "handoffs": "/handoffs",
     "login": "/login",
 }
 
@@ -236,6 +237,7 @@ def test_japanese_labels(
         "マーケティング",
         "営業",
         "カスタマーサクセス",
+        "営業連携",
         "データ品質",
         "PDCAサイクル",
         "診断",

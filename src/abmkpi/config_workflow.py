@@ -67,6 +67,12 @@ class EmailSettings(WorkflowSection):
 
 
 class NotifySettings(WorkflowSection):
+    dashboard_url: str | None = Field(
+        None,
+        description="Address of the dashboard as people open it (such as "
+        "http://abm.example.com:8000), for links in notifications; unset "
+        "sends no links.",
+    )
     webhook: WebhookSettings = Field(
         default_factory=WebhookSettings, description="Webhook channel."
     )
@@ -90,6 +96,8 @@ class NotifySettings(WorkflowSection):
     retry_max_seconds: float = Field(
         3600, gt=0, description="Maximum wait between two retries, in seconds."
     )
+
+    _dashboard_url = field_validator("dashboard_url")(_check_http_url)
 
 
 class HandoffSettings(WorkflowSection):

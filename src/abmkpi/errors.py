@@ -17,7 +17,8 @@ bad value, where it came from, and what to do next.
     ├── MappingError         invalid generic-CSV mapping file
     ├── PeriodError          a period string that does not parse
     ├── NotFoundError        an account, person or import id that does not exist
-    └── StoreError           a database statement failed (table and statement)
+    ├── StoreError           a database statement failed (table and statement)
+    └── DeliveryError        a notification could not be sent (channel, reason)
 """
 
 from __future__ import annotations
@@ -124,3 +125,7 @@ class StoreError(AbmkpiError):
         if statement:
             detail += f"\nstatement: {_clip(' '.join(statement.split()), 400)}"
         super().__init__(detail)
+
+
+class DeliveryError(AbmkpiError):
+    """A notification channel failed to send a message; it is retried later."""

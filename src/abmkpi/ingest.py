@@ -5,7 +5,9 @@ Its activity id is ``<source>:<event id>``, so a replayed event is a
 duplicate and adds nothing. An e-mail address that no live person has yet
 becomes a new lead of the event's source. Matching then runs for the new
 records only (:mod:`abmkpi.matching.incremental`), with the same rules as
-an import, so a later ``abmkpi match`` changes nothing.
+an import, so a later ``abmkpi match`` changes nothing. Last, the accounts
+the batch changed are checked for MQA handoffs and sales follow-ups
+(:mod:`abmkpi.handoff`), in the same transaction.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import pyarrow as pa
 
 from abmkpi.canonical import ActivityType, SourceSystem, canonical_id
 from abmkpi.config import Settings
+from abmkpi.handoff.run import update_handoffs
 from abmkpi.matching.accounts import email_key_sql
 from abmkpi.matching.freemail import FreeMailDomains
 from abmkpi.matching.incremental import match_new_records
@@ -87,6 +90,7 @@ class IngestResult:
     people_created: int = 0
     rematched: int = 0
     account_ids: set[str] = field(default_factory=set)
+    handoff_ids: list[int] = field(default_factory=list)
     seconds: float = 0.0
 
     def describe(self) -> str:
@@ -94,8 +98,8 @@ class IngestResult:
             f"ingested {self.inserted:,} of {self.received:,} events "
             f"({self.duplicates:,} duplicates, {self.unmatched:,} unmatched, "
             f"{self.people_created:,} new people, {self.rematched:,} older "
-            f"activities rematched, {len(self.account_ids):,} accounts changed) "
-            f"in {self.seconds * 1000:.0f}ms"
+            f"activities rematched, {len(self.account_ids):,} accounts changed, "
+            f"{len(self.handoff_ids):,} new handoffs) in {self.seconds * 1000:.0f}ms"
         )
 
 
@@ -133,6 +137,10 @@ def ingest_events(
             result.rematched = match.rematched
             result.account_ids = match.account_ids
             result.unmatched = _unmatched(store, ids)
+            handoffs = update_handoffs(
+                store, settings, account_ids=result.account_ids, trigger="ingest"
+            )
+            result.handoff_ids = handoffs.created
     result.seconds = time.perf_counter() - started
     logger.debug("%s", result.describe())
     return result

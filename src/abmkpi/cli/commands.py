@@ -3,6 +3,7 @@
 from abmkpi.cli import (  # noqa: F401
     data,
     diagnose,
+    handoff,
     journey,
     kpi_targets,
     pdca,

@@ -30,6 +30,8 @@ if TYPE_CHECKING:
     from abmkpi.sources.base import ImportOptions
     from abmkpi.sources.detection import Detection
     from abmkpi.sources.loader import ImportSummary
+    from abmkpi.store.database import Store
+    from abmkpi.workspace import Workspace
 
 
 def _parse_date_formats(values: list[str]) -> dict[str, str]:
@@ -142,7 +144,21 @@ def import_files(
         _check_date_formats_used(options)
         progress.start_writing(len(batch.records))
         summary = load_batch(workspace, store, batch, options)
+        if not dry_run:
+            run_handoffs_after_import(workspace, store)
     _print_import_summary(summary, output, detection)
+
+
+def run_handoffs_after_import(workspace: Workspace, store: Store) -> None:
+    """Record new MQA handoffs, check SLAs and send due notifications.
+
+    A failure is logged as a warning and leaves the committed import alone.
+    """
+    from abmkpi.handoff.run import run_after_import
+
+    run = run_after_import(store, workspace.settings, workspace.root)
+    if run is not None and (run.created or run.breached or run.followed_up):
+        errors.print(f"handoffs: {run.describe()}")
 
 
 def _source_and_paths(
@@ -328,6 +344,7 @@ def match(
     with workspace.open_store() as store:
         with console.status("matching…"):
             derived = refresh(store, workspace.settings, workspace.root)
+        run_handoffs_after_import(workspace, store)
         _print_currency_warnings(derived)
         print_merge_warning(derived)
         if not report:

@@ -73,6 +73,7 @@ from abmkpi.demo.settings import apply_demo_settings
 from abmkpi.demo.simulation import Simulation
 from abmkpi.demo.stages import stage_table
 from abmkpi.errors import WorkspaceError
+from abmkpi.handoff.run import run_handoffs
 from abmkpi.periods import today_in
 from abmkpi.store import schema
 from abmkpi.store.database import Store
@@ -176,6 +177,9 @@ def generate(
             ]
             report = targets.set_list(store, settings, entries)
             derived = derive.refresh(store, settings)
+        # Accounts hot at this moment become handoffs, so the queue has rows;
+        # data that ends long ago has decayed below the threshold.
+        run_handoffs(store, settings, workspace.root, deliver=False, trigger="demo")
     summary = DemoSummary(
         seed, start, end, rows, report.targets, time.perf_counter() - started, derived
     )

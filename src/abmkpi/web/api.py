@@ -9,6 +9,7 @@ from abmkpi.web import (
     api_accounts,
     api_diagnostics,
     api_events,
+    api_handoffs,
     api_journey,
     api_kpis,
     api_pdca,
@@ -35,6 +36,7 @@ ROUTERS = (
     api_tokens.router,
     api_pdca.router,
     api_diagnostics.router,
+    api_handoffs.router,
 )
 
 

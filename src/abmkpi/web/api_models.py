@@ -307,3 +307,53 @@ class DiagnosticsModel(BaseModel):
     counts: dict[str, int]
     parts: list[DiagnosticsPart]
     items: list[DiagnosticsItem]
+
+
+class DeliveryModel(BaseModel):
+    """One notification of a handoff (or of its SLA breach) on one channel."""
+
+    id: int
+    subject_kind: str = Field(description="handoff or handoff_breach.")
+    subject_id: str
+    channel: str = Field(description="webhook, email or csv.")
+    status: str = Field(description="pending, delivered or failed.")
+    attempts: int
+    created_at: datetime
+    next_attempt_at: datetime | None
+    last_attempt_at: datetime | None
+    delivered_at: datetime | None
+    last_error: str | None
+
+
+class HandoffModel(BaseModel):
+    """An MQA handoff with its evidence, SLA and notification states."""
+
+    id: int
+    account_id: str
+    account_name: str | None
+    status: str = Field(description="open, acknowledged, breached or followed_up.")
+    crossed_at: datetime = Field(
+        description="When the activity that pushed the score over the threshold "
+        "happened."
+    )
+    score: float
+    threshold: float
+    trigger: str = Field(description="What detected it: import, ingest, run or demo.")
+    owner_id: str | None
+    created_at: datetime
+    sla_due_at: datetime
+    first_sales_activity_at: datetime | None
+    acknowledged_at: datetime | None
+    acknowledged_by: str | None
+    breached_at: datetime | None
+    evidence: dict[str, Any] = Field(
+        description="score, score_at_crossing, threshold, account, owner, "
+        "top_activities, engaged_people, personas."
+    )
+    deliveries: list[DeliveryModel]
+
+
+class HandoffList(BaseModel):
+    status: str
+    total: int
+    handoffs: list[HandoffModel]

@@ -11,6 +11,7 @@ from fastapi import FastAPI, Request, Response
 
 from abmkpi.web.api import install_api
 from abmkpi.web.errors import install_error_handlers
+from abmkpi.web.notifier import Notifier
 from abmkpi.web.redaction import loggable_path
 from abmkpi.web.state import WebState
 from abmkpi.workspace import Workspace
@@ -21,11 +22,14 @@ logger = logging.getLogger(__name__)
 def create_app(workspace: Workspace, bind_host: str = "127.0.0.1") -> FastAPI:
     """Build the application over one workspace."""
     state = WebState.open(workspace, bind_host)
+    notifier = Notifier(state)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         logger.info("serving workspace %s", workspace.root)
+        notifier.start()
         yield
+        notifier.stop()
         state.close()
         logger.info("stopped serving workspace %s", workspace.root)
 
@@ -40,6 +44,7 @@ def create_app(workspace: Workspace, bind_host: str = "127.0.0.1") -> FastAPI:
         redoc_url=None,
     )
     app.state.web = state
+    app.state.notifier = notifier
     install_error_handlers(app)
     # The JSON API (/api/v1), its authentication and request limits.
     install_api(app)

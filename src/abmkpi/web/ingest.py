@@ -166,6 +166,8 @@ def post_activities(
     state.latest_ingest_at = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
     if result.inserted:
         state.refresher.notify(change)
+    if result.handoff_ids:
+        request.app.state.notifier.wake()
     logger.info("token %d: %s", token.id if token else 0, result.describe())
     return DocumentResponse(
         {

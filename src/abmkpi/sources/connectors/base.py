@@ -114,5 +114,9 @@ def sync(
                 summary.cursor_after = page.cursor
             if max_pages is not None and len(summary.imports) >= max_pages:
                 break
+        if summary.imports and not options.dry_run:
+            from abmkpi.handoff.run import run_after_import
+
+            run_after_import(store, workspace.settings, workspace.root)
     logger.info("%s", summary.describe())
     return summary

@@ -72,6 +72,7 @@ NAVIGATION = [
     ("marketing", "/marketing", N_("Marketing")),
     ("sales", "/sales", N_("Sales")),
     ("customer_success", "/customer-success", N_("Customer success")),
+    ("handoffs", "/handoffs", N_("Handoffs")),
     ("health", "/health", N_("Data health")),
     ("pdca", "/pdca", N_("PDCA loop")),
     ("diagnostics", "/diagnostics", N_("Diagnostics")),

@@ -1,0 +1,173 @@
+"""Recording a handoff when an account crosses the MQA threshold.
+
+Detection runs after imports, after live ingests (for the accounts the
+ingest changed) and on ``abmkpi handoff run``. Each account at or above
+``engagement.mqa_threshold`` is identified by the activity that last pushed
+it over (see :mod:`abmkpi.handoff.crossings`). A handoff already stored for
+that crossing is not recorded again. So a new handoff needs the score to
+fall below the threshold and cross it anew, as UNIQUE (account_id,
+crossed_at) in the store also enforces.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections import Counter
+from collections.abc import Collection
+from datetime import datetime, timedelta
+from typing import Any
+
+from abmkpi.config import Settings
+from abmkpi.handoff.crossings import Crossing, current_crossings
+from abmkpi.handoff.evidence import evidence_of
+from abmkpi.handoff.messages import handoff_link, handoff_message
+from abmkpi.handoff.records import SUBJECT_HANDOFF, get_handoff
+from abmkpi.notify import enqueue
+from abmkpi.store.database import Store
+from abmkpi.usage import utc_now
+
+logger = logging.getLogger(__name__)
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
+# An owner given as a user id (Salesforce 005…, HubSpot digits) rather than
+# a name: one word of letters and digits with at least one digit.
+_USER_ID = re.compile(r"^(?=[^\s]*\d)[0-9A-Za-z_:-]+$")
+
+
+def detect_handoffs(
+    store: Store,
+    settings: Settings,
+    now: datetime | None = None,
+    account_ids: Collection[str] | None = None,
+    trigger: str = "run",
+) -> list[int]:
+    """Record a handoff for every new crossing; return the new handoff ids.
+
+    ``account_ids`` limits detection to some accounts (None: all).
+    ``trigger`` records what ran it: import, ingest, run or demo.
+    """
+    if not settings.handoff.enabled:
+        return []
+    when = now or utc_now()
+    crossings = current_crossings(store, settings, when, account_ids)
+    fresh = _not_recorded(store, crossings)
+    if not fresh:
+        return []
+    evidence = evidence_of(store, settings, when, [c.account_id for c in fresh])
+    ids = []
+    with store.transaction():
+        for crossing in fresh:
+            document = _evidence_document(
+                crossing, evidence[crossing.account_id], settings
+            )
+            handoff_id = _insert(store, settings, crossing, document, trigger, when)
+            handoff = get_handoff(store, handoff_id)
+            message = handoff_message(
+                handoff, settings, handoff_link(settings, handoff_id)
+            )
+            enqueue(
+                store,
+                SUBJECT_HANDOFF,
+                str(handoff_id),
+                message,
+                settings=settings,
+                now=when,
+            )
+            ids.append(handoff_id)
+            logger.info(
+                "handoff %d: account %s crossed the MQA threshold at %s (score %.1f)",
+                handoff_id,
+                crossing.account_id,
+                crossing.crossed_at.isoformat(timespec="seconds"),
+                crossing.score,
+            )
+    return ids
+
+
+def _not_recorded(store: Store, crossings: list[Crossing]) -> list[Crossing]:
+    if not crossings:
+        return []
+    rows = store.fetch_all(
+        "SELECT account_id, crossed_at FROM handoffs "
+        "WHERE list_contains(?, account_id)",
+        [sorted({c.account_id for c in crossings})],
+    )
+    recorded = {(account_id, crossed_at) for account_id, crossed_at in rows}
+    return [c for c in crossings if (c.account_id, c.crossed_at) not in recorded]
+
+
+def owner_of(raw: str | None) -> dict[str, str | None]:
+    """Split the account's owner column into id, name and e-mail address."""
+    if not raw or not raw.strip():
+        return {"id": None, "name": None, "email": None}
+    value = raw.strip()
+    email = value.lower() if _EMAIL.match(value) else None
+    is_id = email is None and bool(_USER_ID.match(value))
+    return {
+        "id": value if is_id else None,
+        "name": None if is_id else value,
+        "email": email,
+    }
+
+
+def _evidence_document(
+    crossing: Crossing, found: dict[str, Any], settings: Settings
+) -> dict[str, Any]:
+    account = found["account"]
+    people = found["engaged_people"]
+    personas = Counter(person["persona"] for person in people)
+    return {
+        "score": crossing.score,
+        "score_at_crossing": crossing.score_at_crossing,
+        "threshold": settings.engagement.mqa_threshold,
+        "crossing_activity_id": crossing.activity_id,
+        "account": {
+            "id": crossing.account_id,
+            "name": account.get("name"),
+            "source_system": account.get("source_system"),
+            "source_id": account.get("source_id"),
+            "is_target": account.get("is_target"),
+            "tier": account.get("tier"),
+        },
+        "owner": owner_of(account.get("owner")),
+        "top_activities": [
+            {**row, "occurred_at": row["occurred_at"].isoformat(timespec="seconds")}
+            for row in found["top_activities"]
+        ],
+        "engaged_people": people,
+        "personas": dict(sorted(personas.items())),
+    }
+
+
+def _insert(
+    store: Store,
+    settings: Settings,
+    crossing: Crossing,
+    evidence: dict[str, Any],
+    trigger: str,
+    now: datetime,
+) -> int:
+    owner = evidence["owner"]
+    row = store.fetch_one(
+        """
+        INSERT INTO handoffs (id, account_id, crossed_at, score, threshold, trigger,
+            owner_id, evidence, created_at, sla_due_at)
+        VALUES (nextval('handoff_ids'), ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        RETURNING id
+        """,
+        [
+            crossing.account_id,
+            crossing.crossed_at,
+            crossing.score,
+            settings.engagement.mqa_threshold,
+            trigger,
+            owner["id"] or owner["name"] or owner["email"],
+            json.dumps(evidence, ensure_ascii=False),
+            now,
+            now + timedelta(hours=settings.handoff.sla_hours),
+        ],
+    )
+    assert row is not None
+    return int(row[0])

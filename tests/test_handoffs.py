@@ -1,0 +1,285 @@
+"""Handoff detection, evidence, SLA and acknowledgement on a real workspace.
+
+The workspace is a small Salesforce export (tests/handoff_support.py); live
+events go through the ingest function, sales follow-ups through imports.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import tomlkit
+
+from abmkpi.config_template import default_config_text
+from abmkpi.handoff.records import get_handoff, list_handoffs
+from abmkpi.handoff.run import run_handoffs
+from abmkpi.notify import deliveries_of
+from abmkpi.usage import UsageKind, usage_count
+from abmkpi.workspace import Workspace
+from tests.cli_support import run_cli, run_json
+from tests.handoff_support import (
+    OTHER,
+    OWNER_ID,
+    SCORE_AT_CROSSING,
+    TARGET,
+    TARGET_NAME,
+    copy_workspace,
+    form_fills,
+    ingest,
+    salesforce_workspace,
+    utc_now,
+)
+from tests.salesforce_support import csv_text, run_import, write
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
+    root = tmp_path_factory.mktemp("handoff-template")
+    counter = iter(range(10))
+
+    def make(**overrides: Any) -> Workspace:
+        document = tomlkit.parse(default_config_text())
+        for section, values in overrides.items():
+            document[section] = values
+        return Workspace.init(root / f"ws{next(counter)}", tomlkit.dumps(document))
+
+    return salesforce_workspace(make, root)
+
+
+@pytest.fixture
+def workspace(template: Workspace, tmp_path: Path) -> Workspace:
+    return copy_workspace(template, tmp_path / "ws")
+
+
+def handoff_rows(workspace: Workspace) -> list[tuple]:
+    with workspace.open_store(read_only=True) as store:
+        return store.fetch_all(
+            "SELECT id, account_id, crossed_at FROM handoffs ORDER BY id"
+        )
+
+
+def test_two_fills_stay_below(workspace: Workspace) -> None:
+    with workspace.open_store() as store:
+        result = ingest(workspace, store, form_fills("a", utc_now(), 2))
+    assert result.handoff_ids == []
+    assert handoff_rows(workspace) == []
+
+
+def test_third_fill_crosses(workspace: Workspace) -> None:
+    last = utc_now() - timedelta(minutes=1)
+    events = form_fills("a", last, 3)
+    with workspace.open_store() as store:
+        result = ingest(workspace, store, events)
+        handoff = get_handoff(store, result.handoff_ids[0])
+    assert len(result.handoff_ids) == 1
+    assert handoff.account_id == TARGET
+    assert handoff.crossed_at == events[2].occurred_at
+    assert handoff.trigger == "ingest"
+    assert handoff.evidence["score_at_crossing"] == pytest.approx(
+        SCORE_AT_CROSSING, abs=1e-6
+    )
+    assert handoff.evidence["crossing_activity_id"] == "live:a-2"
+    assert handoff.sla_due_at - handoff.created_at == timedelta(hours=48)
+
+
+def test_evidence_lists_people(workspace: Workspace) -> None:
+    with workspace.open_store() as store:
+        result = ingest(workspace, store, form_fills("a", utc_now(), 3))
+        evidence = get_handoff(store, result.handoff_ids[0]).evidence
+    assert [p["name"] for p in evidence["engaged_people"]] == ["山田 太郎"]
+    assert evidence["engaged_people"][0]["persona"] == "decision_maker"
+    assert evidence["personas"] == {"decision_maker": 1}
+    assert evidence["owner"] == {"id": OWNER_ID, "name": None, "email": None}
+    assert evidence["account"]["name"] == TARGET_NAME
+    assert [a["id"] for a in evidence["top_activities"]] == [
+        "live:a-2",
+        "live:a-1",
+        "live:a-0",
+    ]
+
+
+def test_top_activities_limited(template: Workspace, tmp_path: Path) -> None:
+    workspace = copy_workspace(
+        template, tmp_path / "ws", handoff={"evidence_activities": 2}
+    )
+    with workspace.open_store() as store:
+        result = ingest(workspace, store, form_fills("a", utc_now(), 3))
+        evidence = get_handoff(store, result.handoff_ids[0]).evidence
+    assert len(evidence["top_activities"]) == 2
+
+
+def test_more_events_add_none(workspace: Workspace) -> None:
+    now = utc_now()
+    with workspace.open_store() as store:
+        ingest(workspace, store, form_fills("a", now - timedelta(hours=3), 3))
+        again = ingest(workspace, store, form_fills("b", now, 2))
+        run = run_handoffs(store, workspace.settings, workspace.root)
+    assert again.handoff_ids == []
+    assert run.created == []
+    assert len(handoff_rows(workspace)) == 1
+
+
+def test_new_crossing_after_fall(workspace: Workspace) -> None:
+    # 30 points 200 days ago decayed to 30 × 2^(-200/30) ≈ 0.3, far below
+    # the threshold, so three new fills cross it again.
+    now = utc_now()
+    with workspace.open_store() as store:
+        ingest(workspace, store, form_fills("old", now - timedelta(days=200), 3))
+        first = run_handoffs(
+            store, workspace.settings, workspace.root, now - timedelta(days=200)
+        )
+        ingest(workspace, store, form_fills("new", now, 3))
+    rows = handoff_rows(workspace)
+    assert len(first.created) == 1
+    assert len(rows) == 2
+    assert rows[1][2] - rows[0][2] == timedelta(days=200)
+
+
+def test_targets_only_skips_others(template: Workspace, tmp_path: Path) -> None:
+    workspace = copy_workspace(
+        template, tmp_path / "ws", handoff={"targets_only": True}
+    )
+    events = form_fills("a", utc_now(), 3) + form_fills(
+        "b", utc_now(), 3, email="ceo@other.example.com"
+    )
+    with workspace.open_store() as store:
+        ingest(workspace, store, events)
+    assert [row[1] for row in handoff_rows(workspace)] == [TARGET]
+
+
+def test_both_accounts_without_filter(workspace: Workspace) -> None:
+    events = form_fills("a", utc_now(), 3) + form_fills(
+        "b", utc_now(), 3, email="ceo@other.example.com"
+    )
+    with workspace.open_store() as store:
+        ingest(workspace, store, events)
+    assert sorted(row[1] for row in handoff_rows(workspace)) == [TARGET, OTHER]
+
+
+def test_disabled_records_none(template: Workspace, tmp_path: Path) -> None:
+    workspace = copy_workspace(template, tmp_path / "ws", handoff={"enabled": False})
+    with workspace.open_store() as store:
+        ingest(workspace, store, form_fills("a", utc_now(), 3))
+        run = run_handoffs(store, workspace.settings, workspace.root)
+    assert run.created == []
+    assert handoff_rows(workspace) == []
+
+
+def task_csv(path: Path, task_id: str, completed: str, subtype: str) -> Path:
+    return write(
+        path,
+        csv_text(
+            "Id,WhatId,Subject,Status,TaskSubtype,ActivityDate,CompletedDateTime",
+            f"{task_id},001000000000001AAA,{subtype},Completed,{subtype},"
+            f"{completed[:10]},{completed}",
+        ),
+    )
+
+
+def test_imported_call_closes_sla(workspace: Workspace, tmp_path: Path) -> None:
+    with workspace.open_store() as store:
+        ingest(workspace, store, form_fills("a", utc_now() - timedelta(hours=1), 3))
+    called = (utc_now() - timedelta(minutes=10)).isoformat() + ".000Z"
+    task = task_csv(tmp_path / "Task.csv", "00T000000000001AAA", called, "Call")
+    run_cli("--workspace", workspace.root, "import", "salesforce", task)
+    with workspace.open_store(read_only=True) as store:
+        (handoff,) = list_handoffs(store)
+    assert handoff.status_at(utc_now()) == "followed_up"
+    assert handoff.first_sales_activity_at.isoformat() == called[:19]
+
+
+def test_call_before_crossing_ignored(workspace: Workspace, tmp_path: Path) -> None:
+    earlier = (utc_now() - timedelta(days=2)).isoformat() + ".000Z"
+    run_import(
+        workspace,
+        task_csv(tmp_path / "Task.csv", "00T000000000002AAA", earlier, "Call"),
+    )
+    with workspace.open_store() as store:
+        result = ingest(workspace, store, form_fills("a", utc_now(), 3))
+        handoff = get_handoff(store, result.handoff_ids[0])
+    assert handoff.first_sales_activity_at is None
+
+
+def test_breach_listed_and_renotified_once(workspace: Workspace) -> None:
+    with workspace.open_store() as store:
+        result = ingest(workspace, store, form_fills("a", utc_now(), 3))
+        handoff_id = result.handoff_ids[0]
+        created = get_handoff(store, handoff_id).created_at
+        settings, root = workspace.settings, workspace.root
+        before = run_handoffs(store, settings, root, created + timedelta(hours=47))
+        late = created + timedelta(hours=49)
+        first = run_handoffs(store, settings, root, late)
+        second = run_handoffs(store, settings, root, late + timedelta(hours=1))
+        breached = list_handoffs(store, "breached", late)
+        notices = deliveries_of(store, "handoff_breach", [str(handoff_id)])
+    assert before.breached == []
+    assert first.breached == [handoff_id]
+    assert second.breached == []
+    assert [item.id for item in breached] == [handoff_id]
+    assert [(d.channel, d.status, d.attempts) for d in notices] == [
+        ("csv", "delivered", 1)
+    ]
+    queue = (workspace.root / "handoffs" / "queue.csv").read_text("utf-8-sig")
+    assert queue.count("Not Started") == 2
+
+
+def test_followed_up_not_breached(workspace: Workspace, tmp_path: Path) -> None:
+    with workspace.open_store() as store:
+        result = ingest(
+            workspace, store, form_fills("a", utc_now() - timedelta(hours=1), 3)
+        )
+    called = (utc_now() - timedelta(minutes=5)).isoformat() + ".000Z"
+    run_import(
+        workspace, task_csv(tmp_path / "Task.csv", "00T000000000003AAA", called, "Call")
+    )
+    with workspace.open_store() as store:
+        late = get_handoff(store, result.handoff_ids[0]).sla_due_at + timedelta(hours=1)
+        run = run_handoffs(store, workspace.settings, workspace.root, late)
+        breached = list_handoffs(store, "breached", late)
+    assert run.followed_up == 1
+    assert run.breached == []
+    assert breached == []
+
+
+def test_ack_records_usage(workspace: Workspace) -> None:
+    with workspace.open_store() as store:
+        handoff_id = ingest(
+            workspace, store, form_fills("a", utc_now(), 3)
+        ).handoff_ids[0]
+    output = run_cli(
+        "--workspace", workspace.root, "handoff", "ack", str(handoff_id), "--by", "田中"
+    ).stdout
+    with workspace.open_store(read_only=True) as store:
+        listed = list_handoffs(store, "acknowledged")
+        used = usage_count(store, UsageKind.HANDOFF_ACKNOWLEDGED, timedelta(hours=1))
+        detail = store.scalar("SELECT detail FROM usage_events")
+    assert f"handoff {handoff_id} ({TARGET_NAME}) acknowledged by 田中" in output
+    assert [item.id for item in listed] == [handoff_id]
+    assert listed[0].acknowledged_by == "田中"
+    assert used == 1
+    assert json.loads(detail) == {"handoff_id": handoff_id, "account_id": TARGET}
+
+
+def test_ack_unknown_id_fails(workspace: Workspace) -> None:
+    result = run_cli("--workspace", workspace.root, "handoff", "ack", "99", check=False)
+    assert result.returncode == 1
+    assert "handoff 99 not found" in result.stderr
+
+
+def test_run_command_sends_queued(workspace: Workspace) -> None:
+    # The ingest recorded the handoff and queued its CSV row; the run sends it.
+    with workspace.open_store() as store:
+        ingest(workspace, store, form_fills("a", utc_now(), 3))
+    document = run_json("--workspace", workspace.root, "handoff", "run")
+    assert document == {
+        "created": [],
+        "followed_up": 0,
+        "breached": [],
+        "delivered": 1,
+        "retrying": 0,
+        "failed": 0,
+    }

@@ -1,0 +1,207 @@
+"""Notifications of a handoff on real channels: a webhook receiver and an SMTP
+server on 127.0.0.1, and the CSV queue file. Retries run with a chosen clock."""
+
+from __future__ import annotations
+
+import csv
+import logging
+from datetime import timedelta
+from email import message_from_bytes
+from email.header import decode_header, make_header
+from pathlib import Path
+from typing import Any
+
+import pytest
+import tomlkit
+
+from abmkpi.config_template import default_config_text
+from abmkpi.handoff.records import get_handoff, list_handoffs
+from abmkpi.notify import Message, deliver_due, deliveries_of
+from abmkpi.notify.csv_queue import TASK_COLUMNS, task_row
+from abmkpi.notify.webhook import slack_payload
+from abmkpi.periods import business_date
+from abmkpi.workspace import Workspace
+from tests.handoff_support import (
+    OWNER_ID,
+    TARGET_ID,
+    TARGET_NAME,
+    copy_workspace,
+    form_fills,
+    ingest,
+    salesforce_workspace,
+    smtp_server,
+    utc_now,
+    webhook_receiver,
+)
+from tests.web_support import free_port
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
+    root = tmp_path_factory.mktemp("notify-template")
+
+    def make(**overrides: Any) -> Workspace:
+        document = tomlkit.parse(default_config_text())
+        for section, values in overrides.items():
+            document[section] = values
+        return Workspace.init(root / "ws", tomlkit.dumps(document))
+
+    return salesforce_workspace(make, root)
+
+
+def hand_off(workspace: Workspace) -> int:
+    """Push the target account over the threshold; return the handoff id."""
+    with workspace.open_store() as store:
+        result = ingest(workspace, store, form_fills("a", utc_now(), 3))
+    (handoff_id,) = result.handoff_ids
+    return handoff_id
+
+
+def states(workspace: Workspace, handoff_id: int) -> dict[str, Any]:
+    with workspace.open_store(read_only=True) as store:
+        rows = deliveries_of(store, "handoff", [str(handoff_id)])
+    return {row.channel: row for row in rows}
+
+
+def test_webhook_retried_until_up(
+    template: Workspace, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    port = free_port()
+    workspace = copy_workspace(
+        template,
+        tmp_path / "ws",
+        notify={
+            "retry_base_seconds": 30,
+            "retry_max_seconds": 45,
+            "dashboard_url": "http://abm.test",
+            "webhook": {"url": f"http://127.0.0.1:{port}/hook"},
+        },
+    )
+    handoff_id = hand_off(workspace)
+    created = states(workspace, handoff_id)["webhook"].created_at
+    settings, root = workspace.settings, workspace.root
+
+    with (
+        caplog.at_level(logging.WARNING, logger="abmkpi.notify"),
+        workspace.open_store() as store,
+    ):
+        first = deliver_due(store, settings, root, created)
+        early = deliver_due(store, settings, root, created + timedelta(seconds=29))
+        second = deliver_due(store, settings, root, created + timedelta(seconds=30))
+    pending = states(workspace, handoff_id)["webhook"]
+    assert (first.delivered, first.retrying) == (1, 1)  # the CSV row went out
+    assert (early.delivered, early.retrying) == (0, 0)
+    assert second.retrying == 1
+    assert pending.status == "pending"
+    assert pending.attempts == 2
+    # Waits: 30 s after the first failure, then 60 s capped at 45 s.
+    assert pending.next_attempt_at == created + timedelta(seconds=75)
+    assert "Connect" in (pending.last_error or "")
+    assert f"delivery {pending.id} of handoff {handoff_id} on webhook" in caplog.text
+
+    with webhook_receiver(port) as receiver, workspace.open_store() as store:
+        third = deliver_due(store, settings, root, created + timedelta(seconds=75))
+        handoffs = list_handoffs(store)
+    delivered = states(workspace, handoff_id)["webhook"]
+    assert third.delivered == 1
+    assert delivered.status == "delivered"
+    assert delivered.attempts == 3
+    assert delivered.next_attempt_at is None
+    assert len(receiver.bodies) == 1
+    assert TARGET_NAME in receiver.bodies[0]["text"]
+    assert (
+        f"http://abm.test/handoffs#handoff-{handoff_id}" in receiver.bodies[0]["text"]
+    )
+    assert [item.id for item in handoffs] == [handoff_id]
+
+
+def test_delivery_fails_after_max(template: Workspace, tmp_path: Path) -> None:
+    url = f"http://127.0.0.1:{free_port()}/hook"
+    workspace = copy_workspace(
+        template, tmp_path / "ws", notify={"max_attempts": 2, "webhook": {"url": url}}
+    )
+    handoff_id = hand_off(workspace)
+    created = states(workspace, handoff_id)["webhook"].created_at
+    with workspace.open_store() as store:
+        deliver_due(store, workspace.settings, workspace.root, created)
+        run = deliver_due(
+            store, workspace.settings, workspace.root, created + timedelta(hours=1)
+        )
+        kept = get_handoff(store, handoff_id)
+    failed = states(workspace, handoff_id)["webhook"]
+    assert run.failed == 1
+    assert failed.status == "failed"
+    assert failed.attempts == 2
+    assert failed.next_attempt_at is None
+    assert kept.id == handoff_id
+
+
+def test_smtp_mail_names_account(template: Workspace, tmp_path: Path) -> None:
+    port = free_port()
+    email = {
+        "smtp_host": "127.0.0.1",
+        "smtp_port": port,
+        "starttls": False,
+        "recipients": ["sales@example.com"],
+    }
+    workspace = copy_workspace(
+        template, tmp_path / "ws", notify={"csv_queue": "", "email": email}
+    )
+    handoff_id = hand_off(workspace)
+    with smtp_server(port) as server, workspace.open_store() as store:
+        run = deliver_due(store, workspace.settings, workspace.root)
+    assert run.delivered == 1
+    assert set(states(workspace, handoff_id)) == {"email"}
+    assert len(server.messages) == 1
+    envelope = server.messages[0]
+    mail = message_from_bytes(envelope.content)
+    subject = str(make_header(decode_header(mail["Subject"])))
+    assert envelope.rcpt_tos == ["sales@example.com"]
+    # The workspace language is Japanese, the default.
+    assert subject.startswith(f"MQA 到達: {TARGET_NAME}（スコア ")
+
+
+def test_csv_queue_task_row(template: Workspace, tmp_path: Path) -> None:
+    workspace = copy_workspace(template, tmp_path / "ws")
+    handoff_id = hand_off(workspace)
+    with workspace.open_store() as store:
+        deliver_due(store, workspace.settings, workspace.root)
+        handoff = get_handoff(store, handoff_id)
+    path = workspace.root / "handoffs" / "queue.csv"
+    with path.open(encoding="utf-8-sig", newline="") as file:
+        reader = csv.DictReader(file)
+        rows = list(reader)
+    due = business_date(handoff.sla_due_at, "Asia/Tokyo").isoformat()
+    assert reader.fieldnames == TASK_COLUMNS
+    assert len(rows) == 1
+    assert rows[0]["WhatId"] == TARGET_ID
+    assert rows[0]["OwnerId"] == OWNER_ID
+    assert (
+        rows[0]["Subject"] == f"MQA 到達: {TARGET_NAME}（スコア {handoff.score:.1f}）"
+    )
+    assert rows[0]["ActivityDate"] == due
+    assert rows[0]["Status"] == "Not Started"
+    assert rows[0]["Priority"] == "High"
+    assert "山田 太郎, CEO [decision_maker]" in rows[0]["Description"]
+
+
+def test_task_cells_quote_formulas() -> None:
+    row = task_row(Message(title='=HYPERLINK("http://x")', record_id="-1+1"))
+    assert row["Subject"] == '\'=HYPERLINK("http://x")'
+    assert row["WhatId"] == "'-1+1"
+
+
+def test_payload_escapes_markup() -> None:
+    message = Message(
+        title="MQA: A&B <Co>",
+        lines=["score 30.0"],
+        fields=[("Account", "<A&B>")],
+        link="http://abm.test/handoffs",
+    )
+    payload = slack_payload(message)
+    assert payload["blocks"][0]["text"]["text"] == "MQA: A&B <Co>"
+    assert payload["blocks"][2]["fields"][0]["text"] == "*Account*\n&lt;A&amp;B&gt;"
+    assert payload["blocks"][3]["text"]["text"] == (
+        "<http://abm.test/handoffs|http://abm.test/handoffs>"
+    )
+    assert payload["text"].startswith("MQA: A&B <Co>\n\nscore 30.0")
