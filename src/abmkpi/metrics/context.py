@@ -124,6 +124,11 @@ class KpiContext:
     # so one compiled query serves any set of accounts.
     account_ids: frozenset[str] | None = None
     account_ids_table: str | None = None
+    # The instant a contract cohort's outcome (renewed, churned, lapsed or
+    # pending) is judged at: the computation's "now", later than as_of for a
+    # past period, so a renewal signed after its period still counts there.
+    # None judges at as_of.
+    now: datetime | None = None
     _cache: dict[str, ir.Table] = field(default_factory=dict)
 
     @classmethod
@@ -141,7 +146,7 @@ class KpiContext:
         current = now or datetime.now(UTC).replace(tzinfo=None)
         as_of = min(end - timedelta(microseconds=1), current)
         listed = None if account_ids is None else frozenset(account_ids)
-        return cls(tables, settings, period, as_of, account_id, listed)
+        return cls(tables, settings, period, as_of, account_id, listed, now=current)
 
     @property
     def calendar(self) -> Calendar:
@@ -155,6 +160,12 @@ class KpiContext:
     @property
     def as_of_date(self) -> date:
         return business_date(self.as_of, self.settings.workspace.time_zone)
+
+    @property
+    def observed_date(self) -> date:
+        """The business date contract outcomes are judged at (see ``now``)."""
+        instant = max(self.now or self.as_of, self.as_of)
+        return business_date(instant, self.settings.workspace.time_zone)
 
     @property
     def is_partial(self) -> bool:

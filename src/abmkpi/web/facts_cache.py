@@ -25,7 +25,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from abmkpi.config import Settings
-from abmkpi.metrics import facts
+from abmkpi.metrics import customer_facts, facts
 from abmkpi.metrics.accounts import account_names, deal_totals
 from abmkpi.metrics.compute import (
     FACT_ORDER,
@@ -131,15 +131,17 @@ class FactSet:
         settings = state.workspace.settings
         accounts: list[Row] = []
         deals: list[Row] = []
-        leads = None
+        leads = responses = None
         with state.reader() as store:
             sql = self._compiled(store, settings)
             if change.account_ids:
                 accounts, deals = _recompute_accounts(store, sql, change.account_ids)
             if change.people_added:
+                # A new person can attribute older NPS responses to an account.
                 leads = store.fetch_arrow(sql["leads"]).to_pylist()
+                responses = store.fetch_arrow(sql["responses"]).to_pylist()
         snapshot, stale = self.snapshot.updated(
-            version, accounts, change.account_ids, deals, leads
+            version, accounts, change.account_ids, deals, leads, responses
         )
         ctx = self.context(settings)
         for segment_id in stale:
@@ -176,6 +178,7 @@ class FactSet:
                 "accounts": facts.account_facts_expr(ctx),
                 "deals": facts.opportunity_facts_expr(ctx),
                 "leads": facts.new_leads_expr(everyone),
+                "responses": customer_facts.nps_facts_expr(everyone),
             }
             self._delta_sql = {
                 name: backend.compile(expression.order_by(list(FACT_ORDER[name])))
@@ -209,7 +212,9 @@ def _compute_snapshot(
     started = time.perf_counter()
     with state.reader() as store:
         tables = BackendTables(store.ibis())
-        ctx = KpiContext(tables, state.workspace.settings, period, as_of)
+        ctx = KpiContext(
+            tables, state.workspace.settings, period, as_of, now=minute_end()
+        )
         rows = fetch_fact_rows(ctx, tables)
     logger.info(
         "computed the facts of %s as of %s in %.2fs",
