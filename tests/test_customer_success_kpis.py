@@ -22,6 +22,8 @@ Renewal rate Q1 = 2 / 5; GRR = (1,000,000 + 360,000) / 2,900,000; NRR =
 
 from __future__ import annotations
 
+import csv
+import io
 import math
 from datetime import datetime
 from functools import cache
@@ -32,13 +34,25 @@ import pytest
 
 from abmkpi.config_template import default_config_text
 from abmkpi.metrics.compute import KpiReport, compute_kpis
+from abmkpi.metrics.registry import DEFINITIONS
 from abmkpi.metrics.results import KpiResult
 from abmkpi.sources.base import ImportOptions
 from abmkpi.sources.loader import ImportSummary, load_batch
 from abmkpi.sources.registry import get_importer
 from abmkpi.workspace import Workspace
+from tests.cli_support import run_cli, run_json
 
-MAPPINGS = Path(__file__).resolve().parents[1] / "examples" / "mappings"
+REPO_ROOT = Path(__file__).resolve().parents[1]
+MAPPINGS = REPO_ROOT / "examples" / "mappings"
+README = REPO_ROOT / "README.md"
+CUSTOMER_SUCCESS = [
+    "renewal_rate",
+    "gross_revenue_retention",
+    "net_revenue_retention",
+    "upsell_rate",
+    "nps",
+    "ltv",
+]
 NOW = datetime(2024, 7, 10, 3, 0)
 ACME = "001C100000000001AA"
 GLOBEX = "001C100000000002AA"
@@ -371,3 +385,79 @@ def test_renewal_deal_changes_no_sales_kpi(own_book: Workspace, tmp_path: Path) 
     after = [report.find(name).value for name in names]
     assert after == [0.5, 500_000]
     assert after == before
+
+
+# Surfaces ----------------------------------------------------------------------
+
+
+def test_cli_json_renewal_rate(book: Workspace) -> None:
+    document = run_json(
+        "-w",
+        book.root,
+        "kpi",
+        "--period",
+        "FY2024-Q1",
+        "--segment",
+        "all",
+        "--kpi",
+        "renewal_rate",
+        "--as-of",
+        NOW.isoformat(),
+    )
+    (result,) = document["results"]
+    assert result["value"] == pytest.approx(0.4)
+    assert result["label"]["ja"] == "契約更新率"
+    assert result["details"]["pending"] == 1
+
+
+def test_cli_csv_customer_success_rows(book: Workspace) -> None:
+    output = run_cli(
+        "-w",
+        book.root,
+        "kpi",
+        "--period",
+        "FY2024-Q1",
+        "--segment",
+        "all",
+        "--kpi",
+        "nps",
+        "--kpi",
+        "ltv",
+        "--as-of",
+        NOW.isoformat(),
+        "--format",
+        "csv",
+    ).stdout
+    # The CSV starts with a byte-order mark, so Excel reads it as UTF-8.
+    rows = list(csv.DictReader(io.StringIO(output.removeprefix("\ufeff"))))
+    assert [row["id"] for row in rows] == ["nps", "ltv"]
+    assert float(rows[0]["numerator"]) == 1
+    assert float(rows[1]["value"]) == pytest.approx(952_500)
+
+
+def test_cli_table_japanese_labels(book: Workspace) -> None:
+    output = run_cli(
+        "-w",
+        book.root,
+        "kpi",
+        "--period",
+        "FY2024-Q1",
+        "--segment",
+        "all",
+        "--kpi",
+        "upsell_rate",
+        "--as-of",
+        NOW.isoformat(),
+    ).stdout
+    assert "アップセル率" in output
+    assert "5.0%" in output
+
+
+@pytest.mark.parametrize("kpi_id", CUSTOMER_SUCCESS)
+def test_registry_department(kpi_id: str) -> None:
+    assert DEFINITIONS[kpi_id].department == "customer_success"
+
+
+@pytest.mark.parametrize("kpi_id", CUSTOMER_SUCCESS)
+def test_readme_documents_kpi(kpi_id: str) -> None:
+    assert f"| `{kpi_id}`" in README.read_text(encoding="utf-8")
