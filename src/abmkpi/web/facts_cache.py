@@ -83,9 +83,18 @@ class FactSet:
     run at a time.
     """
 
-    def __init__(self, period: Period, as_of: datetime, snapshot: FactSnapshot):
+    def __init__(
+        self,
+        period: Period,
+        as_of: datetime,
+        snapshot: FactSnapshot,
+        now: datetime | None = None,
+    ):
         self.period = period
         self.as_of = as_of
+        # When the facts were computed: contract cohort outcomes are judged
+        # then (see KpiContext.now).
+        self.now = now
         self.snapshot = snapshot
         self.update_lock = threading.Lock()
         self.last_used = time.monotonic()
@@ -100,16 +109,22 @@ class FactSet:
     def compute(
         cls, state: WebState, period: Period, as_of: datetime, version: int
     ) -> FactSet:
-        return cls(period, as_of, _compute_snapshot(state, period, as_of, version))
+        now = minute_end()
+        snapshot = _compute_snapshot(state, period, as_of, version, now)
+        return cls(period, as_of, snapshot, now)
 
     def reload(self, state: WebState, version: int) -> None:
         """Recompute every row; call with ``update_lock`` held."""
-        self.snapshot = _compute_snapshot(state, self.period, self.as_of, version)
+        now = minute_end()
+        self.snapshot = _compute_snapshot(state, self.period, self.as_of, version, now)
+        self.now = now
         self._list_inputs = None
 
     def context(self, settings: Settings) -> KpiContext:
         """Return a context for assembling results, which runs no queries."""
-        return KpiContext(UnboundTables(), settings, self.period, self.as_of)
+        return KpiContext(
+            UnboundTables(), settings, self.period, self.as_of, now=self.now
+        )
 
     def report(self, settings: Settings, segments: list[str] | None) -> KpiReport:
         """Assemble the report of the segments from the current snapshot."""
@@ -207,14 +222,12 @@ class FactSet:
 
 
 def _compute_snapshot(
-    state: WebState, period: Period, as_of: datetime, version: int
+    state: WebState, period: Period, as_of: datetime, version: int, now: datetime
 ) -> FactSnapshot:
     started = time.perf_counter()
     with state.reader() as store:
         tables = BackendTables(store.ibis())
-        ctx = KpiContext(
-            tables, state.workspace.settings, period, as_of, now=minute_end()
-        )
+        ctx = KpiContext(tables, state.workspace.settings, period, as_of, now=now)
         rows = fetch_fact_rows(ctx, tables)
     logger.info(
         "computed the facts of %s as of %s in %.2fs",
