@@ -87,7 +87,7 @@ CONTRACTS = [
     f"C-5R,{HOOLI},2024-08-01,2025-07-31,300000,,JPY,Activated,C-5,",
 ]
 # Respondents in Q1: a@acme (3, then 10: latest counts), b@acme 9, c@globex 8,
-# d@initech 6, e@umbrella 0, f@hooli 10; g@hooli and h@hooli answered outside.
+# d@initech 6, e@umbrella 0, f@hooli 10. g@hooli and h@hooli responded outside it.
 RESPONSES = [
     "response_id,account_id,email,score,responded_at,comment",
     f"N1,{ACME},a@acme.example,3,2024-04-10,",

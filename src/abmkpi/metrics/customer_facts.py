@@ -124,7 +124,7 @@ def _renewal_links_expr(ctx: KpiContext) -> ir.Table:
 
 
 def _renewal_deals_expr(ctx: KpiContext) -> ir.Table:
-    """Per contract: what its renewal deals say as of the observed date.
+    """Per contract: the outcome of its renewal deals at the observed date.
 
     A deal that renews several contracts (a co-terminated renewal) is shared
     among them in proportion to their ARR, so no amount counts twice.
@@ -169,8 +169,8 @@ def contract_facts_expr(ctx: KpiContext) -> ir.Table:
     - renewed: an in-force renewal contract names it (unless its renewal
       deal was won only after the observed date), or a renewal deal linked
       to it was won by then, whenever the deal was signed;
-    - churned: not renewed, and its status says so or its renewal deal was
-      lost;
+    - churned: not renewed, and its status is one of ``CHURNED_STATUSES``
+      or its renewal deal was lost;
     - lapsed: neither, and its end date is more than
       ``kpi.renewal_grace_days`` before the observed date;
     - pending: the rest.
@@ -303,7 +303,7 @@ def nps_facts_expr(ctx: KpiContext) -> ir.Table:
 
     A respondent is the live person behind the response (after merges and
     lead conversion), else its e-mail address, else the response itself.
-    Later answers replace earlier ones, so a person who answered every
+    A later response replaces earlier ones, so a person who responded every
     quarter counts once, with their current view.
 
     Columns: respondent, response_id, account_id, seg, tier, score,

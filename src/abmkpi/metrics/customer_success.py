@@ -1,8 +1,8 @@
 """Customer-success KPIs from contract, customer and NPS facts, per segment.
 
-Renewal rate, gross and net revenue retention read the renewal cohort (the
-contracts that end in the period); upsell rate and LTV read the per-account
-revenue facts; NPS reads the latest response of each respondent. Per-account
+Renewal rate, gross and net revenue retention read the renewal cohort: the
+contracts that end in the period. Upsell rate and LTV read the per-account
+revenue facts, and NPS the latest response of each respondent. Per-account
 values come from the segment ``account:ID``.
 """
 
@@ -39,7 +39,7 @@ def customer_success_results(
     responses: list[Row],
     segment: Segment,
 ) -> list[KpiResult]:
-    """Every customer-success KPI for one segment."""
+    """Return every customer-success KPI for one segment."""
     due = [row for row in rows_in(contracts, segment) if row["due"]]
     members = rows_in(customers, segment)
     return [
@@ -102,16 +102,18 @@ def _retention_details(due: list[Row], priced: list[Row]) -> dict[str, Any]:
 
 def _gross_retention(ctx: KpiContext, due: list[Row], segment: Segment) -> KpiResult:
     priced = _priced(due)
-    kept = [min(float(row["renewed_arr"] or 0.0), float(row["arr"])) for row in priced]
+    retained = [
+        min(float(row["renewed_arr"] or 0.0), float(row["arr"])) for row in priced
+    ]
     base = [float(row["arr"]) for row in priced]
     return make_result(
         ctx,
         "gross_revenue_retention",
         segment.id,
-        ratio(sum(kept), sum(base)),
-        sum(kept),
+        ratio(sum(retained), sum(base)),
+        sum(retained),
         sum(base),
-        ci95=bootstrap_ratio_interval(kept, base, *_seed(ctx)),
+        ci95=bootstrap_ratio_interval(retained, base, *_seed(ctx)),
         details=_retention_details(due, priced),
         sample=len(priced),
     )
@@ -171,9 +173,9 @@ def nps_interval(
 ) -> tuple[float, float] | None:
     """Return the 95% interval of an NPS (on the −100..100 scale).
 
-    NPS is a difference of two shares of one multinomial sample, whose
-    variance is (p + d − (p − d)²) / n; the interval is the normal
-    approximation around it, clipped to the scale.
+    NPS is a difference of two shares of one multinomial sample, with
+    variance (p + d − (p − d)²) / n. The interval is the normal approximation
+    around it, clipped to the scale.
     NOTE: with every answer in one group the variance is 0 and the interval
     collapses to the value, however few the respondents.
     """
