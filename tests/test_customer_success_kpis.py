@@ -461,3 +461,46 @@ def test_registry_department(kpi_id: str) -> None:
 @pytest.mark.parametrize("kpi_id", CUSTOMER_SUCCESS)
 def test_readme_documents_kpi(kpi_id: str) -> None:
     assert f"| `{kpi_id}`" in README.read_text(encoding="utf-8")
+
+
+def test_nps_person_counted_once(own_book: Workspace, tmp_path: Path) -> None:
+    # One contact answers once through a survey tool that links the contact
+    # and once through one that only knows the e-mail address: the later
+    # answer (0) replaces the earlier one (10).
+    folder = tmp_path / "contacts"
+    folder.mkdir()
+    write(
+        folder / "Contact.csv",
+        ["Id,AccountId,LastName,Email", f"003C1,{GLOBEX},Sato,sato@globex.example"],
+    )
+    run_import(own_book, "salesforce", folder)
+    mapping = write(
+        tmp_path / "linked-nps.toml",
+        [
+            'source = "linked"',
+            "[[tables]]",
+            'file = "linked*.csv"',
+            'target = "nps_responses"',
+            "[tables.columns]",
+            'id = "response_id"',
+            'person_id = { column = "contact_id", ref_source = "salesforce" }',
+            'score = "score"',
+            'responded_at = "responded_at"',
+        ],
+    )
+    linked = write(
+        tmp_path / "linked.csv",
+        ["response_id,contact_id,score,responded_at", "L1,003C1,10,2024-05-10"],
+    )
+    run_import(own_book, "csv", linked, mapping=mapping, max_rejects=0)
+    by_email = write(
+        tmp_path / "nps-more.csv",
+        [RESPONSES[0], "N10,,sato@globex.example,0,2024-06-10,"],
+    )
+    run_import(
+        own_book, "csv", by_email, mapping=MAPPINGS / "nps-survey.toml", max_rejects=0
+    )
+    details = fresh_report(own_book).find("nps").details
+    assert details["respondents"] == 7
+    assert details["detractors"] == 3
+    assert details["promoters"] == 3

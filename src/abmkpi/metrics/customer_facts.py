@@ -301,8 +301,9 @@ def customer_facts_expr(ctx: KpiContext) -> ir.Table:
 def nps_facts_expr(ctx: KpiContext) -> ir.Table:
     """Return the latest NPS response of each respondent in the period.
 
-    A respondent is the live person behind the response (after merges and
-    lead conversion), else its e-mail address, else the response itself.
+    A respondent is the person behind the response (its identity after merges
+    and lead conversion), else the person with its e-mail address, else the
+    address itself, else the response.
     A later response replaces earlier ones, so a person who responded every
     quarter counts once, with their current view.
 
@@ -311,15 +312,20 @@ def nps_facts_expr(ctx: KpiContext) -> ir.Table:
     """
     responses = ctx.table("nps_responses")
     in_period = responses.filter(ctx.instant_in_period(responses.responded_at))
+    in_period = in_period.mutate(email_key=in_period.email.strip().lower())
     people = ctx.table("people")
     identities = people.select(
         identity_ref=people.id, identity=people.identity_id.fill_null(people.id)
     )
+    known = people.filter(~people.is_deleted, people.email.notnull())
+    by_email = known.group_by(identity_email=known.email.strip().lower()).aggregate(
+        email_identity=known.identity_id.fill_null(known.id).min()
+    )
     joined = in_period.left_join(
         identities, in_period.person_id == identities.identity_ref
-    )
-    respondent = joined.identity.fill_null(
-        joined.email.strip().lower().fill_null(joined.id)
+    ).left_join(by_email, in_period.email_key == by_email.identity_email)
+    respondent = ibis.coalesce(
+        joined.identity, joined.email_identity, joined.email_key, joined.id
     )
     joined = joined.mutate(respondent=respondent)
     window = ibis.window(
