@@ -128,3 +128,40 @@ def test_activity_total_near_requested(quarter: tuple[KpiReport, DemoSummary]):
     activities = quarter[1].rows["activities"]
     assert activities >= 0.9 * SIZE.activities
     assert activities <= 1.1 * SIZE.activities
+
+
+@pytest.mark.parametrize(
+    "kpi_id",
+    [
+        "renewal_rate",
+        "gross_revenue_retention",
+        "net_revenue_retention",
+        "upsell_rate",
+        "nps",
+        "ltv",
+    ],
+)
+def test_customer_success_has_value(
+    quarter: tuple[KpiReport, DemoSummary], kpi_id: str
+):
+    assert quarter[0].find(kpi_id, "all").value is not None
+
+
+def test_renewal_rate_plausible(quarter: tuple[KpiReport, DemoSummary]):
+    # Customers renew with a chance of 65% plus up to 30% for healthy ones.
+    rate = _value(quarter[0].find("renewal_rate", "all"))
+    assert rate >= 0.6
+    assert rate <= 0.98
+
+
+def test_retention_gross_below_net(quarter: tuple[KpiReport, DemoSummary]):
+    gross = _value(quarter[0].find("gross_revenue_retention", "all"))
+    net = _value(quarter[0].find("net_revenue_retention", "all"))
+    assert gross <= net
+
+
+def test_nps_plausible(quarter: tuple[KpiReport, DemoSummary]):
+    # Healthy customers (most of them) answer 9-10 more often than 0-6.
+    nps = _value(quarter[0].find("nps", "all"))
+    assert nps >= 0
+    assert nps <= 60

@@ -193,6 +193,29 @@ def test_kpis_of_segments_and_ids(api: Context) -> None:
     close(document["results"], wanted)
 
 
+def test_kpis_customer_success(api: Context) -> None:
+    response = api.client().get(
+        "/api/v1/kpis",
+        params=[
+            ("period", PERIOD),
+            ("segment", "all"),
+            ("kpi", "renewal_rate"),
+            ("kpi", "nps"),
+        ],
+    )
+    period = api.server.state.workspace.calendar.parse(PERIOD)
+    expected = reference(api, lambda store, s: compute_kpis(store, s, period, ["all"]))
+    wanted = [
+        r
+        for r in cli_document(expected.to_dict())["results"]
+        if r["id"] in ("renewal_rate", "nps")
+    ]
+    document = response.json()
+    assert [r["id"] for r in document["results"]] == ["renewal_rate", "nps"]
+    assert document["results"][0]["value"] is not None
+    close(document["results"], wanted)
+
+
 def test_kpis_of_one_account(api: Context) -> None:
     response = api.client().get(
         "/api/v1/kpis", params={"period": PERIOD, "segment": "account:demo:acc2"}

@@ -18,6 +18,7 @@ import pytest
 
 from abmkpi.web.pages.account_table import search_key
 from abmkpi.web.pages.cards import OVERVIEW_KEYS
+from abmkpi.web.pages.departments import CUSTOMER_SUCCESS_KEYS
 from abmkpi.web.pages.formats import Formatter
 from abmkpi.workspace import Workspace
 from tests.browser_support import (
@@ -46,7 +47,7 @@ PAGES = {
     "demo-account": f"/accounts/demo%3Aacc70?period={PERIOD}",
     "marketing": f"/marketing?period={PERIOD}",
     "sales": f"/sales?period={PERIOD}",
-    "customer-success": "/customer-success",
+    "customer-success": f"/customer-success?period={PERIOD}",
     "health": "/health",
     "pdca": f"/pdca?period={PERIOD}",
     "diagnostics": "/diagnostics",
@@ -211,6 +212,44 @@ def test_overview_funnel_matches_accounts(
         assert int(target_count) == targets.get(stage, 0), stage
         assert int(all_count.replace(",", "")) == everyone.get(stage, 0), stage
     assert watched.page.locator("#funnel .main-svg").count() >= 1
+
+
+def test_customer_success_cards(
+    watched: Watched, server: ServedWorkspace, web: WebWorkspace
+) -> None:
+    _open(watched, server, f"/customer-success?period={PERIOD}&segment=all&lang=en")
+    keys = watched.page.locator(".card.kpi[data-kpi]").evaluate_all(
+        "cards => cards.map(card => card.dataset.kpi)"
+    )
+    assert keys == CUSTOMER_SUCCESS_KEYS
+
+
+def test_customer_success_renewal_card(
+    watched: Watched, server: ServedWorkspace, web: WebWorkspace
+) -> None:
+    page = watched.page
+    _open(watched, server, f"/customer-success?period={PERIOD}&segment=all&lang=en")
+    result = _expected_results(web, "all")["renewal_rate"]
+    fmt = _formatter(web, "en")
+    card = page.locator('.card.kpi[data-kpi="renewal_rate"]')
+    assert result["value"] is not None
+    assert float(card.get_attribute("data-value")) == pytest.approx(result["value"])
+    assert card.locator('[data-role="value"]').inner_text() == fmt.percent(
+        result["value"]
+    )
+    counts = f"{result['numerator']} / {result['denominator']}"
+    assert card.locator('[data-role="counts"]').inner_text() == counts
+    renewed = page.locator('#renewals tr[data-outcome="renewed"] td').first
+    assert renewed.inner_text() == str(result["details"]["renewed"])
+
+
+def test_customer_success_lists_kept(watched: Watched, server: ServedWorkspace) -> None:
+    page = watched.page
+    _open(watched, server, f"/customer-success?period={PERIOD}&lang=ja")
+    assert page.locator("#contracts-title").inner_text() == "契約"
+    assert page.locator("#nps-title").inner_text() == "NPS 回答"
+    label = page.locator('.card.kpi[data-kpi="renewal_rate"] .kpi-label')
+    assert label.inner_text() == "契約更新率"
 
 
 def test_japanese_labels(

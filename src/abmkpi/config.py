@@ -532,6 +532,7 @@ def _default_kpi_targets() -> dict[str, float]:
         "contact_rate": 0.6,
         "opportunity_rate:per_engaged_account": 0.4,
         "deal_size_uplift": 1.6,
+        "renewal_rate": 0.9,
     }
 
 
@@ -566,6 +567,12 @@ class KpiSettings(Section):
         ge=1,
         description="Fewest accounts or deals behind a rate or mean before it is "
         "judged against its target; smaller samples get insufficient_data.",
+    )
+    renewal_grace_days: int = Field(
+        30,
+        ge=0,
+        description="Days after a contract's end date that it stays pending "
+        "renewal; a contract with neither a renewal nor a churn by then has lapsed.",
     )
     bootstrap_samples: int = Field(
         2000, ge=100, description="Resamples for bootstrap intervals."

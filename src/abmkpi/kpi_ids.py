@@ -25,6 +25,12 @@ KPI_IDS = (
     "sales_cycle_days",
     "stage_dwell_days",
     "stage_conversion",
+    "renewal_rate",
+    "gross_revenue_retention",
+    "net_revenue_retention",
+    "upsell_rate",
+    "nps",
+    "ltv",
 )
 
 # Variants each KPI reports under a fixed name.

@@ -92,7 +92,7 @@ def kpi(
         OutputFormat.TABLE, "--format", help="Output format."
     ),
 ) -> None:
-    """Compute the marketing and sales KPIs of a period."""
+    """Compute the marketing, sales and customer-success KPIs of a period."""
     from abmkpi.metrics.context import parse_segment
     from abmkpi.metrics.registry import DEFINITIONS
 

@@ -18,8 +18,9 @@ import ibis.expr.types as ir
 from abmkpi.config import Settings
 from abmkpi.errors import NotFoundError
 from abmkpi.kpi_targets import period_targets
-from abmkpi.metrics import facts, stages
+from abmkpi.metrics import customer_facts, facts, stages
 from abmkpi.metrics.context import BackendTables, KpiContext, Segment, TableSource
+from abmkpi.metrics.customer_success import customer_success_results
 from abmkpi.metrics.marketing import marketing_results
 from abmkpi.metrics.results import KpiResult
 from abmkpi.metrics.sales import sales_results, stage_results
@@ -79,6 +80,9 @@ def fact_expressions(ctx: KpiContext, open_stages: list[str]) -> dict[str, ir.Ta
         "leads": facts.new_leads_expr(ctx),
         "stays": stages.stays_expr(ctx),
         "reached": stages.reached_expr(ctx, open_stages),
+        "contracts": customer_facts.contract_facts_expr(ctx),
+        "customers": customer_facts.customer_facts_expr(ctx),
+        "responses": customer_facts.nps_facts_expr(ctx),
     }
 
 
@@ -90,6 +94,9 @@ FACT_ORDER = {
     "leads": ("person_id",),
     "stays": ("opportunity_id", "started", "stage"),
     "reached": ("opportunity_id",),
+    "contracts": ("contract_id",),
+    "customers": ("account_id",),
+    "responses": ("respondent",),
 }
 
 Row = dict[str, Any]
@@ -105,6 +112,10 @@ class FactRows:
     stays: list[Row]
     reached: list[Row]
     open_stages: list[str]
+    # Customer-success facts: contracts, revenue per account, NPS responses.
+    contracts: list[Row] = field(default_factory=list)
+    customers: list[Row] = field(default_factory=list)
+    responses: list[Row] = field(default_factory=list)
 
 
 def compute_kpis(
@@ -114,7 +125,7 @@ def compute_kpis(
     segments: list[str] | None = None,
     now: datetime | None = None,
 ) -> KpiReport:
-    """Compute every marketing and sales KPI of ``period`` for the segments.
+    """Compute every KPI of ``period`` for the segments.
 
     Segments ``account:ID`` accept a canonical id, a source id or an exact
     account name; each is computed over that account's facts alone and
@@ -227,6 +238,9 @@ def segment_results(
         *marketing_results(ctx, rows.accounts, rows.deals, segment),
         *sales_results(ctx, rows.accounts, rows.deals, rows.leads, segment),
         *stage_results(ctx, rows.stays, rows.reached, rows.open_stages, segment),
+        *customer_success_results(
+            ctx, rows.contracts, rows.customers, rows.responses, segment
+        ),
     ]
 
 

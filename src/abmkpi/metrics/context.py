@@ -127,6 +127,11 @@ class KpiContext:
     # Targets stored for this period, by (KPI key, segment); they replace
     # the config's targets (see abmkpi.kpi_targets).
     stored_targets: Mapping[tuple[str, str], float] = field(default_factory=dict)
+    # The instant a contract cohort's outcome (renewed, churned, lapsed or
+    # pending) is judged at: the computation's "now", later than as_of for a
+    # past period, so a renewal signed after its period still counts there.
+    # None judges at as_of.
+    now: datetime | None = None
     _cache: dict[str, ir.Table] = field(default_factory=dict)
 
     @classmethod
@@ -153,6 +158,7 @@ class KpiContext:
             account_id,
             listed,
             stored_targets=stored_targets or {},
+            now=current,
         )
 
     @property
@@ -167,6 +173,12 @@ class KpiContext:
     @property
     def as_of_date(self) -> date:
         return business_date(self.as_of, self.settings.workspace.time_zone)
+
+    @property
+    def observed_date(self) -> date:
+        """The business date contract outcomes are judged at (see ``now``)."""
+        instant = max(self.now or self.as_of, self.as_of)
+        return business_date(instant, self.settings.workspace.time_zone)
 
     @property
     def is_partial(self) -> bool:

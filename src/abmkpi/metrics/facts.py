@@ -292,3 +292,30 @@ def new_leads_expr(ctx: KpiContext) -> ir.Table:
         seg=tagged.seg.fill_null("unattributed"),
         tier=tagged.tier,
     )
+
+
+def deal_status_expr(ctx: KpiContext) -> ir.Table:
+    """Return every live opportunity with its current outcome and primary account.
+
+    Columns: deal_id, deal_account_id, deal_type, deal_amount (reporting
+    currency), deal_close_date, deal_won, deal_lost. Outcomes come from the
+    same flags, stage definitions and stage outcomes as the sales KPIs.
+    """
+    opportunities = ctx.table("opportunities")
+    live = opportunities.filter(
+        ~opportunities.is_deleted, opportunities.merged_into_id.isnull()
+    )
+    deals = _with_stage_definitions(ctx, live)
+    closed = _outcome_expr(
+        ctx, deals.stage, deals.is_closed.fill_null(deals.def_closed), False
+    )
+    won = _outcome_expr(ctx, deals.stage, deals.is_won.fill_null(deals.def_won), True)
+    return deals.select(
+        deal_id=deals.id,
+        deal_account_id=deals.account_id,
+        deal_type=deals.type,
+        deal_amount=deals.amount_reporting,
+        deal_close_date=deals.close_date,
+        deal_won=(won & closed).fill_null(False),
+        deal_lost=(closed & ~won).fill_null(False),
+    )

@@ -33,6 +33,9 @@ class KpiDefinition:
     # Whether the value rests on a sample (its denominator by default) that
     # can be too small to judge; sums and counts do not.
     sampled: bool = True
+    # Whether a ratio lies in [0, 1], so its interval is clipped to that
+    # range; net revenue retention and upsell rate can exceed 1.
+    bounded: bool = True
 
 
 DEFINITIONS = {
@@ -178,6 +181,60 @@ DEFINITIONS = {
             description="Deals created in the period that reached the next stage ÷ "
             "those that reached the stage.",
         ),
+        KpiDefinition(
+            "renewal_rate",
+            "customer_success",
+            "Renewal rate",
+            Unit.RATIO,
+            description="Renewed ÷ due contracts, where due contracts end in the "
+            "period; a renewal signed early counts in its contract's period. "
+            "Pending contracts (neither renewed nor churned, within the grace "
+            "days after their end) count as due and not renewed.",
+        ),
+        KpiDefinition(
+            "gross_revenue_retention",
+            "customer_success",
+            "Gross revenue retention",
+            Unit.RATIO,
+            description="Σ min(renewed ARR, ARR) ÷ Σ ARR of the contracts due in "
+            "the period: what was kept, without increases.",
+        ),
+        KpiDefinition(
+            "net_revenue_retention",
+            "customer_success",
+            "Net revenue retention",
+            Unit.RATIO,
+            bounded=False,
+            description="Σ renewed ARR ÷ Σ ARR of the contracts due in the period; "
+            "renewed ARR is that of the renewal contracts, so expansion and price "
+            "increases carried into the renewal count.",
+        ),
+        KpiDefinition(
+            "upsell_rate",
+            "customer_success",
+            "Upsell rate",
+            Unit.RATIO,
+            paced=True,
+            bounded=False,
+            description="Expansion deals won in the period (amount) ÷ ARR of the "
+            "contracts in force at the period start.",
+        ),
+        KpiDefinition(
+            "nps",
+            "customer_success",
+            "NPS",
+            Unit.SCORE,
+            description="% promoters (9–10) − % detractors (0–6) over the latest "
+            "response of each respondent in the period.",
+        ),
+        KpiDefinition(
+            "ltv",
+            "customer_success",
+            "LTV contribution",
+            Unit.CURRENCY,
+            description="Won revenue (deals of every type, won up to the period "
+            "end) ÷ accounts with won revenue.",
+        ),
     ]
 }
 
@@ -260,7 +317,7 @@ def make_result(
         status = Status.INSUFFICIENT_DATA
     elif value is None and target is None:
         status = Status.NO_DATA
-    if ci95 is not None and definition.unit == Unit.RATIO:
+    if ci95 is not None and definition.unit == Unit.RATIO and definition.bounded:
         # A share lies in [0, 1]; resampled sums can stray past it.
         ci95 = (max(0.0, ci95[0]), min(1.0, ci95[1]))
     label = definition.label

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
 from abmkpi.metrics.accounts import account_row
@@ -35,7 +36,8 @@ class FactSnapshot:
         self.version = version
         self.accounts = accounts
         self.deals = deals
-        self._base = rows  # leads, stays, reached and stage order
+        # Leads, stays, reached, stage order and customer-success facts.
+        self._base = rows
         self._rows: FactRows | None = None
         self._results = dict(results or {})
         self._table: AccountTable | None = None
@@ -71,6 +73,9 @@ class FactSnapshot:
                     stays=self._base.stays,
                     reached=self._base.reached,
                     open_stages=self._base.open_stages,
+                    contracts=self._base.contracts,
+                    customers=self._base.customers,
+                    responses=self._base.responses,
                 )
             return self._rows
 
@@ -97,6 +102,7 @@ class FactSnapshot:
         account_ids: Iterable[str],
         deals: list[Row],
         leads: list[Row] | None,
+        responses: list[Row] | None = None,
     ) -> tuple[FactSnapshot, list[str]]:
         """Return the next snapshot with rows replaced, and the segments it
         must reassemble (those assembled here that the changed rows touch)."""
@@ -117,7 +123,10 @@ class FactSnapshot:
         base = self._base
         if leads is not None:
             touched += [*base.leads, *leads]
-            base = FactRows([], [], leads, base.stays, base.reached, base.open_stages)
+            base = replace(base, accounts=[], deals=[], leads=leads)
+        if responses is not None:
+            touched += [*base.responses, *responses]
+            base = replace(base, accounts=[], deals=[], responses=responses)
         keys = {(row.get("seg"), row.get("tier")) for row in touched}
         kept, stale = {}, []
         for segment_id, results in self._results.items():

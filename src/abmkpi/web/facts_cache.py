@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from abmkpi.config import Settings
 from abmkpi.kpi_targets import PeriodTargets, period_targets
-from abmkpi.metrics import facts
+from abmkpi.metrics import customer_facts, facts
 from abmkpi.metrics.accounts import account_names, deal_totals
 from abmkpi.metrics.compute import (
     FACT_ORDER,
@@ -90,9 +90,13 @@ class FactSet:
         as_of: datetime,
         snapshot: FactSnapshot,
         stored_targets: PeriodTargets | None = None,
+        now: datetime | None = None,
     ):
         self.period = period
         self.as_of = as_of
+        # When the facts were computed: contract cohort outcomes are judged
+        # then (see KpiContext.now).
+        self.now = now
         self.snapshot = snapshot
         # The period's stored KPI targets, read again by reload(), which
         # every write other than a live ingest causes.
@@ -110,13 +114,16 @@ class FactSet:
     def compute(
         cls, state: WebState, period: Period, as_of: datetime, version: int
     ) -> FactSet:
-        snapshot = _compute_snapshot(state, period, as_of, version)
-        return cls(period, as_of, snapshot, _stored_targets(state, period))
+        now = minute_end()
+        snapshot = _compute_snapshot(state, period, as_of, version, now)
+        return cls(period, as_of, snapshot, _stored_targets(state, period), now)
 
     def reload(self, state: WebState, version: int) -> None:
         """Recompute every row; call with ``update_lock`` held."""
-        self.snapshot = _compute_snapshot(state, self.period, self.as_of, version)
+        now = minute_end()
+        self.snapshot = _compute_snapshot(state, self.period, self.as_of, version, now)
         self.stored_targets = _stored_targets(state, self.period)
+        self.now = now
         self._list_inputs = None
 
     def context(self, settings: Settings) -> KpiContext:
@@ -127,6 +134,7 @@ class FactSet:
             self.period,
             self.as_of,
             stored_targets=self.stored_targets,
+            now=self.now,
         )
 
     def report(self, settings: Settings, segments: list[str] | None) -> KpiReport:
@@ -149,15 +157,17 @@ class FactSet:
         settings = state.workspace.settings
         accounts: list[Row] = []
         deals: list[Row] = []
-        leads = None
+        leads = responses = None
         with state.reader() as store:
             sql = self._compiled(store, settings)
             if change.account_ids:
                 accounts, deals = _recompute_accounts(store, sql, change.account_ids)
             if change.people_added:
+                # A new person can attribute older NPS responses to an account.
                 leads = store.fetch_arrow(sql["leads"]).to_pylist()
+                responses = store.fetch_arrow(sql["responses"]).to_pylist()
         snapshot, stale = self.snapshot.updated(
-            version, accounts, change.account_ids, deals, leads
+            version, accounts, change.account_ids, deals, leads, responses
         )
         ctx = self.context(settings)
         for segment_id in stale:
@@ -194,6 +204,7 @@ class FactSet:
                 "accounts": facts.account_facts_expr(ctx),
                 "deals": facts.opportunity_facts_expr(ctx),
                 "leads": facts.new_leads_expr(everyone),
+                "responses": customer_facts.nps_facts_expr(everyone),
             }
             self._delta_sql = {
                 name: backend.compile(expression.order_by(list(FACT_ORDER[name])))
@@ -222,12 +233,12 @@ class FactSet:
 
 
 def _compute_snapshot(
-    state: WebState, period: Period, as_of: datetime, version: int
+    state: WebState, period: Period, as_of: datetime, version: int, now: datetime
 ) -> FactSnapshot:
     started = time.perf_counter()
     with state.reader() as store:
         tables = BackendTables(store.ibis())
-        ctx = KpiContext(tables, state.workspace.settings, period, as_of)
+        ctx = KpiContext(tables, state.workspace.settings, period, as_of, now=now)
         rows = fetch_fact_rows(ctx, tables)
     logger.info(
         "computed the facts of %s as of %s in %.2fs",

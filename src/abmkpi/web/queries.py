@@ -23,7 +23,7 @@ from abmkpi.metrics.accounts import JOURNEY_STAGES, AccountDetail, account_detai
 from abmkpi.metrics.compute import KpiReport, compute_kpis
 from abmkpi.metrics.context import Segment
 from abmkpi.metrics.journey import JourneyProgress, journey_progress, today
-from abmkpi.periods import Period
+from abmkpi.periods import Period, business_date
 from abmkpi.web.account_table import AccountQuery
 from abmkpi.web.facts_cache import FactSet, as_of_for, minute_end
 from abmkpi.web.state import WebState
@@ -119,11 +119,15 @@ def kpi_report(
         return fact_set(state, period).report(state.workspace.settings, segments)
     settings = state.workspace.settings
     as_of = as_of_for(settings, period)
-    key = ("kpis", state.data_version, period.id, tuple(segments), as_of)
+    # Contract outcomes are judged at the current minute, also for a past
+    # period, so the day is part of the key.
+    now = minute_end()
+    today = business_date(now, settings.workspace.time_zone)
+    key = ("kpis", state.data_version, period.id, tuple(segments), as_of, today)
 
     def compute() -> KpiReport:
         with state.reader() as store:
-            return compute_kpis(store, settings, period, segments, as_of)
+            return compute_kpis(store, settings, period, segments, now)
 
     return cache_of(state).get(key, compute)
 

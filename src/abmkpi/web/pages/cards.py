@@ -24,7 +24,12 @@ DEPARTMENTS = {
 }
 
 # Rates whose numerator and denominator are amounts rather than counts.
-AMOUNT_RATIOS = {"win_rate_amount"}
+AMOUNT_RATIOS = {
+    "win_rate_amount",
+    "gross_revenue_retention",
+    "net_revenue_retention",
+    "upsell_rate",
+}
 
 VARIANT_LABELS = {
     "per_account": N_("per account"),
@@ -57,6 +62,12 @@ OVERVIEW_KEYS = [
     "average_deal_size",
     "deal_size_uplift",
     "sales_cycle_days",
+    "renewal_rate",
+    "gross_revenue_retention",
+    "net_revenue_retention",
+    "upsell_rate",
+    "nps",
+    "ltv",
 ]
 
 

@@ -21,6 +21,7 @@ from abmkpi.web.pages.overview import (
 )
 from abmkpi.web.pages.periods import choose_period
 from abmkpi.web.pages.rendering import Page, page_context, render
+from abmkpi.web.pages.vocabulary import N_
 from abmkpi.web.queries import kpi_report, now_minute
 
 router = APIRouter(include_in_schema=False)
@@ -50,6 +51,27 @@ SALES_KEYS = [
     "average_deal_size",
     "deal_size_uplift",
     "sales_cycle_days",
+]
+CUSTOMER_SUCCESS_KEYS = [
+    "renewal_rate",
+    "gross_revenue_retention",
+    "net_revenue_retention",
+    "upsell_rate",
+    "nps",
+    "ltv",
+]
+# Renewal outcomes and NPS groups as the breakdown tables list them.
+RENEWAL_OUTCOMES = [
+    ("renewed", N_("Renewed")),
+    ("renewed_early", N_("of which signed before the end date")),
+    ("churned", N_("Churned")),
+    ("lapsed", N_("Lapsed")),
+    ("pending", N_("Renewal pending")),
+]
+NPS_GROUPS = [
+    ("promoters", N_("Promoters (9–10)")),
+    ("passives", N_("Passives (7–8)")),
+    ("detractors", N_("Detractors (0–6)")),
 ]
 
 
@@ -120,18 +142,61 @@ def sales(
 @router.get("/customer-success")
 def customer_success(
     page: Annotated[Page, Depends(page_context)],
+    period: PeriodText = None,
+    kind: KindText = None,
+    segment: SegmentText = None,
 ) -> Response:
+    choice = choose_period(page.state, period, kind)
+    segment_id = chosen_segment(segment)
+    report = segment_report(page, choice.period, segment_id)
+    everyone = kpi_report(page.state, choice.period)
     contracts, contract_total = records.contracts(page.state)
     responses, response_total = records.nps_responses(page.state)
+    keys = CUSTOMER_SUCCESS_KEYS
     return render(
         page,
         "customer_success.html",
         nav="customer_success",
+        choice=choice,
+        segment=segment_id,
+        segments=segment_options(page, choice),
+        cards=cards_by_department(report, segment_id, page.fmt, keys)[
+            "customer_success"
+        ],
+        renewals=_breakdown(report, segment_id, "renewal_rate", RENEWAL_OUTCOMES),
+        nps_groups=_breakdown(report, segment_id, "nps", NPS_GROUPS),
+        comparison=segment_table(everyone, keys, page.fmt),
+        comparison_segments=everyone.segments,
         contracts=contracts,
         contract_total=contract_total,
         responses=responses,
         response_total=response_total,
     )
+
+
+def _breakdown(
+    report: KpiReport, segment: str, kpi_id: str, rows: list[tuple[str, str]]
+) -> dict[str, Any]:
+    """Return the counts in a result's details, with their share of its
+    denominator (due contracts, or respondents)."""
+    details: dict[str, Any] = {}
+    total = 0
+    for result in report.results:
+        if result.id == kpi_id and result.segment == segment:
+            details = result.details
+            total = int(result.denominator or 0)
+    return {
+        "total": total,
+        "rows": [
+            {
+                "key": key,
+                "label": label,
+                "count": details.get(key, 0),
+                "share": details.get(key, 0) / total if total else None,
+            }
+            for key, label in rows
+        ],
+    }
 
 
 def _value(report: KpiReport, key: str, segment: str) -> float | None:

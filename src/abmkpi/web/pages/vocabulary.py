@@ -29,6 +29,7 @@ TERMS: dict[str, dict[str, str]] = {
         "off_track": N_("Off track"),
         "no_target": N_("No target"),
         "no_data": N_("No data"),
+        "insufficient_data": N_("Sample too small"),
     },
     "segment": {
         "all": N_("All accounts"),
