@@ -70,7 +70,9 @@ def windowed_activities_expr(
     """
     settings = ctx.settings.engagement
     weights = {k.value: v for k, v in settings.weights.items() if v != 0}
-    caps = {k.value: v for k, v in settings.daily_caps.items() if k.value in weights}
+    caps: dict[str, int] = {
+        k.value: v for k, v in settings.daily_caps.items() if k.value in weights
+    }
     since = min(windows.values())
     # A type without weight scores nothing and caps only its own rows, so it
     # is left out; only capped types are ranked within their day.
