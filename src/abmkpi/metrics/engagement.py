@@ -127,9 +127,9 @@ def _flag_windows(
     activities that score in none.
 
     ``day_rank`` counts from the widest window's start. A later window starts
-    on some day D; its ranks on D count only its own activities, so they are
-    the ranks less the activities of D before the window (``skipped``, from a
-    small count over the days around its start).
+    on some day D, and its ranks on D count only its own activities. They are
+    the ranks less the activities of D before the window (``skipped``), which
+    a small count over the days around the window's start gives.
     """
     earliest = min(windows.values())
     later = {name: since for name, since in windows.items() if since != earliest}
@@ -231,7 +231,7 @@ def peak_scores_expr(ctx: KpiContext) -> ir.Table:
 
 
 def account_scores_expr(ctx: KpiContext) -> ir.Table:
-    """The score as of the period end and the peak scores, in one pass.
+    """Return the score as of the period end and the peak scores, in one pass.
 
     Columns: account_id, score (as :func:`scores_expr`), start_score,
     peak_score and mqa_at (as :func:`peak_scores_expr`). Both windows come
