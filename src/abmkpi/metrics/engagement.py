@@ -14,6 +14,8 @@ it was an MQA then) uses the identity
 
 with R the period start, so a running sum over the account's activities in
 time order gives the score right after every activity without a self-join.
+The account facts take the score at the period end and the peaks from one
+table of capped, weighted activities (:func:`account_scores_expr`).
 """
 
 from __future__ import annotations
