@@ -234,10 +234,20 @@ def segment_results(
 ) -> list[KpiResult]:
     """Return every KPI result of one segment, in report order."""
     segment = Segment(segment_id)
+    members = segment.select(rows.accounts)
+    deals = segment.select(rows.deals)
     return [
-        *marketing_results(ctx, rows.accounts, rows.deals, segment),
-        *sales_results(ctx, rows.accounts, rows.deals, rows.leads, segment),
-        *stage_results(ctx, rows.stays, rows.reached, rows.open_stages, segment),
+        *marketing_results(ctx, members, deals, segment),
+        *sales_results(
+            ctx, members, deals, segment.select(rows.leads), rows.deals, segment
+        ),
+        *stage_results(
+            ctx,
+            segment.select(rows.stays),
+            segment.select(rows.reached),
+            rows.open_stages,
+            segment,
+        ),
         *customer_success_results(
             ctx, rows.contracts, rows.customers, rows.responses, segment
         ),

@@ -91,6 +91,24 @@ class Segment:
             return seg == "target" and tier == self.tier
         return False
 
+    def select(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Return the rows tagged with this segment, in their order.
+
+        Rows carry few distinct (seg, tier) tags, so each tag is decided once.
+        """
+        if self.id == "all" or self.account_id is not None:
+            return rows
+        decided: dict[tuple[Any, Any], bool] = {}
+        selected = []
+        for row in rows:
+            tag = (row["seg"], row["tier"])
+            keep = decided.get(tag)
+            if keep is None:
+                keep = decided[tag] = self.includes(*tag)
+            if keep:
+                selected.append(row)
+        return selected
+
 
 def parse_segment(text: str) -> Segment:
     """Parse all, target, non-target, tier:N or account:ID."""

@@ -13,7 +13,7 @@ import statistics
 from typing import Any
 
 from abmkpi.metrics.context import KpiContext, Segment
-from abmkpi.metrics.marketing import Row, rows_in
+from abmkpi.metrics.marketing import Row
 from abmkpi.metrics.registry import make_result
 from abmkpi.metrics.results import (
     Z_95,
@@ -40,14 +40,14 @@ def customer_success_results(
     segment: Segment,
 ) -> list[KpiResult]:
     """Return every customer-success KPI for one segment."""
-    due = [row for row in rows_in(contracts, segment) if row["due"]]
-    members = rows_in(customers, segment)
+    due = [row for row in segment.select(contracts) if row["due"]]
+    members = segment.select(customers)
     return [
         _renewal_rate(ctx, due, segment),
         _gross_retention(ctx, due, segment),
         _net_retention(ctx, due, segment),
         _upsell_rate(ctx, members, segment),
-        _nps(rows_in(responses, segment), ctx, segment),
+        _nps(segment.select(responses), ctx, segment),
         _ltv(ctx, members, segment),
     ]
 

@@ -20,7 +20,7 @@ from abmkpi.canonical import (
     Persona,
 )
 from abmkpi.metrics.context import KpiContext
-from abmkpi.metrics.engagement import peak_scores_expr, scores_expr
+from abmkpi.metrics.engagement import account_scores_expr
 
 _PERSONAS = (Persona.DECISION_MAKER, Persona.INFLUENCER, Persona.USER)
 
@@ -45,13 +45,11 @@ def account_facts_expr(ctx: KpiContext) -> ir.Table:
     """
     accounts = ctx.accounts_expr()
     activity = _activity_facts_expr(ctx)
-    scores = scores_expr(ctx, ctx.as_of)
-    peaks = peak_scores_expr(ctx)
+    scores = account_scores_expr(ctx)
     new_deals = _accounts_with_new_opportunity_expr(ctx)
     facts = (
         accounts.left_join(activity, "account_id")
         .left_join(scores, "account_id")
-        .left_join(peaks, "account_id")
         .left_join(new_deals, "account_id")
     )
     columns = {
@@ -84,16 +82,23 @@ def _activity_facts_expr(ctx: KpiContext) -> ir.Table:
     qualifying = activities.type.isin(qualifying_types(ctx))
     # A touch is anything the person did, opens included; deliveries are not.
     touch = ~activities.type.isin([t.value for t in DELIVERY_ACTIVITY_TYPES])
+    # One row per account and person first: counting people is then a plain
+    # count, where four distinct counts over the activities would each hash
+    # them all.
+    people_of = activities.group_by("account_id", "identity_id", "persona").aggregate(
+        touches=touch.sum(), qualifying=qualifying.sum()
+    )
+    responded = people_of.identity_id.notnull() & (people_of.touches > 0)
     aggregates = {
-        "aware_count": touch.sum(),
-        "qualifying_count": qualifying.sum(),
-        "engaged_people": activities.identity_id.nunique(where=touch),
+        "aware_count": people_of.touches.sum(),
+        "qualifying_count": people_of.qualifying.sum(),
+        "engaged_people": responded.sum(),
     }
     for persona in _PERSONAS:
-        aggregates[f"people_{persona.value}"] = activities.identity_id.nunique(
-            where=touch & (activities.persona == persona.value)
-        )
-    return activities.group_by("account_id").aggregate(**aggregates)
+        aggregates[f"people_{persona.value}"] = (
+            responded & (people_of.persona == persona.value)
+        ).sum()
+    return people_of.group_by("account_id").aggregate(**aggregates)
 
 
 def _accounts_with_new_opportunity_expr(ctx: KpiContext) -> ir.Table:

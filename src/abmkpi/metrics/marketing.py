@@ -18,16 +18,11 @@ Row = dict[str, Any]
 PERSONAS = ("decision_maker", "influencer", "user")
 
 
-def rows_in(rows: list[Row], segment: Segment) -> list[Row]:
-    return [row for row in rows if segment.includes(row["seg"], row["tier"])]
-
-
 def marketing_results(
-    ctx: KpiContext, accounts: list[Row], deals: list[Row], segment: Segment
+    ctx: KpiContext, members: list[Row], segment_deals: list[Row], segment: Segment
 ) -> list[KpiResult]:
-    """Every marketing KPI for one segment."""
-    members = rows_in(accounts, segment)
-    segment_deals = rows_in(deals, segment)
+    """Every marketing KPI for one segment, from the segment's account and
+    deal facts."""
     results = [
         _engagement_score(ctx, members, segment),
         _contact_rate(ctx, members, segment),

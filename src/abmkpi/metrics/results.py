@@ -13,6 +13,7 @@ import hashlib
 import math
 import threading
 from collections import OrderedDict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -155,6 +156,22 @@ _intervals: OrderedDict[bytes, tuple[float, float]] = OrderedDict()
 _intervals_lock = threading.Lock()
 
 
+# Resamples are drawn and reduced this many draws at a time. The generator
+# gives the same draws in blocks as in one samples × values matrix, so the
+# intervals are the same, without a matrix of hundreds of megabytes.
+_DRAWS_PER_BLOCK = 1 << 18
+
+
+def _resamples(
+    rng: np.random.Generator, count: int, samples: int
+) -> Iterator[np.ndarray]:
+    """Yield the indices of ``samples`` resamples of ``count`` values, a block
+    of resamples (rows) at a time."""
+    rows = max(1, _DRAWS_PER_BLOCK // count)
+    for first in range(0, samples, rows):
+        yield rng.integers(0, count, size=(min(rows, samples - first), count))
+
+
 def bootstrap_mean_interval(
     values: list[float], samples: int, seed: int
 ) -> tuple[float, float] | None:
@@ -173,8 +190,9 @@ def bootstrap_mean_interval(
             _intervals.move_to_end(key)
             return known
     rng = np.random.default_rng(seed)
-    picks = rng.integers(0, len(data), size=(samples, len(data)))
-    means = data[picks].mean(axis=1)
+    means = np.concatenate(
+        [data[picks].mean(axis=1) for picks in _resamples(rng, len(data), samples)]
+    )
     low, high = np.percentile(means, [2.5, 97.5])
     interval = float(low), float(high)
     with _intervals_lock:
@@ -197,12 +215,15 @@ def bootstrap_ratio_interval(
     top = np.asarray(numerators, dtype=float)
     bottom = np.asarray(denominators, dtype=float)
     rng = np.random.default_rng(seed)
-    picks = rng.integers(0, len(top), size=(samples, len(top)))
-    sums = bottom[picks].sum(axis=1)
+    top_sums, bottom_sums = [], []
+    for picks in _resamples(rng, len(top), samples):
+        top_sums.append(top[picks].sum(axis=1))
+        bottom_sums.append(bottom[picks].sum(axis=1))
+    sums = np.concatenate(bottom_sums)
     valid = sums > 0
     if not valid.any():
         return None
-    ratios = top[picks].sum(axis=1)[valid] / sums[valid]
+    ratios = np.concatenate(top_sums)[valid] / sums[valid]
     low, high = np.percentile(ratios, [2.5, 97.5])
     return float(low), float(high)
 
@@ -220,8 +241,12 @@ def bootstrap_mean_ratio_interval(
     a = np.asarray(first, dtype=float)
     b = np.asarray(second, dtype=float)
     rng = np.random.default_rng(seed)
-    means_a = a[rng.integers(0, len(a), size=(samples, len(a)))].mean(axis=1)
-    means_b = b[rng.integers(0, len(b), size=(samples, len(b)))].mean(axis=1)
+    means_a = np.concatenate(
+        [a[picks].mean(axis=1) for picks in _resamples(rng, len(a), samples)]
+    )
+    means_b = np.concatenate(
+        [b[picks].mean(axis=1) for picks in _resamples(rng, len(b), samples)]
+    )
     valid = means_b > 0
     if not valid.any():
         return None

@@ -11,7 +11,7 @@ from typing import Any
 
 from abmkpi.canonical import OpportunityType
 from abmkpi.metrics.context import KpiContext, Segment
-from abmkpi.metrics.marketing import Row, rows_in
+from abmkpi.metrics.marketing import Row
 from abmkpi.metrics.registry import make_result
 from abmkpi.metrics.results import (
     KpiResult,
@@ -31,19 +31,21 @@ def _seed(ctx: KpiContext) -> tuple[int, int]:
 
 def sales_results(
     ctx: KpiContext,
-    accounts: list[Row],
-    deals: list[Row],
+    members: list[Row],
+    segment_deals: list[Row],
     leads: list[Row],
+    deals: list[Row],
     segment: Segment,
 ) -> list[KpiResult]:
-    """Every sales KPI except stage dwell and conversion, for one segment."""
-    members = rows_in(accounts, segment)
-    segment_deals = [d for d in rows_in(deals, segment) if d["type"] == NEW]
+    """Every sales KPI except stage dwell and conversion, for one segment.
+
+    ``members``, ``segment_deals`` and ``leads`` are the segment's facts;
+    ``deals`` are all deals, which the uplift compares.
+    """
+    segment_deals = [d for d in segment_deals if d["type"] == NEW]
     closed = [d for d in segment_deals if d["closed_in_period"]]
     won = [d for d in closed if d["won"]]
-    results = _opportunity_rates(
-        ctx, members, segment_deals, rows_in(leads, segment), segment
-    )
+    results = _opportunity_rates(ctx, members, segment_deals, leads, segment)
     results += [
         _win_rate(ctx, closed, segment_deals, segment),
         _win_rate_amount(ctx, closed, segment),
@@ -234,9 +236,10 @@ def stage_results(
     open_stages: list[str],
     segment: Segment,
 ) -> list[KpiResult]:
-    """Stage dwell days and stage conversion for one segment."""
-    segment_stays = [s for s in rows_in(stays, segment) if s["type"] == NEW]
-    segment_reached = [r for r in rows_in(reached, segment) if r["type"] == NEW]
+    """Stage dwell days and stage conversion for one segment, from its
+    stays and reached rows."""
+    segment_stays = [s for s in stays if s["type"] == NEW]
+    segment_reached = [r for r in reached if r["type"] == NEW]
     results = _dwell(ctx, segment_stays, open_stages, segment)
     results += _conversion(ctx, segment_reached, open_stages, segment)
     return results
