@@ -6,6 +6,7 @@ import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
 
 from fastapi import FastAPI, Request, Response
 
@@ -14,6 +15,9 @@ from abmkpi.web.errors import install_error_handlers
 from abmkpi.web.redaction import loggable_path
 from abmkpi.web.state import WebState
 from abmkpi.workspace import Workspace
+
+if TYPE_CHECKING:
+    from abmkpi.reports.scheduler import ReportScheduler
 
 logger = logging.getLogger(__name__)
 
@@ -25,7 +29,12 @@ def create_app(workspace: Workspace, bind_host: str = "127.0.0.1") -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         logger.info("serving workspace %s", workspace.root)
+        scheduler = _report_scheduler(state)
+        if scheduler is not None:
+            scheduler.start()
         yield
+        if scheduler is not None:
+            scheduler.stop()
         state.close()
         logger.info("stopped serving workspace %s", workspace.root)
 
@@ -49,6 +58,15 @@ def create_app(workspace: Workspace, bind_host: str = "127.0.0.1") -> FastAPI:
 
     install_pages(app)
     return app
+
+
+def _report_scheduler(state: WebState) -> ReportScheduler | None:
+    """Return the thread that writes due report packs, if the config asks."""
+    if not state.workspace.settings.reports.run_in_serve:
+        return None
+    from abmkpi.reports.scheduler import ReportScheduler
+
+    return ReportScheduler(state.workspace, state.reader, state.writer)
 
 
 async def _log_requests(
