@@ -3,18 +3,19 @@
 ``settings.reports`` holds one cron line per cadence, read in the
 workspace's business time zone (Mondays at 08:00 Asia/Tokyo by default for
 the weekly pack). A cadence is due when its latest fire time has passed
-and no scheduled run of it has been recorded since. A due pack covers the
+and no scheduled run of it has been recorded since; a cadence that never
+ran is due only within a day of its fire time, so turning the schedule on
+does not write every past pack at once. A due pack covers the
 last period that was complete when it fired: Monday's weekly pack covers
 the week that ended the day before.
 """
 
 from __future__ import annotations
 
-import logging
 import shlex
 import sys
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -24,7 +25,9 @@ from abmkpi.config import Settings
 from abmkpi.periods import Calendar, Period
 from abmkpi.reports.cadence import Cadence, last_complete_period
 
-logger = logging.getLogger(__name__)
+
+# How long after its fire time a cadence that never ran is still due.
+FIRST_RUN_WINDOW = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -77,8 +80,7 @@ def due_runs(
 ) -> list[DueRun]:
     """Return the cadences due at ``now`` given their last scheduled runs.
 
-    ``last_runs`` maps a cadence to its last scheduled run (naive UTC); a
-    cadence that never ran is due at its latest fire time.
+    ``last_runs`` maps a cadence to its last scheduled run (naive UTC).
     """
     time_zone = settings.workspace.time_zone
     due = []
@@ -86,6 +88,8 @@ def due_runs(
         fired = latest_fire(line, now, time_zone)
         last = last_runs.get(str(cadence))
         if last is not None and _local(last, time_zone) >= fired:
+            continue
+        if last is None and _local(now, time_zone) - fired > FIRST_RUN_WINDOW:
             continue
         period = last_complete_period(calendar, cadence, fired.date())
         due.append(DueRun(cadence, fired, period))
