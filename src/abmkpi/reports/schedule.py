@@ -25,7 +25,6 @@ from abmkpi.config import Settings
 from abmkpi.periods import Calendar, Period
 from abmkpi.reports.cadence import Cadence, last_complete_period
 
-
 # How long after its fire time a cadence that never ran is still due.
 FIRST_RUN_WINDOW = timedelta(days=1)
 
