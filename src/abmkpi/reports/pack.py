@@ -1,6 +1,6 @@
 """A report pack: the KPIs of one cadence and period with their trend and sections.
 
-The pack holds raw values only. The HTML, XLSX and PDF writers format them
+The pack contains raw values only. The HTML, XLSX and PDF writers format them
 in the reader's language, so one pack renders in Japanese and in English.
 """
 

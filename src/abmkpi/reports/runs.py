@@ -27,7 +27,7 @@ FORMATS = ("html", "xlsx", "pdf")
 
 
 class Trigger(StrEnum):
-    """Who started a run: a person on the command line, or the schedule."""
+    """The origin of a run: a person on the command line, or the schedule."""
 
     MANUAL = "manual"
     SCHEDULE = "schedule"

@@ -1,6 +1,6 @@
 """When each pack is due: cron lines in the workspace time zone, and crontab text.
 
-``settings.reports`` holds one cron line per cadence, read in the
+``settings.reports`` contains one cron line per cadence, read in the
 workspace's business time zone (Mondays at 08:00 Asia/Tokyo by default for
 the weekly pack). A cadence is due when its latest fire time has passed
 and no scheduled run of it has been recorded since; a cadence that never
@@ -102,8 +102,8 @@ def scheduled_languages(settings: Settings) -> list[str]:
 def crontab_text(settings: Settings, root: Path) -> str:
     """Return crontab lines that write each cadence's pack for the workspace.
 
-    The lines set ``CRON_TZ``, which cronie and busybox cron read. A cron
-    that ignores it (Debian's) runs them in the system time zone.
+    The lines set ``CRON_TZ``, which cronie reads. A cron daemon that
+    ignores it runs the lines in the system time zone.
     """
     command = f"{shlex.quote(sys.executable)} -m abmkpi -w {shlex.quote(str(root))}"
     options = [f"--format {name}" for name in settings.reports.formats]

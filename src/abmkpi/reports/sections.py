@@ -67,7 +67,7 @@ class ReportSection:
 
 @dataclass
 class SectionContext:
-    """What a section provider may read: the store and the pack's period."""
+    """The inputs of a section provider: the store, the period and the accounts."""
 
     store: Store
     settings: Settings
@@ -164,9 +164,8 @@ def open_actions(context: SectionContext) -> ReportSection:
 
 
 # Sections in the order a pack shows them.
-# TODO: add the PDCA package's low-performer and pattern providers here once
-# it is part of the product; until then the unengaged targets stand in for
-# the low performers.
+# TODO: add the PDCA package's low-performer and pattern providers here.
+# Until then, the unengaged target accounts stand in for the low performers.
 PROVIDERS: list[SectionProvider] = [hot_accounts, unengaged_targets, open_actions]
 
 

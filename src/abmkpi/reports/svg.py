@@ -131,9 +131,11 @@ def _axis_labels(labels: list[str], left: int, step: float, height: int) -> list
     parts = []
     for index, label in enumerate(labels):
         x = left + index * step
-        anchor = (
-            "start" if index == 0 else "end" if index == len(labels) - 1 else "middle"
-        )
+        anchor = "middle"
+        if index == 0:
+            anchor = "start"
+        elif index == len(labels) - 1:
+            anchor = "end"
         parts.append(
             f'<text x="{x:.1f}" y="{height - 10}" text-anchor="{anchor}" '
             f'fill="{MUTED}" font-size="10">{escape(label)}</text>'

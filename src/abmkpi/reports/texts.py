@@ -71,7 +71,11 @@ def change(line: KpiLine, fmt: Formatter) -> str:
     delta = line.change
     if delta is None:
         return ""
-    sign = "+" if delta > 0 else "−" if delta < 0 else "±"
+    sign = "±"
+    if delta > 0:
+        sign = "+"
+    elif delta < 0:
+        sign = "−"
     if line.result.unit == Unit.RATIO:
         points = fmt.number(abs(delta) * 100, 1)
         return sign + translate(POINTS, fmt.language) % {"points": points}

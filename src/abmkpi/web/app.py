@@ -61,7 +61,7 @@ def create_app(workspace: Workspace, bind_host: str = "127.0.0.1") -> FastAPI:
 
 
 def _report_scheduler(state: WebState) -> ReportScheduler | None:
-    """Return the thread that writes due report packs, if the config asks."""
+    """Return the thread that writes due packs when reports.run_in_serve is on."""
     if not state.workspace.settings.reports.run_in_serve:
         return None
     from abmkpi.reports.scheduler import ReportScheduler
