@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import struct
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -481,3 +481,40 @@ def test_report_rejects_unknown_format(demo: Demo) -> None:
     )
     assert result.returncode == 2
     assert "'docx' is not a report format" in result.stderr
+
+
+def test_account_names_escaped(
+    quarterly: ReportPack, demo: Demo, tmp_path: Path
+) -> None:
+    hostile = "<script>alert(1)</script>"
+    section = quarterly.section("hot_accounts")
+    assert section is not None
+    rows = [{**section.rows[0], "name": hostile}, *section.rows[1:]]
+    sections = [
+        replace(s, rows=rows) if s.id == "hot_accounts" else s
+        for s in quarterly.sections
+    ]
+    pack = replace(quarterly, sections=sections)
+    html = render_html(pack, demo.workspace.calendar, "en")
+    assert hostile not in html
+    assert html.count("&lt;script&gt;alert(1)&lt;/script&gt;") == 2  # table and chart
+
+
+def test_xlsx_formula_text_stays_text(
+    quarterly: ReportPack, demo: Demo, tmp_path: Path
+) -> None:
+    formula = '=HYPERLINK("http://example.com","x")'
+    section = quarterly.section("hot_accounts")
+    assert section is not None
+    rows = [{**section.rows[0], "name": formula}, *section.rows[1:]]
+    sections = [
+        replace(s, rows=rows) if s.id == "hot_accounts" else s
+        for s in quarterly.sections
+    ]
+    path = tmp_path / "pack.xlsx"
+    write_xlsx(
+        replace(quarterly, sections=sections), demo.workspace.calendar, "en", path
+    )
+    cell = openpyxl.load_workbook(path)["Hot accounts"]["A2"]
+    assert cell.value == formula
+    assert cell.data_type == "s"

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -16,6 +19,8 @@ from abmkpi.periods import Calendar
 from abmkpi.reports.cadence import Cadence, last_complete_period, parse_cadence
 from abmkpi.reports.runs import output_paths
 from abmkpi.reports.schedule import crontab_text, due_runs, latest_fire
+from abmkpi.web.app import create_app
+from abmkpi.workspace import Workspace
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 
@@ -221,3 +226,45 @@ def test_reports_mark_messages() -> None:
 @pytest.mark.parametrize("message", _report_messages())
 def test_report_message_translated(message: str) -> None:
     assert translate(message, "ja") != message or message == "KPI"
+
+
+# Cron lines that fire on February 29 only, so no pack is due in these tests.
+LEAP_DAY = "0 8 29 2 *"
+
+
+def _served_messages(
+    workspace: Workspace, caplog: pytest.LogCaptureFixture
+) -> list[str]:
+    """Start and stop the server's lifespan; return the scheduler's log lines."""
+    app = create_app(workspace)
+
+    async def serve() -> None:
+        async with app.router.lifespan_context(app):
+            pass
+
+    with caplog.at_level(logging.INFO, logger="abmkpi.reports.scheduler"):
+        asyncio.run(serve())
+    return [record.getMessage() for record in caplog.records]
+
+
+def test_serve_runs_scheduler(
+    make_workspace: Callable[..., Workspace], caplog: pytest.LogCaptureFixture
+) -> None:
+    workspace = make_workspace(
+        reports={
+            "run_in_serve": True,
+            "weekly": LEAP_DAY,
+            "monthly": LEAP_DAY,
+            "quarterly": LEAP_DAY,
+        }
+    )
+    messages = _served_messages(workspace, caplog)
+    assert "report scheduler started" in messages
+    assert "report scheduler stopped" in messages
+
+
+def test_serve_scheduler_off_by_default(
+    workspace: Workspace, caplog: pytest.LogCaptureFixture
+) -> None:
+    messages = _served_messages(workspace, caplog)
+    assert "report scheduler started" not in messages

@@ -6,6 +6,7 @@ Coordinates are in SVG user units; the page scales the ``viewBox``.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from html import escape
 
@@ -14,6 +15,8 @@ MUTED = "#6b7280"
 GRID = "#e5e7eb"
 ACCENT = "#2563eb"
 TARGET = "#d97706"
+# Character cells of a bar label that fit beside the bars at 13 px.
+LABEL_CELLS = 26
 
 STAGE_COLOURS = {
     "unengaged": "#cbd5e1",
@@ -46,7 +49,8 @@ def bar_chart(bars: list[Bar], width: int = 640, row_height: int = 26) -> str:
         length = max(plot * max(bar.value, 0) / top, 0)
         parts.append(
             f'<text x="{label_width - 8}" y="{y + row_height * 0.65:.1f}" '
-            f'text-anchor="end" fill="{INK}" font-size="13">{escape(bar.label)}</text>'
+            f'text-anchor="end" fill="{INK}" font-size="13">'
+            f"{escape(clip(bar.label, LABEL_CELLS))}</text>"
             f'<rect x="{label_width}" y="{y + 3}" width="{length:.1f}" '
             f'height="{row_height - 6}" rx="3" fill="{escape(bar.colour)}"/>'
             f'<text x="{label_width + length + 6:.1f}" y="{y + row_height * 0.65:.1f}" '
@@ -141,6 +145,16 @@ def _axis_labels(labels: list[str], left: int, step: float, height: int) -> list
             f'fill="{MUTED}" font-size="10">{escape(label)}</text>'
         )
     return parts
+
+
+def clip(text: str, cells: int) -> str:
+    """Return text cut to ``cells`` character cells (CJK characters take two)."""
+    used = 0
+    for index, character in enumerate(text):
+        used += 2 if unicodedata.east_asian_width(character) in "WF" else 1
+        if used > cells:
+            return text[: max(index - 1, 0)] + "…"
+    return text
 
 
 def _open(width: int, height: int) -> str:
