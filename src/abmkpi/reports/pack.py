@@ -112,7 +112,7 @@ def build_pack(
         funnel=target_funnel(accounts),
         sections=collect_sections(context, providers),
         mqa_threshold=settings.engagement.mqa_threshold,
-        generated_at=now or utc_now(),
+        generated_at=utc_now(),
     )
     logger.info(
         "built the %s pack of %s: %d KPIs, %d sections in %.1fs",

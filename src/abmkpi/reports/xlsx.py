@@ -17,6 +17,7 @@ from xlsxwriter.format import Format
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
+from abmkpi.formatting import locale_of
 from abmkpi.i18n import N_, translate
 from abmkpi.metrics.accounts import JOURNEY_STAGES
 from abmkpi.metrics.results import KpiResult, Unit
@@ -25,7 +26,7 @@ from abmkpi.reports import texts
 from abmkpi.reports.agenda import build_agenda
 from abmkpi.reports.cadence import TITLES
 from abmkpi.reports.html import formatter
-from abmkpi.reports.pack import ReportPack
+from abmkpi.reports.pack import KpiLine, ReportPack
 from abmkpi.reports.sections import ColumnKind, ReportSection
 from abmkpi.web.pages.formats import Formatter
 
@@ -56,12 +57,11 @@ class Styles:
     """The workbook's cell formats, created once per kind."""
 
     def __init__(self, workbook: Workbook, currency: str, language: str):
-        symbol = get_currency_symbol(currency, locale=texts_locale(language))
+        symbol = get_currency_symbol(currency, locale=locale_of(language))
         self.header = workbook.add_format(
             {"bold": True, "bg_color": "#E5E7EB", "border": 1, "text_wrap": True}
         )
         self.title = workbook.add_format({"bold": True, "font_size": 14})
-        self.text = workbook.add_format({"text_wrap": False})
         self.date = workbook.add_format({"num_format": "yyyy-mm-dd"})
         self.plain = workbook.add_format({"num_format": "#,##0.##"})
         self.units = {
@@ -87,11 +87,7 @@ class Styles:
         }
         if kind == ColumnKind.DATE:
             return self.date
-        return self.unit(kinds[kind]) if kind in kinds else self.text
-
-
-def texts_locale(language: str) -> str:
-    return "ja_JP" if language == "ja" else "en_US"
+        return self.unit(kinds.get(kind, Unit.SCORE))
 
 
 def write_xlsx(pack: ReportPack, calendar: Calendar, language: str, path: Path) -> None:
@@ -164,7 +160,7 @@ def _kpi_sheet(
 
 
 def _kpi_row(
-    result: KpiResult, line: Any, fmt: Formatter, prior: float | None
+    result: KpiResult, line: KpiLine, fmt: Formatter, prior: float | None
 ) -> list[Any]:
     interval = result.ci95 or (None, None)
     change = line.change if prior is not None else None
