@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 import struct
+import sys
+import types
 import zlib
 from dataclasses import dataclass, replace
 from datetime import date, datetime
@@ -26,8 +28,9 @@ from abmkpi.reports.cadence import Cadence
 from abmkpi.reports.html import render_html
 from abmkpi.reports.pack import ReportPack, build_pack
 from abmkpi.reports.pdf import PdfPrinter, chromium_path
-from abmkpi.reports.runs import Trigger
+from abmkpi.reports.runs import ReportFile, Trigger
 from abmkpi.reports.scheduler import ReportScheduler, single_store
+from abmkpi.reports.send import send_pack
 from abmkpi.reports.xlsx import write_xlsx
 from abmkpi.web.pages.formats import Formatter
 from abmkpi.workspace import Workspace
@@ -522,3 +525,65 @@ def test_xlsx_formula_text_stays_text(
     cell = openpyxl.load_workbook(path)["Hot accounts"]["A2"]
     assert cell.value == formula
     assert cell.data_type == "s"
+
+
+def test_print_crontab_command(demo: Demo) -> None:
+    lines = run_cli("-w", demo.root, "schedule", "--print-crontab").stdout.splitlines()
+    assert lines[0] == f"# abmkpi report packs of {demo.root} (ABM workspace)"
+    assert lines[1] == "CRON_TZ=Asia/Tokyo"
+    assert lines[2].startswith("0 8 * * 1 ")
+    assert lines[2].endswith(
+        f"-m abmkpi -w {demo.root} report weekly --lang ja --scheduled "
+        "--format html --format xlsx --format pdf"
+    )
+    assert len(lines) == 5
+
+
+def test_schedule_listing_after_run(weekly_run: list[str], demo: Demo) -> None:
+    document = run_json(
+        "-w", demo.root, "schedule", "--now", "2025-03-24T09:00:00+09:00"
+    )
+    weekly = document["schedule"][0]
+    assert weekly == {
+        "cadence": "weekly",
+        "cron": "0 8 * * 1",
+        "time_zone": "Asia/Tokyo",
+        "next_run": "2025-03-31T08:00:00+09:00",
+        "last_run": "2025-03-23T23:05:00+00:00",
+        "due": False,
+    }
+
+
+class FakeNotify(types.ModuleType):
+    """A notification package that records what it is asked to queue."""
+
+    def __init__(self) -> None:
+        super().__init__("abmkpi.notify")
+        self.queued: list[tuple[Any, ...]] = []
+
+    def enqueue(self, *arguments: Any) -> None:
+        self.queued.append(arguments)
+
+
+def test_send_queues_pack(
+    quarterly: ReportPack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    notify = FakeNotify()
+    monkeypatch.setitem(sys.modules, "abmkpi.notify", notify)
+    files = [
+        ReportFile(7, "pdf", "ja", Path("/r/q.pdf")),
+        ReportFile(8, "xlsx", "ja", Path("/r/q.xlsx")),
+    ]
+    assert send_pack("store", quarterly, files)  # type: ignore[arg-type]
+    store, kind, subject, message = notify.queued[0]
+    assert (store, kind, subject) == ("store", "report", "quarterly:FY2024-Q4:run7")
+    assert message["title"] == "ABM四半期レポート: FY2024-Q4"
+    assert message["attachments"] == ["/r/q.pdf", "/r/q.xlsx"]
+
+
+def test_send_without_notify_package(
+    quarterly: ReportPack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "abmkpi.notify", None)
+    files = [ReportFile(9, "html", "en", Path("/r/q.html"))]
+    assert not send_pack("store", quarterly, files)  # type: ignore[arg-type]
