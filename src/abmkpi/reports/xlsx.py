@@ -1,6 +1,6 @@
 """The XLSX pack: one sheet per section, real values with number formats.
 
-Cells hold numbers, not formulas, so the workbook reads the same in any
+Cells contain numbers, not formulas, so the workbook reads the same in any
 spreadsheet program. Text is always written as a string, so a value that
 starts with '=' never becomes a formula.
 """
