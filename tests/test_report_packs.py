@@ -75,6 +75,13 @@ def weekly_run(demo: Demo) -> list[str]:
 
 
 @pytest.fixture(scope="module")
+def listing_after_run(weekly_run: list[str], demo: Demo) -> dict[str, Any]:
+    """Return the schedule listing right after the Monday-morning run, before
+    the scheduler test records a later run."""
+    return run_json("-w", demo.root, "schedule", "--now", "2025-03-24T09:00:00+09:00")
+
+
+@pytest.fixture(scope="module")
 def quarterly(demo: Demo) -> ReportPack:
     workspace = demo.workspace
     calendar = workspace.calendar
@@ -181,7 +188,7 @@ def pdf_text(path: Path) -> str:
 
 def test_run_due_writes_weekly_files(weekly_run: list[str], demo: Demo) -> None:
     folder = demo.root / "reports"
-    assert sorted(path.name for path in folder.iterdir()) == [
+    assert sorted(path.name for path in folder.glob("*2025-W12*")) == [
         "weekly-2025-W12-ja.html",
         "weekly-2025-W12-ja.pdf",
         "weekly-2025-W12-ja.xlsx",
@@ -193,10 +200,11 @@ def test_run_due_records_runs(weekly_run: list[str], demo: Demo) -> None:
     with demo.workspace.open_store(read_only=True) as store:
         rows = store.fetch_all(
             "SELECT cadence, period_id, language, format, trigger, generated_at "
-            "FROM report_runs ORDER BY format"
+            "FROM report_runs WHERE period_id = '2025-W12' ORDER BY format"
         )
         usage = store.scalar(
-            "SELECT count(*) FROM usage_events WHERE kind = 'report_generated'"
+            "SELECT count(*) FROM usage_events WHERE kind = 'report_generated' "
+            "AND json_extract_string(detail, '$.period') = '2025-W12'"
         )
     monday = datetime(2025, 3, 23, 23, 5)
     assert rows == [
@@ -456,7 +464,10 @@ def test_quarterly_xlsx_currency_format(quarterly_files: dict[str, Path]) -> Non
 
 
 def test_scheduler_tick_writes_next_week(
-    demo: Demo, weekly_run: list[str], monthly_folder: Path
+    demo: Demo,
+    weekly_run: list[str],
+    monthly_folder: Path,
+    listing_after_run: dict[str, Any],
 ) -> None:
     settings = demo.workspace.settings
     reports = replace_reports(settings, formats=["html"], languages=["en"])
@@ -539,11 +550,8 @@ def test_print_crontab_command(demo: Demo) -> None:
     assert len(lines) == 5
 
 
-def test_schedule_listing_after_run(weekly_run: list[str], demo: Demo) -> None:
-    document = run_json(
-        "-w", demo.root, "schedule", "--now", "2025-03-24T09:00:00+09:00"
-    )
-    weekly = document["schedule"][0]
+def test_schedule_listing_after_run(listing_after_run: dict[str, Any]) -> None:
+    weekly = listing_after_run["schedule"][0]
     assert weekly == {
         "cadence": "weekly",
         "cron": "0 8 * * 1",
