@@ -7,6 +7,8 @@ fields of its ``Settings``, so a workspace config validates in one pass.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from abmkpi.canonical import SALES_ACTIVITY_TYPES, ActivityType
@@ -189,6 +191,28 @@ class ReportSettings(WorkflowSection):
         description="Send scheduled packs through the notification channels "
         "(webhook link and e-mail attachment).",
     )
+    languages: list[Literal["ja", "en"]] = Field(
+        default_factory=list,
+        description="Languages of scheduled packs (ja, en); empty means the "
+        "workspace language.",
+    )
+    run_in_serve: bool = Field(
+        False,
+        description="Have 'abmkpi serve' write the scheduled packs when they "
+        "are due, instead of cron.",
+    )
+
+    @field_validator("weekly", "monthly", "quarterly")
+    @classmethod
+    def _valid_cron(cls, line: str) -> str:
+        from croniter import croniter
+
+        if not croniter.is_valid(line):
+            raise ValueError(
+                f"{line!r} is not a cron line; write minute hour day month "
+                "weekday, such as '0 8 * * 1' for Mondays at 08:00"
+            )
+        return line
 
     @field_validator("formats")
     @classmethod

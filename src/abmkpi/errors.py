@@ -17,6 +17,7 @@ bad value, where it came from, and what to do next.
     ├── MappingError         invalid generic-CSV mapping file
     ├── PeriodError          a period string that does not parse
     ├── NotFoundError        an account, person or import id that does not exist
+    ├── ReportError          a report pack cannot be rendered or written
     ├── StoreError           a database statement failed (table and statement)
     └── DeliveryError        a notification could not be sent (channel, reason)
 """
@@ -111,6 +112,10 @@ class PeriodError(AbmkpiError):
 
 class NotFoundError(AbmkpiError):
     """A requested record does not exist in the workspace."""
+
+
+class ReportError(AbmkpiError):
+    """A report pack cannot be rendered (no browser for PDF) or written."""
 
 
 class StoreError(AbmkpiError):

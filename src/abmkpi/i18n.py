@@ -34,3 +34,8 @@ def translate(message: str, language: str) -> str:
     if language == "en":
         return message
     return _catalog(language).get(message, message)
+
+
+def N_(message: str) -> str:
+    """Mark a message for extraction; :func:`translate` translates it later."""
+    return message

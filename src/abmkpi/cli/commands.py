@@ -7,6 +7,7 @@ from abmkpi.cli import (  # noqa: F401
     handoff,
     journey,
     kpi_targets,
+    packs,
     pdca,
     reports,
     serve,

@@ -6,6 +6,7 @@ import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
 
 from fastapi import FastAPI, Request, Response
 
@@ -15,6 +16,9 @@ from abmkpi.web.notifier import Notifier
 from abmkpi.web.redaction import loggable_path
 from abmkpi.web.state import WebState
 from abmkpi.workspace import Workspace
+
+if TYPE_CHECKING:
+    from abmkpi.reports.scheduler import ReportScheduler
 
 logger = logging.getLogger(__name__)
 
@@ -28,7 +32,12 @@ def create_app(workspace: Workspace, bind_host: str = "127.0.0.1") -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         logger.info("serving workspace %s", workspace.root)
         notifier.start()
+        scheduler = _report_scheduler(state)
+        if scheduler is not None:
+            scheduler.start()
         yield
+        if scheduler is not None:
+            scheduler.stop()
         notifier.stop()
         state.close()
         logger.info("stopped serving workspace %s", workspace.root)
@@ -54,6 +63,15 @@ def create_app(workspace: Workspace, bind_host: str = "127.0.0.1") -> FastAPI:
 
     install_pages(app)
     return app
+
+
+def _report_scheduler(state: WebState) -> ReportScheduler | None:
+    """Return the thread that writes due packs when reports.run_in_serve is on."""
+    if not state.workspace.settings.reports.run_in_serve:
+        return None
+    from abmkpi.reports.scheduler import ReportScheduler
+
+    return ReportScheduler(state.workspace, state.reader, state.writer)
 
 
 async def _log_requests(

@@ -1,0 +1,229 @@
+"""Commands for the monitoring report packs: report and schedule."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+from abmkpi.cli import app, console, errors
+from abmkpi.cli.common import (
+    OutputFormat,
+    language,
+    load_workspace,
+    print_csv,
+    print_json,
+    print_table,
+)
+from abmkpi.cli.reports import _parse_now
+
+if TYPE_CHECKING:
+    from abmkpi.reports.runs import ReportFile
+
+CADENCES = ("weekly", "monthly", "quarterly")
+FILE_FORMATS = ("html", "xlsx", "pdf")
+
+
+def _check_cadence(value: str) -> str:
+    if value not in CADENCES:
+        raise typer.BadParameter(
+            f"{value!r} is not a report cadence; use weekly, monthly or quarterly"
+        )
+    return value
+
+
+def _check_formats(values: list[str]) -> list[str]:
+    for value in values:
+        if value not in FILE_FORMATS:
+            raise typer.BadParameter(
+                f"{value!r} is not a report format; use html, xlsx or pdf"
+            )
+    return list(dict.fromkeys(values))
+
+
+def _check_language(value: str | None) -> str | None:
+    if value is not None and value not in ("ja", "en"):
+        raise typer.BadParameter(f"{value!r} is not a language; use ja or en")
+    return value
+
+
+@app.command()
+def report(
+    cadence: str = typer.Argument(
+        ..., help="weekly, monthly or quarterly.", callback=_check_cadence
+    ),
+    period: str | None = typer.Option(
+        None,
+        "--period",
+        "-p",
+        help="Period of the pack (default: the last complete week, month or fiscal "
+        "quarter).",
+    ),
+    lang: str | None = typer.Option(
+        None,
+        "--lang",
+        help="Language of the pack: ja or en (default: the workspace's).",
+        callback=_check_language,
+    ),
+    formats: list[str] = typer.Option(
+        [],
+        "--format",
+        "-f",
+        help="html, xlsx or pdf (repeatable; default: reports.formats).",
+        callback=_check_formats,
+    ),
+    output: Path | None = typer.Option(
+        None,
+        "--output",
+        "-o",
+        help="File to write (one format) or folder (default: the workspace's "
+        "reports folder).",
+    ),
+    as_of: str | None = typer.Option(
+        None, help="Compute as if it were this UTC instant (ISO)."
+    ),
+    scheduled: bool = typer.Option(
+        False, "--scheduled", help="Record the run as scheduled (for crontab lines)."
+    ),
+    send: bool = typer.Option(
+        False, "--send", help="Send the pack through the notification channels."
+    ),
+) -> None:
+    """Write the weekly, monthly or quarterly report pack (HTML, XLSX, PDF)."""
+    from abmkpi.periods import business_date
+    from abmkpi.reports.cadence import Cadence, last_complete_period
+    from abmkpi.reports.pack import build_pack
+    from abmkpi.reports.runs import Trigger, generate, output_paths
+    from abmkpi.reports.send import send_pack
+    from abmkpi.usage import utc_now
+
+    workspace = load_workspace()
+    settings = workspace.settings
+    chosen_cadence = Cadence(cadence)
+    now = _parse_now(as_of)
+    calendar = workspace.calendar
+    if period is None:
+        today = business_date(now or utc_now(), settings.workspace.time_zone)
+        chosen = last_complete_period(calendar, chosen_cadence, today)
+    else:
+        chosen = calendar.parse(period)
+    pack_language = lang or language(workspace)
+    paths = output_paths(
+        output,
+        workspace.root / settings.reports.output_dir,
+        chosen_cadence,
+        chosen,
+        pack_language,
+        formats or list(settings.reports.formats),
+    )
+    trigger = Trigger.SCHEDULE if scheduled else Trigger.MANUAL
+    with workspace.open_store() as store:
+        pack = build_pack(store, settings, calendar, chosen_cadence, chosen, now)
+        written = generate(store, pack, calendar, pack_language, paths, trigger)
+        if send:
+            send_pack(store, pack, written)
+    for note in pack.report.notes:
+        errors.print(f"note: {note}")
+    _print_written(written)
+
+
+def _print_written(written: list[ReportFile]) -> None:
+    for item in written:
+        console.print(f"wrote {item.format} ({item.language}): {item.path}")
+
+
+SCHEDULE_COLUMNS = ["cadence", "cron", "time_zone", "next_run", "last_run", "due"]
+
+
+@app.command()
+def schedule(
+    print_crontab: bool = typer.Option(
+        False, "--print-crontab", help="Print crontab lines that write each pack."
+    ),
+    run_due: bool = typer.Option(
+        False, "--run-due", help="Write the packs that are due now."
+    ),
+    now_text: str | None = typer.Option(
+        None,
+        "--now",
+        help="Act as if it were this instant (ISO; UTC unless it has an offset).",
+    ),
+    output: OutputFormat = typer.Option(
+        OutputFormat.TABLE, "--format", help="Output format."
+    ),
+) -> None:
+    """Show when each report pack is due, print crontab lines, or run due packs."""
+    from abmkpi.reports.runs import Trigger, last_runs
+    from abmkpi.reports.schedule import crontab_text
+    from abmkpi.usage import utc_now
+
+    workspace = load_workspace()
+    now = _parse_now(now_text) or utc_now()
+    if print_crontab:
+        console.print(crontab_text(workspace.settings, workspace.root), end="")
+        return
+    if run_due:
+        from abmkpi.reports.scheduler import run_due as write_due
+        from abmkpi.reports.scheduler import single_store
+
+        with workspace.open_store() as store:
+            access = single_store(store)
+            written = write_due(workspace, access, access, now)
+        if not written:
+            console.print("no report pack is due")
+        _print_written(written)
+        return
+    with workspace.open_store(read_only=True) as store:
+        last = last_runs(store, Trigger.SCHEDULE)
+    _print_schedule(_schedule_rows(workspace, last, now), output)
+
+
+def _schedule_rows(
+    workspace: Any, last: dict[str, datetime], now: datetime
+) -> list[dict[str, Any]]:
+    from abmkpi.reports.schedule import cron_lines, due_runs, next_fire
+
+    settings = workspace.settings
+    zone = settings.workspace.time_zone
+    due = {run.cadence for run in due_runs(settings, workspace.calendar, last, now)}
+    rows = []
+    for cadence, line in cron_lines(settings).items():
+        previous = last.get(str(cadence))
+        rows.append(
+            {
+                "cadence": str(cadence),
+                "cron": line,
+                "time_zone": zone,
+                "next_run": next_fire(line, now, zone).isoformat(),
+                "last_run": previous.replace(tzinfo=UTC).isoformat()
+                if previous
+                else None,
+                "due": cadence in due,
+            }
+        )
+    return rows
+
+
+def _print_schedule(rows: list[dict[str, Any]], output: OutputFormat) -> None:
+    if output == OutputFormat.JSON:
+        print_json({"schedule": rows})
+    elif output == OutputFormat.CSV:
+        print_csv(SCHEDULE_COLUMNS, rows)
+    else:
+        print_table(
+            "report schedule",
+            ["cadence", "cron", "time zone", "next run", "last scheduled run", "due"],
+            (
+                [
+                    row["cadence"],
+                    row["cron"],
+                    row["time_zone"],
+                    row["next_run"],
+                    row["last_run"] or "never",
+                    "yes" if row["due"] else "no",
+                ]
+                for row in rows
+            ),
+        )

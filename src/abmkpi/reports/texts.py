@@ -1,0 +1,112 @@
+"""Pack values as text in the reader's language, as the dashboard shows them.
+
+Values go through the dashboard's :class:`Formatter` (Babel, the
+language's locale), so a pack and a dashboard card show the same text.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from abmkpi.i18n import N_, translate
+from abmkpi.metrics.registry import DEFINITIONS
+from abmkpi.metrics.results import KpiResult, Unit
+from abmkpi.reports.pack import KpiLine
+from abmkpi.reports.sections import Column, ColumnKind
+from abmkpi.web.pages.cards import PACED_TARGET, kpi_label
+from abmkpi.web.pages.formats import MISSING, Formatter
+
+STATUS_LABELS = {
+    "on_track": N_("On track"),
+    "at_risk": N_("At risk"),
+    "off_track": N_("Off track"),
+    "no_target": N_("No target"),
+    "no_data": N_("No data"),
+    "insufficient_data": N_("Too few to judge"),
+}
+
+DEPARTMENTS = {
+    "all": N_("All departments"),
+    "marketing": N_("Marketing"),
+    "sales": N_("Sales"),
+    "customer_success": N_("Customer success"),
+}
+
+POINTS = N_("%(points)s pt")
+
+
+def label(result: KpiResult, language: str) -> str:
+    """Return a KPI's label with its variant; KPIs outside the catalogue use
+    the label their result carries."""
+    if result.id in DEFINITIONS:
+        return kpi_label(result, language)
+    return result.label.get(language) or result.label.get("en") or result.key
+
+
+def status(value: str, language: str) -> str:
+    return translate(STATUS_LABELS.get(value, value), language)
+
+
+def value(result: KpiResult, fmt: Formatter) -> str:
+    """Return the value as a card shows it (amounts compact)."""
+    return fmt.kpi(result)
+
+
+def target(result: KpiResult, fmt: Formatter) -> str:
+    if result.target is None:
+        return ""
+    text = fmt.unit_value(result.target, result.unit)
+    if result.paced_target is None:
+        return text
+    paced = fmt.unit_value(result.paced_target, result.unit)
+    return translate(PACED_TARGET, fmt.language) % {"target": text, "paced": paced}
+
+
+def prior(line: KpiLine, fmt: Formatter) -> str:
+    return _unit_text(line.prior, line.result.unit, fmt)
+
+
+def change(line: KpiLine, fmt: Formatter) -> str:
+    """Return the change from the prior period: '+5.0 pt' for rates."""
+    delta = line.change
+    if delta is None:
+        return ""
+    sign = "±"
+    if delta > 0:
+        sign = "+"
+    elif delta < 0:
+        sign = "−"
+    if line.result.unit == Unit.RATIO:
+        points = fmt.number(abs(delta) * 100, 1)
+        return sign + translate(POINTS, fmt.language) % {"points": points}
+    return sign + _unit_text(abs(delta), line.result.unit, fmt)
+
+
+def _unit_text(number: float | None, unit: Unit, fmt: Formatter) -> str:
+    if number is None:
+        return MISSING
+    if unit == Unit.CURRENCY:
+        return fmt.money_compact(number)
+    return fmt.unit_value(number, unit)
+
+
+def cell(column: Column, raw: Any, fmt: Formatter) -> str:
+    """Return one section cell as text."""
+    if raw is None or raw == "":
+        return "" if column.kind == ColumnKind.TEXT else MISSING
+    if column.term is not None:
+        return fmt.term(column.term, raw)
+    kind = column.kind
+    if kind == ColumnKind.COUNT:
+        return fmt.number(raw)
+    if kind == ColumnKind.SCORE:
+        return fmt.number(raw, 1)
+    if kind == ColumnKind.PERCENT:
+        return fmt.percent(raw)
+    if kind == ColumnKind.CURRENCY:
+        return fmt.money(raw)
+    if kind == ColumnKind.DAYS:
+        return fmt.unit_value(raw, Unit.DAYS)
+    if kind == ColumnKind.DATE:
+        return fmt.date(raw)
+    return str(raw)
