@@ -17,8 +17,10 @@ from babel.messages.extract import extract_from_file
 from abmkpi import derive
 from abmkpi.diagnostics import CHECKS, CheckStatus, run_diagnostics
 from abmkpi.i18n import translate
+from abmkpi.pdca.actions import add_action, current_quarter
+from abmkpi.pdca.checks import low_performers
 from abmkpi.targets import TargetEntry, set_list
-from abmkpi.usage import UsageKind, record_usage, usage_count
+from abmkpi.usage import UsageKind, record_usage, usage_count, utc_now
 from abmkpi.workspace import Workspace
 from tests.cli_support import run_cli
 from tests.diagnostics_support import (
@@ -127,12 +129,14 @@ def test_cli_healthy_setup_exits_zero(workspace: Workspace) -> None:
     )
     for cadence, days in (("weekly", 2), ("monthly", 10), ("quarterly", 40)):
         add_report_run(workspace, cadence, days)
+    _act_on_low_performers(workspace)
     with workspace.open_store() as store:
         record_usage(store, UsageKind.PAGE_VIEWED, detail={"path": "/"})
         store.execute(
             "INSERT INTO pdca_actions (id, account_id, title, rule, owner, due_date, "
             "status, created_at, reviewed_at) VALUES (nextval('pdca_action_ids'), "
-            "'demo:acc1', '導入事例セミナーを横展開', 'pattern:event_attended', "
+            "'demo:acc1', '導入事例セミナーを横展開', "
+            "'pattern:activity_type:event_attended', "
             "'佐藤', current_date + 30, 'open', ?, ?)",
             [days_before_now(5), days_before_now(1)],
         )
@@ -347,9 +351,24 @@ def test_quiet_targets_without_action(workspace: Workspace) -> None:
             [quiet[0], days_before_now(2)],
         )
     item = check(workspace, "operation.low_performers")
+    lacking = [
+        row["id"]
+        for row in item.evidence["accounts_without_action"]
+        if row["rule"] == "no_engagement"
+    ]
     assert item.status is CheckStatus.WARN
-    assert item.evidence["low_performers"] == 2
-    assert [row["id"] for row in item.evidence["accounts_without_action"]] == [quiet[1]]
+    assert item.evidence["by_rule"]["no_engagement"] == 2
+    assert lacking == [quiet[1]]
+
+
+def _act_on_low_performers(workspace: Workspace) -> None:
+    """Log an open action on every account the PDCA check lists now."""
+    now = utc_now()
+    with workspace.open_store() as store:
+        period = current_quarter(workspace.settings, now)
+        found = low_performers(store, workspace.settings, period, now)
+        for account_id in sorted({entry.account_id for entry in found}):
+            add_action(store, workspace.settings, account_id, "次の一手を打つ")
 
 
 # Translations ------------------------------------------------------------------

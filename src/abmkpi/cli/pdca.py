@@ -263,8 +263,10 @@ def action_add(
     rule: str | None = typer.Option(
         None,
         "--rule",
-        help="The low-performer rule the action addresses: no_engagement, "
-        "engaged_without_opportunity, mqa_without_follow_up or stalled_deal.",
+        help="The low-performer rule the action addresses (no_engagement, "
+        "engaged_without_opportunity, mqa_without_follow_up, stalled_deal), or "
+        "'pattern' / pattern:KIND:KEY for an action that reuses a winning pattern "
+        "(KIND activity_type, campaign or asset; KEY as 'pdca patterns' lists it).",
     ),
 ) -> None:
     """Log an open action on an account, with its score and stage now."""

@@ -1,13 +1,15 @@
 """Part 4, operation: reviews happen on their cadence, PDCA actions are
-logged and reviewed, quiet targets get actions, winning patterns are reused."""
+logged and reviewed, low performers get actions, winning patterns are reused."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from abmkpi.diagnostics.action_coverage import Finding, covered_low_performers
 from abmkpi.diagnostics.context import DiagnosticContext
 from abmkpi.diagnostics.items import N_, CheckItem, CheckStatus, Part, message
-from abmkpi.diagnostics.low_performers import CLOSED_ACTION_STATES, quiet_targets
+from abmkpi.pdca.actions import ActionStatus
+from abmkpi.pdca.rules import PATTERN_PREFIX, PATTERN_RULE
 from abmkpi.periods import business_date
 from abmkpi.usage import UsageKind
 
@@ -15,8 +17,7 @@ from abmkpi.usage import UsageKind
 REVIEW_CADENCE_DAYS = {"weekly": 7, "monthly": 31, "quarterly": 92}
 
 # PDCA actions that reuse a winning pattern (横展開) have the rule 'pattern',
-# or 'pattern:' followed by what the pattern is (an activity type, a campaign).
-PATTERN_RULE = "pattern"
+# or 'pattern:KIND:KEY' naming it (see abmkpi.pdca.rules).
 PATTERN_WINDOW_DAYS = 92
 
 
@@ -68,13 +69,12 @@ def check_pdca_actions(ctx: DiagnosticContext) -> CheckItem:
     days = ctx.settings.diagnose.review_days
     since = ctx.days_ago(days)
     today = business_date(ctx.now, ctx.settings.workspace.time_zone)
-    closed = list(CLOSED_ACTION_STATES)
+    open_status = str(ActionStatus.OPEN)
     total, open_count, reviewed, last_reviewed = ctx.store.fetch_one(
-        "SELECT count(*), "
-        "count(*) FILTER (WHERE done_at IS NULL AND NOT list_contains(?, status)), "
+        "SELECT count(*), count(*) FILTER (WHERE status = ?), "
         "count(*) FILTER (WHERE reviewed_at >= ?), max(reviewed_at) "
         "FROM pdca_actions",
-        [closed, since],
+        [open_status, since],
     ) or (0, 0, 0, None)
     review_events = ctx.count(
         "SELECT count(*) FROM usage_events WHERE kind = ? AND occurred_at >= ?",
@@ -83,10 +83,9 @@ def check_pdca_actions(ctx: DiagnosticContext) -> CheckItem:
     overdue = [
         row[0]
         for row in ctx.store.fetch_all(
-            "SELECT id FROM pdca_actions WHERE done_at IS NULL "
-            "AND NOT list_contains(?, status) AND due_date < ? ORDER BY due_date, id "
-            "LIMIT ?",
-            [closed, today, ctx.max_listed],
+            "SELECT id FROM pdca_actions WHERE status = ? AND due_date < ? "
+            "ORDER BY due_date, id LIMIT ?",
+            [open_status, today, ctx.max_listed],
         )
     ]
 
@@ -140,53 +139,74 @@ def check_low_performers(ctx: DiagnosticContext) -> CheckItem:
             title,
             CheckStatus.NOT_APPLICABLE,
             message(N_("There are no target accounts to judge.")),
-            {"no_engagement_days": days},
+            {"action_days": days},
             None,
         )
-    quiet = quiet_targets(ctx.store, ctx.now, days)
-    lacking = [row for row in quiet if not row.has_action]
+    period, findings = covered_low_performers(ctx.store, ctx.settings, ctx.now)
+    lacking = [finding for finding in findings if not finding.has_action]
 
     if not lacking:
         status = CheckStatus.PASS
-    elif len(lacking) < len(quiet):
+    elif len(lacking) < len(findings):
         status = CheckStatus.WARN
     else:
         status = CheckStatus.FAIL
 
     evidence = {
-        "rule": "no_engagement",
-        "no_engagement_days": days,
-        "low_performers": len(quiet),
+        "period": period.id,
+        "action_days": days,
+        "low_performers": len(findings),
+        "accounts": len({finding.entry.account_id for finding in findings}),
+        "by_rule": _count_by_rule(findings),
         "without_action": len(lacking),
         "accounts_without_action": [
-            {
-                "id": row.account_id,
-                "name": row.name,
-                "tier": row.tier,
-                "last_activity_at": row.last_activity_at,
-            }
-            for row in lacking[: ctx.max_listed]
+            _finding_evidence(finding) for finding in lacking[: ctx.max_listed]
         ],
     }
 
     summary = message(
         N_(
-            "%(quiet)s target accounts had no activity in %(days)s days; "
-            "%(lacking)s of them have no action."
+            "%(findings)s low-performer findings on target accounts in "
+            "%(period)s; %(lacking)s of them have no open action or one "
+            "logged in the last %(days)s days."
         ),
-        quiet=len(quiet),
-        days=days,
+        findings=len(findings),
+        period=period.id,
         lacking=len(lacking),
+        days=days,
     )
 
     fix = message(
         N_(
-            "Log a PDCA action for each listed account ('abmkpi pdca'); the "
-            "window is pdca.no_engagement_days."
+            "Log a PDCA action for each listed account and rule ('abmkpi pdca "
+            "check', then 'abmkpi pdca action add'); an action counts while "
+            "open or for pdca.no_engagement_days after it is logged."
         )
     )
 
     return _item("operation.low_performers", title, status, summary, evidence, fix)
+
+
+def _count_by_rule(findings: list[Finding]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for finding in findings:
+        rule = str(finding.entry.rule)
+        counts[rule] = counts.get(rule, 0) + 1
+    return counts
+
+
+def _finding_evidence(finding: Finding) -> dict[str, Any]:
+    entry = finding.entry
+    return {
+        "id": entry.account_id,
+        "name": entry.account_name,
+        "tier": entry.tier,
+        "rule": str(entry.rule),
+        "opportunity_id": entry.opportunity_id,
+        "facts": entry.facts,
+        "suggestion": entry.suggestion.code,
+        "action_rule": entry.action_rule,
+    }
 
 
 def check_patterns_reused(ctx: DiagnosticContext) -> CheckItem:
@@ -195,7 +215,7 @@ def check_patterns_reused(ctx: DiagnosticContext) -> CheckItem:
     actions, recent, last = ctx.store.fetch_one(
         "SELECT count(*), count(*) FILTER (WHERE created_at >= ?), max(created_at) "
         "FROM pdca_actions WHERE rule = ? OR starts_with(rule, ?)",
-        [since, PATTERN_RULE, PATTERN_RULE + ":"],
+        [since, PATTERN_RULE, PATTERN_PREFIX],
     ) or (0, 0, None)
     won = ctx.count(
         "SELECT count(*) FROM opportunities o WHERE o.is_won AND NOT o.is_deleted "
@@ -230,7 +250,8 @@ def check_patterns_reused(ctx: DiagnosticContext) -> CheckItem:
     fix = message(
         N_(
             "Review the patterns that preceded opportunities ('abmkpi pdca') and "
-            "log actions that reuse them with the rule 'pattern'."
+            "log actions that reuse them: 'Log as action' on a reuse suggestion, "
+            "or the rule pattern:KIND:KEY."
         )
     )
 

@@ -18,7 +18,7 @@ from typing import Any
 from abmkpi.config import Settings
 from abmkpi.errors import NotFoundError
 from abmkpi.metrics.accounts import JOURNEY_STAGES, find_account, live_account_of
-from abmkpi.pdca.rules import Rule
+from abmkpi.pdca.rules import checked_action_rule
 from abmkpi.pdca.states import account_states
 from abmkpi.periods import Calendar, Period, business_date
 from abmkpi.store.database import Store
@@ -88,7 +88,7 @@ def add_action(
     when = now or utc_now()
     checked_title = _checked_text(title, "title", MAX_TITLE_LENGTH, required=True)
     checked_owner = _checked_text(owner, "owner", MAX_OWNER_LENGTH)
-    checked_rule = _checked_rule(rule)
+    checked_rule = checked_action_rule(rule)
 
     account_id, _ = live_account_of(store, find_account(store, account))
     state = account_states(
@@ -132,15 +132,6 @@ def _checked_text(
             f"the action {name} has {len(text)} characters; the maximum is {limit}"
         )
     return text
-
-
-def _checked_rule(rule: str | None) -> str | None:
-    if rule is None or not rule.strip():
-        return None
-    known = [item.value for item in Rule]
-    if rule.strip() not in known:
-        raise ValueError(f"unknown rule {rule!r}; use one of {', '.join(known)}")
-    return rule.strip()
 
 
 _SELECT = """

@@ -31,7 +31,7 @@ from abmkpi.config import Settings
 from abmkpi.pdca import signals
 from abmkpi.pdca.messages import REASONS, in_languages
 from abmkpi.pdca.patterns import Pattern
-from abmkpi.pdca.rules import Rule
+from abmkpi.pdca.rules import Rule, pattern_rule
 from abmkpi.pdca.stalls import StalledDeal, stalled_deals
 from abmkpi.pdca.states import account_states
 from abmkpi.pdca.suggestions import Suggestion, choose_suggestion, top_pattern
@@ -60,6 +60,15 @@ class LowPerformer:
     journey_stage: str
     opportunity_id: str | None = None
 
+    @property
+    def action_rule(self) -> str:
+        """The rule to log the suggested action with: the pattern it reuses
+        (``pattern:KIND:KEY``), else the rule broken."""
+        pattern = self.suggestion.pattern
+        if pattern is None:
+            return str(self.rule)
+        return pattern_rule(pattern["kind"], pattern["key"])
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "account_id": self.account_id,
@@ -73,6 +82,7 @@ class LowPerformer:
             "facts": self.facts,
             "reason": self.reason,
             "suggestion": self.suggestion.to_dict(),
+            "action_rule": self.action_rule,
         }
 
 

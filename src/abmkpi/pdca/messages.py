@@ -58,7 +58,14 @@ RULE_LABELS = {
     "engaged_without_opportunity": N_("Engaged without opportunity"),
     "mqa_without_follow_up": N_("MQA without follow-up"),
     "stalled_deal": N_("Stalled deal"),
+    "pattern": N_("Reuse a winning pattern"),
 }
+
+
+def rule_label(rule: str) -> str:
+    """Return the label (a message id) of an action's rule; every
+    ``pattern:KIND:KEY`` rule shares the label of ``pattern``."""
+    return RULE_LABELS.get(rule.partition(":")[0], rule)
 
 
 def in_languages(message: str, values: dict[str, Any]) -> dict[str, str]:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from abmkpi.pdca.actions import MAX_NOTE_LENGTH, MAX_OWNER_LENGTH, MAX_TITLE_LENGTH
+from abmkpi.pdca.rules import MAX_RULE_LENGTH, checked_action_rule
 
 Number = int | float
 RuleName = Literal[
@@ -42,6 +43,10 @@ class LowPerformerModel(BaseModel):
     facts: dict[str, Any] = Field(description="The numbers behind the rule.")
     reason: dict[str, str] = Field(description="Why, by language (en, ja).")
     suggestion: SuggestionModel
+    action_rule: str = Field(
+        description="The rule to log the suggested action with: "
+        "pattern:KIND:KEY for reuse_pattern, else the rule broken."
+    )
 
 
 class LowPerformerList(BaseModel):
@@ -130,7 +135,18 @@ class ActionRequest(BaseModel):
     title: str = Field(min_length=1, max_length=MAX_TITLE_LENGTH)
     owner: str | None = Field(None, max_length=MAX_OWNER_LENGTH)
     due_date: date | None = None
-    rule: RuleName | None = None
+    rule: str | None = Field(
+        None,
+        max_length=MAX_RULE_LENGTH,
+        description="A low-performer rule, 'pattern', or pattern:KIND:KEY for "
+        "an action that reuses a winning pattern (KIND activity_type, campaign "
+        "or asset).",
+    )
+
+    @field_validator("rule")
+    @classmethod
+    def _known_rule(cls, value: str | None) -> str | None:
+        return checked_action_rule(value)
 
 
 class CloseRequest(BaseModel):

@@ -26,10 +26,11 @@ from abmkpi.pdca.actions import (
     review_actions,
 )
 from abmkpi.pdca.checks import low_performers
-from abmkpi.pdca.messages import RULE_LABELS
+from abmkpi.pdca.messages import RULE_LABELS, rule_label
 from abmkpi.pdca.patterns import PatternScope, pattern_report
 from abmkpi.pdca.plan import account_plans
-from abmkpi.pdca.rules import Rule
+from abmkpi.pdca.rules import MAX_RULE_LENGTH, PATTERN_RULE, Rule, pattern_rule
+from abmkpi.store.database import Store
 from abmkpi.tokens import Role
 from abmkpi.web.auth import current_token
 from abmkpi.web.pages.overview import KindText, PeriodText
@@ -80,6 +81,7 @@ def pdca(
     found = cache_of(state).get(("pdca_page", *key), compute)
     with state.reader() as store:
         actions = list_actions(store, settings)
+        targets = _target_accounts(store)
     return render(
         page,
         "pdca.html",
@@ -91,17 +93,30 @@ def pdca(
         report=found["patterns"],
         plans=found["plans"],
         actions=actions,
-        rules=[(rule.value, RULE_LABELS[rule.value]) for rule in Rule],
-        rule_labels=RULE_LABELS,
+        rules=[(str(key), RULE_LABELS[key]) for key in [*Rule, PATTERN_RULE]],
+        rule_label=rule_label,
+        pattern_rule=pattern_rule,
+        targets=targets,
         pattern_kinds=PATTERN_KINDS,
         action_statuses=ACTION_STATUSES,
         can_edit=_may_edit(page.request, state),
         limits={
+            "rule": MAX_RULE_LENGTH,
             "title": MAX_TITLE_LENGTH,
             "owner": MAX_OWNER_LENGTH,
             "note": MAX_NOTE_LENGTH,
         },
     )
+
+
+def _target_accounts(store: Store) -> list[tuple[str, str]]:
+    """Return the id and name of each live target account, by tier and name:
+    the accounts a pattern can be reused on from the page."""
+    rows = store.fetch_all(
+        "SELECT id, coalesce(name, id) FROM accounts WHERE is_target "
+        "AND NOT is_deleted AND merged_into_id IS NULL ORDER BY tier, name, id"
+    )
+    return [(account_id, name) for account_id, name in rows]
 
 
 def _may_edit(request: Request, state: WebState) -> bool:
@@ -134,7 +149,7 @@ def add_action_form(
     title: Annotated[str, Form(min_length=1, max_length=MAX_TITLE_LENGTH)],
     owner: Annotated[str, Form(max_length=MAX_OWNER_LENGTH)] = "",
     due_date: Annotated[date | None, Form()] = None,
-    rule: Annotated[str, Form(max_length=40)] = "",
+    rule: Annotated[str, Form(max_length=MAX_RULE_LENGTH)] = "",
     csrf_token: Annotated[str, Form(max_length=200)] = "",
     back: Annotated[str, Form(max_length=2000)] = "/pdca",
 ) -> Response:
