@@ -583,7 +583,7 @@ def test_low_performer_rows_match_checks(quarterly: ReportPack, demo: Demo) -> N
 
 
 def test_low_performer_count(quarterly: ReportPack) -> None:
-    # Five stalled deals on three accounts, eight accounts engaged for over
+    # Five stalled deals on two accounts, eight accounts engaged for over
     # 60 days without a new opportunity, and one more stalled deal.
     section = quarterly.section("low_performers")
     assert section is not None

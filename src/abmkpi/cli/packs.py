@@ -141,7 +141,10 @@ def _send(
     settings = workspace.settings
     ids = send_pack(store, settings, workspace.calendar, pack, written)
     if not ids:
-        errors.print("note: the pack was not sent; set [notify] webhook or email")
+        errors.print(
+            "note: the pack was not sent because [notify] sets no webhook or "
+            "e-mail; set notify.webhook.url or notify.email"
+        )
         return
     run = deliver_due(store, settings, workspace.root)
     console.print(run.describe())

@@ -100,10 +100,9 @@ class DeliveryRun:
         )
 
 
-# Channels each kind of subject may use. The CSV queue holds Salesforce
+# Channels each kind of subject may use. The CSV queue contains Salesforce
 # Tasks for sales to follow up, so only handoffs and their SLA breaches go
-# there; report packs go to the webhook and e-mail. A kind not listed uses
-# the webhook and e-mail.
+# there. Report packs and any kind not listed use the webhook and e-mail.
 SUBJECT_CHANNELS: dict[str, tuple[Channel, ...]] = {
     "handoff": (Channel.WEBHOOK, Channel.EMAIL, Channel.CSV),
     "handoff_breach": (Channel.WEBHOOK, Channel.EMAIL, Channel.CSV),

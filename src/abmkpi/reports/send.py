@@ -67,8 +67,8 @@ def send_pack(
     """Queue the pack on the webhook and e-mail; return the delivery ids.
 
     The subject id names the pack and its first run, so a pack written
-    twice is sent twice, and one run is never queued twice. No channel
-    configured queues nothing.
+    twice is sent twice, and one run is never queued twice. With neither
+    webhook nor e-mail configured, nothing is queued.
     """
     if not files:
         return []
