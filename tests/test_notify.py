@@ -6,8 +6,9 @@ from __future__ import annotations
 import csv
 import logging
 from datetime import timedelta
-from email import message_from_bytes
+from email import message_from_bytes, policy
 from email.header import decode_header, make_header
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
@@ -15,9 +16,12 @@ import pytest
 import tomlkit
 
 from abmkpi.config_template import default_config_text
+from abmkpi.config_workflow import EmailSettings
 from abmkpi.handoff.records import get_handoff, list_handoffs
 from abmkpi.notify import Message, deliver_due, deliveries_of
 from abmkpi.notify.csv_queue import TASK_COLUMNS, task_row
+from abmkpi.notify.deliveries import Channel, channels_for
+from abmkpi.notify.email import send_email
 from abmkpi.notify.webhook import slack_payload
 from abmkpi.periods import business_date
 from abmkpi.workspace import Workspace
@@ -205,3 +209,43 @@ def test_payload_escapes_markup() -> None:
         "<http://abm.test/handoffs|http://abm.test/handoffs>"
     )
     assert payload["text"].startswith("MQA: A&B <Co>\n\nscore 30.0")
+
+
+def test_smtp_mail_attaches_files(tmp_path: Path) -> None:
+    port = free_port()
+    settings = EmailSettings(
+        smtp_host="127.0.0.1",
+        smtp_port=port,
+        starttls=False,
+        recipients=["revops@example.com"],
+    )
+    (tmp_path / "pack.xlsx").write_bytes(b"PK\x03\x04xlsx")
+    (tmp_path / "pack.pdf").write_bytes(b"%PDF-1.7")
+    message = Message(title="Weekly", attachments=["pack.xlsx", "pack.pdf"])
+    with smtp_server(port) as server:
+        send_email(message, settings, tmp_path)
+    mail = message_from_bytes(server.messages[0].content, policy=policy.default)
+    assert isinstance(mail, EmailMessage)
+    files = {
+        part.get_filename(): part.get_payload(decode=True)
+        for part in mail.iter_attachments()
+    }
+    assert files == {"pack.xlsx": b"PK\x03\x04xlsx", "pack.pdf": b"%PDF-1.7"}
+
+
+def test_message_keeps_attachments() -> None:
+    message = Message(title="Weekly", attachment="a.pdf", attachments=["b.xlsx"])
+    copy = Message.from_dict(message.to_dict())
+    assert copy.files == ["a.pdf", "b.xlsx"]
+
+
+def test_report_skips_csv_queue(template: Workspace) -> None:
+    settings = template.settings.model_copy(deep=True)
+    settings.notify.csv_queue = "tasks.csv"
+    settings.notify.webhook.url = "http://127.0.0.1:9/hook"
+    message = Message(title="Weekly")
+    assert channels_for(settings, message, "report") == [Channel.WEBHOOK]
+    assert channels_for(settings, message, "handoff") == [
+        Channel.WEBHOOK,
+        Channel.CSV,
+    ]

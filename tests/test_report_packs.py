@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import re
 import struct
-import sys
-import types
 import zlib
 from dataclasses import dataclass, replace
 from datetime import date, datetime
@@ -23,14 +21,15 @@ import pypdfium2
 import pytest
 
 from abmkpi.demo import DemoSize, generate
+from abmkpi.pdca.checks import LowPerformer, low_performers
+from abmkpi.pdca.patterns import PatternReport, PatternScope, pattern_report
 from abmkpi.periods import Calendar
 from abmkpi.reports.cadence import Cadence
 from abmkpi.reports.html import render_html
 from abmkpi.reports.pack import ReportPack, build_pack
 from abmkpi.reports.pdf import PdfPrinter, chromium_path
-from abmkpi.reports.runs import ReportFile, Trigger
+from abmkpi.reports.runs import Trigger
 from abmkpi.reports.scheduler import ReportScheduler, single_store
-from abmkpi.reports.send import send_pack
 from abmkpi.reports.xlsx import write_xlsx
 from abmkpi.web.pages.formats import Formatter
 from abmkpi.workspace import Workspace
@@ -59,7 +58,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
             "status, created_at) VALUES "
             "(1, 'demo:acc1', 'Invite to the user conference', 'no_engagement', "
             "'佐藤', DATE '2025-03-10', 'open', TIMESTAMP '2025-03-01 00:00:00'), "
-            "(2, 'demo:acc2', 'Call the CFO', NULL, 'Kim', DATE '2025-06-30', "
+            "(2, 'demo:acc3', 'Call the CFO', NULL, 'Kim', DATE '2025-06-30', "
             "'open', TIMESTAMP '2025-03-02 00:00:00'), "
             "(3, 'demo:acc3', 'Send the case study', NULL, 'Kim', "
             "DATE '2025-03-05', 'done', TIMESTAMP '2025-02-01 00:00:00')"
@@ -423,9 +422,9 @@ def test_quarterly_pdf_pages(quarterly_files: dict[str, Path]) -> None:
     pages = len(document)
     width, height = document[0].get_size()
     document.close()
-    # KPIs, trend, funnel, three account sections and the agenda each
+    # KPIs, trend, funnel, four account sections and the agenda each
     # start a page.
-    assert pages >= 7
+    assert pages >= 8
     assert (round(width), round(height)) == (595, 842)
 
 
@@ -443,7 +442,8 @@ def test_quarterly_xlsx_sheets(quarterly_files: dict[str, Path]) -> None:
         "Trend",
         "Journey",
         "Hot accounts",
-        "Target accounts without engagem",
+        "Low performers",
+        "Patterns to reuse",
         "Open PDCA actions",
         "Review meeting agenda",
     ]
@@ -562,36 +562,123 @@ def test_schedule_listing_after_run(listing_after_run: dict[str, Any]) -> None:
     }
 
 
-class FakeNotify(types.ModuleType):
-    """A notification package that records what it is asked to queue."""
+def low_and_patterns(demo: Demo) -> tuple[list[LowPerformer], PatternReport]:
+    workspace = demo.workspace
+    period = workspace.calendar.parse("FY2024-Q4")
+    with workspace.open_store(read_only=True) as store:
+        low = low_performers(store, workspace.settings, period)
+        report = pattern_report(
+            store, workspace.settings, period, scope=PatternScope.ALL
+        )
+    return low, report
 
-    def __init__(self) -> None:
-        super().__init__("abmkpi.notify")
-        self.queued: list[tuple[Any, ...]] = []
 
-    def enqueue(self, *arguments: Any) -> None:
-        self.queued.append(arguments)
-
-
-def test_send_queues_pack(
-    quarterly: ReportPack, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    notify = FakeNotify()
-    monkeypatch.setitem(sys.modules, "abmkpi.notify", notify)
-    files = [
-        ReportFile(7, "pdf", "ja", Path("/r/q.pdf")),
-        ReportFile(8, "xlsx", "ja", Path("/r/q.xlsx")),
+def test_low_performer_rows_match_checks(quarterly: ReportPack, demo: Demo) -> None:
+    section = quarterly.section("low_performers")
+    assert section is not None
+    low, _ = low_and_patterns(demo)
+    assert [(row["account_id"], row["rule"]) for row in section.rows] == [
+        (entry.account_id, str(entry.rule)) for entry in low
     ]
-    assert send_pack("store", quarterly, files)  # type: ignore[arg-type]
-    store, kind, subject, message = notify.queued[0]
-    assert (store, kind, subject) == ("store", "report", "quarterly:FY2024-Q4:run7")
-    assert message["title"] == "ABM四半期レポート: FY2024-Q4"
-    assert message["attachments"] == ["/r/q.pdf", "/r/q.xlsx"]
 
 
-def test_send_without_notify_package(
-    quarterly: ReportPack, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setitem(sys.modules, "abmkpi.notify", None)
-    files = [ReportFile(9, "html", "en", Path("/r/q.html"))]
-    assert not send_pack("store", quarterly, files)  # type: ignore[arg-type]
+def test_low_performer_count(quarterly: ReportPack) -> None:
+    # Five stalled deals on two accounts, eight accounts engaged for over
+    # 60 days without a new opportunity, and one more stalled deal.
+    section = quarterly.section("low_performers")
+    assert section is not None
+    assert len(section.rows) == 14
+
+
+def test_low_performer_first_row(quarterly: ReportPack) -> None:
+    section = quarterly.section("low_performers")
+    assert section is not None
+    row = section.rows[0]
+    assert (row["name"], row["tier"], row["rule"]) == (
+        "Harbor Industries Japan K.K.",
+        1,
+        "stalled_deal",
+    )
+    assert row["suggestion"]["en"] == (
+        "Set a next-step meeting with the buying group to move the deal on."
+    )
+
+
+def test_low_performer_open_action(quarterly: ReportPack) -> None:
+    # 'Call the CFO' has no rule, so it covers both rule breaks of its account.
+    section = quarterly.section("low_performers")
+    assert section is not None
+    actions = {(row["account_id"], row["rule"]): row["action"] for row in section.rows}
+    assert [key for key, title in actions.items() if title] == [
+        ("demo:acc3", "engaged_without_opportunity"),
+        ("demo:acc3", "stalled_deal"),
+    ]
+
+
+def test_patterns_compare_all_accounts(quarterly: ReportPack) -> None:
+    # Twelve target accounts are fewer than 30, so all accounts are compared.
+    section = quarterly.section("patterns")
+    assert section is not None
+    assert {row["scope"]["en"] for row in section.rows} == {"All accounts"}
+
+
+def test_pattern_rows_match_report(quarterly: ReportPack, demo: Demo) -> None:
+    section = quarterly.section("patterns")
+    assert section is not None
+    _, report = low_and_patterns(demo)
+    assert [(row["kind"]["en"], row["key"]) for row in section.rows] == [
+        (pattern.kind.value.replace("_", " ").capitalize(), pattern.key)
+        for pattern in report.patterns[:20]
+    ]
+
+
+def test_pattern_top_row(quarterly: ReportPack) -> None:
+    # 6 of 11 accounts with the asset reached an opportunity, 13 of 289
+    # without: lift (6/11) / (13/289) = 12.13.
+    section = quarterly.section("patterns")
+    assert section is not None
+    row = section.rows[0]
+    counts = [row[key] for key in ("reached_with", "accounts_with")]
+    counts += [row[key] for key in ("reached_without", "accounts_without")]
+    assert (row["key"], counts) == ("初回ヒアリング", [6, 11, 13, 289])
+    assert row["lift"] == pytest.approx(12.126, abs=0.001)
+
+
+def test_weak_patterns_marked(quarterly: ReportPack) -> None:
+    section = quarterly.section("patterns")
+    assert section is not None
+    weak = [
+        row["key"] for row in section.rows if row["evidence"]["en"] == "Weak evidence"
+    ]
+    assert weak[:2] == ["製品デモ", "調査レポート: BtoBマーケティング実態調査2024"]
+
+
+def test_agenda_counts_low_performers(quarterly_files: dict[str, Path]) -> None:
+    html = quarterly_files["html-ja"].read_text(encoding="utf-8")
+    assert "実施中のPDCAアクションがない要対策アカウント12件" in html
+
+
+def test_low_performers_html_in_english(quarterly_files: dict[str, Path]) -> None:
+    html = quarterly_files["html-en"].read_text(encoding="utf-8")
+    assert "has been in Proposal for 242 days, 13.0× the median stay" in html
+
+
+def test_low_performers_xlsx_row(quarterly_files: dict[str, Path]) -> None:
+    sheet = openpyxl.load_workbook(quarterly_files["xlsx-ja"])["要対策アカウント"]
+    assert [sheet.cell(2, column).value for column in (1, 2, 4)] == [
+        "Harbor Industries Japan K.K.",
+        1,
+        "停滞商談",
+    ]
+
+
+def test_patterns_xlsx_lift(quarterly_files: dict[str, Path]) -> None:
+    sheet = openpyxl.load_workbook(quarterly_files["xlsx-en"])["Patterns to reuse"]
+    assert sheet.cell(2, 8).value == pytest.approx(12.126, abs=0.001)
+    assert sheet.cell(2, 8).number_format == '0.00"×"'
+
+
+def test_patterns_in_pdf(quarterly_files: dict[str, Path]) -> None:
+    text = pdf_text(quarterly_files["pdf-en"])
+    # The top pattern's interval, 5.69× to 25.85×, fits the A4 width.
+    assert "12.13× 5.69× 25.85× 1.1e-05" in text

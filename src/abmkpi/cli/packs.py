@@ -20,7 +20,10 @@ from abmkpi.cli.common import (
 from abmkpi.cli.reports import _parse_now
 
 if TYPE_CHECKING:
+    from abmkpi.reports.pack import ReportPack
     from abmkpi.reports.runs import ReportFile
+    from abmkpi.store.database import Store
+    from abmkpi.workspace import Workspace
 
 CADENCES = ("weekly", "monthly", "quarterly")
 FILE_FORMATS = ("html", "xlsx", "pdf")
@@ -96,7 +99,6 @@ def report(
     from abmkpi.reports.cadence import Cadence, last_complete_period
     from abmkpi.reports.pack import build_pack
     from abmkpi.reports.runs import Trigger, generate, output_paths
-    from abmkpi.reports.send import send_pack
     from abmkpi.usage import utc_now
 
     workspace = load_workspace()
@@ -123,10 +125,29 @@ def report(
         pack = build_pack(store, settings, calendar, chosen_cadence, chosen, now)
         written = generate(store, pack, calendar, pack_language, paths, trigger)
         if send:
-            send_pack(store, pack, written)
+            _send(store, workspace, pack, written)
     for note in pack.report.notes:
         errors.print(f"note: {note}")
     _print_written(written)
+
+
+def _send(
+    store: Store, workspace: Workspace, pack: ReportPack, written: list[ReportFile]
+) -> None:
+    """Queue the pack on the webhook and e-mail, then send what is due."""
+    from abmkpi.notify import deliver_due
+    from abmkpi.reports.send import send_pack
+
+    settings = workspace.settings
+    ids = send_pack(store, settings, workspace.calendar, pack, written)
+    if not ids:
+        errors.print(
+            "note: the pack was not sent because [notify] sets no webhook or "
+            "e-mail; set notify.webhook.url or notify.email"
+        )
+        return
+    run = deliver_due(store, settings, workspace.root)
+    console.print(run.describe())
 
 
 def _print_written(written: list[ReportFile]) -> None:
@@ -171,6 +192,11 @@ def schedule(
         with workspace.open_store() as store:
             access = single_store(store)
             written = write_due(workspace, access, access, now)
+            if written and workspace.settings.reports.send:
+                from abmkpi.notify import deliver_due
+
+                run = deliver_due(store, workspace.settings, workspace.root)
+                console.print(run.describe())
         if not written:
             console.print("no report pack is due")
         _print_written(written)

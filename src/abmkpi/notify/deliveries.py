@@ -100,17 +100,31 @@ class DeliveryRun:
         )
 
 
-def channels_for(settings: Settings, message: Message) -> list[Channel]:
-    """Return the channels the config turns on for this message."""
+# Channels each kind of subject may use. The CSV queue contains Salesforce
+# Tasks for sales to follow up, so only handoffs and their SLA breaches go
+# there. Report packs and any kind not listed use the webhook and e-mail.
+SUBJECT_CHANNELS: dict[str, tuple[Channel, ...]] = {
+    "handoff": (Channel.WEBHOOK, Channel.EMAIL, Channel.CSV),
+    "handoff_breach": (Channel.WEBHOOK, Channel.EMAIL, Channel.CSV),
+    "report": (Channel.WEBHOOK, Channel.EMAIL),
+}
+DEFAULT_CHANNELS = (Channel.WEBHOOK, Channel.EMAIL)
+
+
+def channels_for(
+    settings: Settings, message: Message, subject_kind: str = "handoff"
+) -> list[Channel]:
+    """Return the channels the config turns on for this kind of subject."""
     notify = settings.notify
-    channels = []
+    configured = []
     if notify.webhook.url:
-        channels.append(Channel.WEBHOOK)
+        configured.append(Channel.WEBHOOK)
     if notify.email.smtp_host and recipients_of(message, notify.email):
-        channels.append(Channel.EMAIL)
+        configured.append(Channel.EMAIL)
     if notify.csv_queue:
-        channels.append(Channel.CSV)
-    return channels
+        configured.append(Channel.CSV)
+    allowed = SUBJECT_CHANNELS.get(subject_kind, DEFAULT_CHANNELS)
+    return [channel for channel in configured if channel in allowed]
 
 
 def enqueue(
@@ -130,7 +144,7 @@ def enqueue(
     when = now or utc_now()
     payload = json.dumps(message.to_dict(), ensure_ascii=False)
     ids = []
-    for channel in channels_for(settings, message):
+    for channel in channels_for(settings, message, subject_kind):
         row = store.fetch_one(
             """
             INSERT INTO deliveries (id, subject_kind, subject_id, channel, status,

@@ -33,7 +33,7 @@ def recipients_of(message: Message, settings: EmailSettings) -> list[str]:
 def build_email(
     message: Message, settings: EmailSettings, workspace_root: Path
 ) -> EmailMessage:
-    """Return the mail: subject = title, body = the plain text, attachment."""
+    """Return the mail: subject = title, body = the plain text, attachments."""
     mail = EmailMessage()
     mail["Subject"] = message.title
     mail["From"] = settings.sender
@@ -41,8 +41,8 @@ def build_email(
     mail["Date"] = formatdate(localtime=False)
     mail["Message-ID"] = make_msgid(domain="abmkpi")
     mail.set_content(message.text)
-    if message.attachment:
-        _attach(mail, workspace_root / message.attachment)
+    for path in message.files:
+        _attach(mail, workspace_root / path)
     return mail
 
 

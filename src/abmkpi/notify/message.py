@@ -19,8 +19,8 @@ class Message:
     ``record_id``, ``owner_id``, ``due_date`` and ``priority`` fill the
     Salesforce Task columns of the CSV queue (WhatId, OwnerId, ActivityDate,
     Priority). ``owner_email`` is added to the e-mail recipients when set.
-    ``attachment`` is a file path, relative to the workspace or absolute,
-    that e-mail attaches and the webhook names.
+    ``attachment`` and ``attachments`` are file paths, relative to the
+    workspace or absolute, that e-mail attaches and the webhook names.
     """
 
     title: str
@@ -28,11 +28,17 @@ class Message:
     fields: list[tuple[str, str]] = field(default_factory=list)
     link: str | None = None
     attachment: str | None = None
+    attachments: list[str] = field(default_factory=list)
     record_id: str | None = None
     owner_id: str | None = None
     owner_email: str | None = None
     due_date: date | None = None
     priority: str = "Normal"
+
+    @property
+    def files(self) -> list[str]:
+        """Every attached file: ``attachment`` first, then ``attachments``."""
+        return [*([self.attachment] if self.attachment else []), *self.attachments]
 
     @property
     def text(self) -> str:
@@ -60,6 +66,7 @@ class Message:
             fields=[(str(k), str(v)) for k, v in document.get("fields") or []],
             link=document.get("link"),
             attachment=document.get("attachment"),
+            attachments=[str(path) for path in document.get("attachments") or []],
             record_id=document.get("record_id"),
             owner_id=document.get("owner_id"),
             owner_email=document.get("owner_email"),

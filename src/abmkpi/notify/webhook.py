@@ -53,11 +53,10 @@ def slack_payload(message: Message) -> dict[str, Any]:
     if message.link:
         link = f"<{message.link}|{escape_mrkdwn(message.link)}>"
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": link}})
-    if message.attachment:
-        note = f"Attachment: {escape_mrkdwn(message.attachment)}"
-        blocks.append(
-            {"type": "context", "elements": [{"type": "mrkdwn", "text": note}]}
-        )
+    if message.files:
+        notes = [f"Attachment: {escape_mrkdwn(path)}" for path in message.files]
+        elements = [{"type": "mrkdwn", "text": note} for note in notes]
+        blocks.append({"type": "context", "elements": elements})
     return {"text": message.text, "blocks": blocks}
 
 

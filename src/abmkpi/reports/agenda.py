@@ -2,8 +2,8 @@
 
 Marketing, sales and customer success review the pack together. Each
 cadence has standing topics per department; KPIs at risk or off track,
-target accounts without engagement and overdue PDCA actions add topics
-with their numbers.
+low performers without an open PDCA action and overdue PDCA actions add
+topics with their numbers.
 """
 
 from __future__ import annotations
@@ -42,8 +42,8 @@ STANDING_TOPICS: dict[Cadence, list[tuple[str, str]]] = {
 }
 
 KPI_TOPIC = N_("%(kpi)s is %(status)s: %(value)s against a target of %(target)s")
-UNENGAGED_TOPIC = N_(
-    "%(count)s target accounts without engagement: agree on an action for each"
+LOW_PERFORMER_TOPIC = N_(
+    "%(count)s low performers without an open PDCA action: agree on an action for each"
 )
 OVERDUE_TOPIC = N_("%(count)s PDCA actions past their due date: owners report")
 CLOSING_TOPIC = N_("New PDCA actions: owner and due date for each")
@@ -76,11 +76,12 @@ def build_agenda(pack: ReportPack, fmt: Formatter) -> list[AgendaItem]:
 
 def _section_topics(pack: ReportPack, fmt: Formatter) -> list[AgendaItem]:
     items = []
-    unengaged = pack.section("unengaged_targets")
-    if unengaged is not None and unengaged.rows:
-        count = fmt.number(len(unengaged.rows))
-        topic = translate(UNENGAGED_TOPIC, fmt.language) % {"count": count}
-        items.append(AgendaItem("marketing", topic))
+    low = pack.section("low_performers")
+    without = [row for row in low.rows if not row.get("has_action")] if low else []
+    if without:
+        count = fmt.number(len(without))
+        topic = translate(LOW_PERFORMER_TOPIC, fmt.language) % {"count": count}
+        items.append(AgendaItem("all", topic))
     actions = pack.section("pdca_actions")
     overdue = [row for row in actions.rows if row.get("overdue")] if actions else []
     if overdue:

@@ -159,7 +159,11 @@ def section_view(section: ReportSection, fmt: Formatter) -> dict[str, Any]:
         "title": translate(section.title, fmt.language),
         "description": translate(section.description, fmt.language),
         "header": [translate(column.label, fmt.language) for column in section.columns],
-        "numeric": [column.kind != ColumnKind.TEXT for column in section.columns],
+        "numeric": [
+            column.kind not in (ColumnKind.TEXT, ColumnKind.LOCALIZED)
+            and column.term is None
+            for column in section.columns
+        ],
         "rows": rows,
         "chart": Markup(chart),
     }

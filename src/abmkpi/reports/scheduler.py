@@ -95,7 +95,8 @@ def _run_one(
                 for name, path in paths.items()
             ]
             if settings.reports.send:
-                send_pack(store, pack, files)
+                # Queued in real time; the CLI or the server's notifier sends it.
+                send_pack(store, settings, workspace.calendar, pack, files)
         written += files
     return written
 

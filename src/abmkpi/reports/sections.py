@@ -4,7 +4,7 @@ A section is plain data (columns and rows of raw values), so the HTML, XLSX
 and PDF writers render every section the same way. Providers build them:
 each takes the :class:`SectionContext` of a pack and returns a section, or
 None when it has nothing to say for that cadence. Add a provider to
-``PROVIDERS`` to add a section to every pack.
+:func:`default_providers` to add a section to every pack.
 """
 
 from __future__ import annotations
@@ -37,6 +37,9 @@ class ColumnKind(StrEnum):
     CURRENCY = "currency"  # the reporting currency
     DATE = "date"
     DAYS = "days"
+    MULTIPLE = "multiple"  # a ratio of two rates, such as a lift
+    PROBABILITY = "probability"  # a p-value
+    LOCALIZED = "localized"  # text in every language: {"ja": …, "en": …}
 
 
 @dataclass(frozen=True)
@@ -103,33 +106,6 @@ def hot_accounts(context: SectionContext) -> ReportSection:
     )
 
 
-def unengaged_targets(context: SectionContext) -> ReportSection:
-    """List target accounts that no qualifying activity reached in the period."""
-    rows = [
-        row
-        for row in context.accounts
-        if row.get("seg") == "target"
-        and row.get("journey_stage") in ("unengaged", "aware")
-    ]
-    rows.sort(key=lambda row: (row.get("tier") or 99, row.get("name") or ""))
-    return ReportSection(
-        id="unengaged_targets",
-        title=N_("Target accounts without engagement"),
-        description=N_(
-            "Target accounts with no qualifying activity in the period: "
-            "candidates for a PDCA action."
-        ),
-        columns=[
-            Column("name", N_("Account")),
-            Column("tier", N_("Tier"), ColumnKind.COUNT),
-            Column("journey_stage", N_("Journey stage"), term="journey"),
-            Column("score", N_("Engagement score"), ColumnKind.SCORE),
-            Column("owner", N_("Owner")),
-        ],
-        rows=rows,
-    )
-
-
 def open_actions(context: SectionContext) -> ReportSection:
     """List the PDCA actions that are not done, oldest due date first."""
     closed = ", ".join("?" for _ in CLOSED_ACTION_STATUSES)
@@ -163,10 +139,12 @@ def open_actions(context: SectionContext) -> ReportSection:
     )
 
 
-# Sections in the order a pack shows them.
-# TODO: add the PDCA package's low-performer and pattern providers here.
-# Until then, the unengaged target accounts stand in for the low performers.
-PROVIDERS: list[SectionProvider] = [hot_accounts, unengaged_targets, open_actions]
+def default_providers() -> list[SectionProvider]:
+    """Return the providers of every pack, in the order a pack shows them."""
+    # Imported here: the PDCA sections build on this module's types.
+    from abmkpi.reports.pdca_sections import low_performer_section, pattern_section
+
+    return [hot_accounts, low_performer_section, pattern_section, open_actions]
 
 
 def collect_sections(
@@ -174,7 +152,7 @@ def collect_sections(
 ) -> list[ReportSection]:
     """Run every provider; a provider that returns None adds no section."""
     sections = []
-    for provider in PROVIDERS if providers is None else providers:
+    for provider in default_providers() if providers is None else providers:
         section = provider(context)
         if section is not None:
             sections.append(section)

@@ -94,6 +94,8 @@ def cell(column: Column, raw: Any, fmt: Formatter) -> str:
     """Return one section cell as text."""
     if raw is None or raw == "":
         return "" if column.kind == ColumnKind.TEXT else MISSING
+    if column.kind == ColumnKind.LOCALIZED:
+        return localized(raw, fmt.language)
     if column.term is not None:
         return fmt.term(column.term, raw)
     kind = column.kind
@@ -109,4 +111,15 @@ def cell(column: Column, raw: Any, fmt: Formatter) -> str:
         return fmt.unit_value(raw, Unit.DAYS)
     if kind == ColumnKind.DATE:
         return fmt.date(raw)
+    if kind == ColumnKind.MULTIPLE:
+        return fmt.unit_value(raw, Unit.MULTIPLE)
+    if kind == ColumnKind.PROBABILITY:
+        return f"{raw:.2g}"
+    return str(raw)
+
+
+def localized(raw: Any, language: str) -> str:
+    """Return the text of a LOCALIZED cell in ``language`` (English if absent)."""
+    if isinstance(raw, dict):
+        return str(raw.get(language) or raw.get("en") or "")
     return str(raw)

@@ -51,6 +51,7 @@ KPI_HEADER = [
 UNIT_COLUMNS = (5, 6, 7, 9, 10, 11, 12)
 PLAIN_COLUMNS = (13, 14)
 MAX_WIDTH = 60
+TEXT_KINDS = (ColumnKind.TEXT, ColumnKind.LOCALIZED)
 
 
 class Styles:
@@ -64,6 +65,7 @@ class Styles:
         self.title = workbook.add_format({"bold": True, "font_size": 14})
         self.date = workbook.add_format({"num_format": "yyyy-mm-dd"})
         self.plain = workbook.add_format({"num_format": "#,##0.##"})
+        self.probability = workbook.add_format({"num_format": "0.0000"})
         self.units = {
             Unit.RATIO: workbook.add_format({"num_format": "0.0%"}),
             Unit.CURRENCY: workbook.add_format({"num_format": f'"{symbol}"#,##0'}),
@@ -84,9 +86,12 @@ class Styles:
             ColumnKind.PERCENT: Unit.RATIO,
             ColumnKind.CURRENCY: Unit.CURRENCY,
             ColumnKind.DAYS: Unit.DAYS,
+            ColumnKind.MULTIPLE: Unit.MULTIPLE,
         }
         if kind == ColumnKind.DATE:
             return self.date
+        if kind == ColumnKind.PROBABILITY:
+            return self.probability
         return self.unit(kinds.get(kind, Unit.SCORE))
 
 
@@ -255,7 +260,7 @@ def _section_sheet(
     _table(sheet, header, rows, styles)
     for index, row in enumerate(rows, start=1):
         for number, column in enumerate(section.columns):
-            if column.kind == ColumnKind.TEXT or column.term is not None:
+            if column.kind in TEXT_KINDS or column.term is not None:
                 continue
             value = row[number]
             if column.kind == ColumnKind.DATE and value is not None:
@@ -273,6 +278,8 @@ def _raw_cell(column: Any, row: dict[str, Any], fmt: Formatter) -> Any:
     value = row.get(column.key)
     if column.term is not None:
         return fmt.term(column.term, value)
+    if column.kind == ColumnKind.LOCALIZED:
+        return texts.localized(value, fmt.language) if value is not None else None
     return value
 
 
