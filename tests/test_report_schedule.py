@@ -172,6 +172,14 @@ def test_crontab_languages_and_send() -> None:
     assert lines[3].endswith("report weekly --lang en --scheduled --format pdf --send")
 
 
+def test_crontab_workspace_path_absolute(
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    text = crontab_text(settings, Path("ws"))
+    assert f" -w {tmp_path / 'ws'} report weekly " in text
+
+
 def test_crontab_escapes_percent(settings: Settings) -> None:
     text = crontab_text(settings, Path("/srv/100%"))
     assert "-w /srv/100\\%" in text

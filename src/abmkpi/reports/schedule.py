@@ -105,6 +105,8 @@ def crontab_text(settings: Settings, root: Path) -> str:
     The lines set ``CRON_TZ``, which cronie reads. A cron daemon that
     ignores it runs the lines in the system time zone.
     """
+    # cron runs commands from the home folder, so the path must be absolute.
+    root = root.resolve()
     command = f"{shlex.quote(sys.executable)} -m abmkpi -w {shlex.quote(str(root))}"
     options = [f"--format {name}" for name in settings.reports.formats]
     if settings.reports.send:
