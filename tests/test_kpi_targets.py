@@ -143,6 +143,17 @@ def test_rate_above_one_rejected(usd: Workspace) -> None:
     assert "a rate target is a fraction from 0 to 1" in str(caught.value)
 
 
+def test_nps_and_retention_targets_ranges(usd: Workspace) -> None:
+    _set(usd, "nps", "FY2024-Q1", -10, "all")
+    _set(usd, "net_revenue_retention", "FY2024-Q1", 1.1, "all")
+    with pytest.raises(AbmkpiError) as caught:
+        _set(usd, "nps", "FY2024-Q1", 120, "all")
+    assert "an NPS target lies from -100 to 100" in str(caught.value)
+    with pytest.raises(AbmkpiError) as caught:
+        _set(usd, "gross_revenue_retention", "FY2024-Q1", 1.1, "all")
+    assert "a rate target is a fraction from 0 to 1" in str(caught.value)
+
+
 def test_cli_sets_lists_and_clears(usd: Workspace) -> None:
     root = usd.root
     run_cli("-w", root, "targets", "kpi", "set", "mqa_count", "12", "-p", "FY2024-Q1")

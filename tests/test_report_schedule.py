@@ -150,6 +150,16 @@ def test_invalid_cron_line_rejected() -> None:
         Settings.model_validate({"reports": {"weekly": "every monday"}})
 
 
+def test_cron_line_without_date_rejected() -> None:
+    with pytest.raises(ValueError, match="never fires"):
+        Settings.model_validate({"reports": {"weekly": "0 8 31 2 *"}})
+
+
+def test_huge_sla_hours_rejected() -> None:
+    with pytest.raises(ValueError, match="less than or equal to 8760"):
+        Settings.model_validate({"handoff": {"sla_hours": 1e308}})
+
+
 def test_crontab_lines(settings: Settings) -> None:
     lines = crontab_text(settings, Path("/srv/abm")).splitlines()
     assert lines[1] == "CRON_TZ=Asia/Tokyo"

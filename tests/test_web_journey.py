@@ -64,6 +64,17 @@ def test_api_journey_rejects_bad_date(served: tuple[Server, str]) -> None:
     assert error_of(response)["details"][0]["field"] == "query.from"
 
 
+@pytest.mark.parametrize(
+    ("field", "day"), [("from", "0001-01-01"), ("to", "9999-12-31")]
+)
+def test_api_journey_rejects_far_dates(
+    served: tuple[Server, str], field: str, day: str
+) -> None:
+    response = _get(served, **{field: day})
+    assert response.status_code == 422
+    assert error_of(response)["details"][0]["field"] == f"query.{field}"
+
+
 def test_api_journey_rejects_reversed(served: tuple[Server, str]) -> None:
     response = _get(served, **{"from": "2024-08-15", "to": "2024-05-01"})
     assert response.status_code == 422

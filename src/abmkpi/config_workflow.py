@@ -92,11 +92,15 @@ class NotifySettings(WorkflowSection):
     retry_base_seconds: float = Field(
         30,
         gt=0,
+        le=86_400,
         description="Seconds before the first retry. Each later retry waits twice "
         "as long as the one before.",
     )
     retry_max_seconds: float = Field(
-        3600, gt=0, description="Maximum wait between two retries, in seconds."
+        3600,
+        gt=0,
+        le=604_800,
+        description="Maximum wait between two retries, in seconds.",
     )
 
     _dashboard_url = field_validator("dashboard_url")(_check_http_url)
@@ -112,6 +116,7 @@ class HandoffSettings(WorkflowSection):
     sla_hours: float = Field(
         48,
         gt=0,
+        le=8760,
         description="Hours from handoff to the first sales activity on the account "
         "before the handoff is an SLA breach.",
     )
@@ -205,6 +210,8 @@ class ReportSettings(WorkflowSection):
     @field_validator("weekly", "monthly", "quarterly")
     @classmethod
     def _valid_cron(cls, line: str) -> str:
+        from datetime import datetime
+
         from croniter import croniter
 
         if not croniter.is_valid(line):
@@ -212,6 +219,15 @@ class ReportSettings(WorkflowSection):
                 f"{line!r} is not a cron line; write minute hour day month "
                 "weekday, such as '0 8 * * 1' for Mondays at 08:00"
             )
+        try:
+            croniter(line, datetime(2000, 1, 1)).get_next(datetime)
+        except (ValueError, KeyError, ArithmeticError) as error:
+            # croniter raises CroniterBadDateError (a ValueError) for a line
+            # such as '0 8 31 2 *' that names no real date.
+            raise ValueError(
+                f"cron line {line!r} never fires (no date matches it); check the "
+                "day and month fields"
+            ) from error
         return line
 
     @field_validator("formats")

@@ -66,16 +66,25 @@ def check_kpi_key(key: str) -> str:
 def check_value(key: str, value: float) -> float:
     """Return the target value, or raise AbmkpiError for one no KPI can meet.
 
-    Rates (ratio KPIs) are fractions, so their targets lie in 0–1.
+    Rates (ratio KPIs) are fractions, so their targets lie in 0–1, except
+    rates such as net revenue retention that can exceed 100%.
     """
     from abmkpi.metrics.registry import DEFINITIONS
     from abmkpi.metrics.results import Unit
 
     if not math.isfinite(value):
         raise AbmkpiError(f"invalid target {value} for {key}: give a finite number")
-    definition = DEFINITIONS.get(key.partition(":")[0])
-    if definition is not None and definition.unit == Unit.RATIO:
-        if not 0 <= value <= 1:
+    kpi_id = key.partition(":")[0]
+    definition = DEFINITIONS.get(kpi_id)
+    if kpi_id == "nps":
+        # NPS runs from -100 (all detractors) to 100 (all promoters).
+        if not -100 <= value <= 100:
+            raise AbmkpiError(
+                f"invalid target {value:g} for {key}: an NPS target lies from "
+                "-100 to 100"
+            )
+    elif definition is not None and definition.unit == Unit.RATIO:
+        if value < 0 or (definition.bounded and value > 1):
             raise AbmkpiError(
                 f"invalid target {value:g} for {key}: a rate target is a fraction "
                 f"from 0 to 1, for example 0.4 for 40%"

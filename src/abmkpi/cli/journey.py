@@ -28,13 +28,21 @@ MOVE_COLUMNS = ["account_id", "name", "tier", "from_stage", "to_stage", "directi
 def _parse_date(text: str | None, option: str) -> date | None:
     if text is None:
         return None
+    from abmkpi.periods import MAX_YEAR, MIN_YEAR
+
     try:
-        return date.fromisoformat(text.strip())
+        day = date.fromisoformat(text.strip())
     except ValueError as error:
         raise typer.BadParameter(
             f"invalid date {text!r}; write YYYY-MM-DD, such as 2024-06-30",
             param_hint=option,
         ) from error
+    if not MIN_YEAR <= day.year <= MAX_YEAR:
+        raise typer.BadParameter(
+            f"{text!r} is outside the supported years {MIN_YEAR} to {MAX_YEAR}",
+            param_hint=option,
+        )
+    return day
 
 
 @app.command()

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from abmkpi.errors import AbmkpiError
 from abmkpi.metrics.journey import journey_segment, today
+from abmkpi.periods import MAX_YEAR, MIN_YEAR
 from abmkpi.tokens import Role
 from abmkpi.web.api_models import ERROR_RESPONSES, JourneyModel
 from abmkpi.web.auth import require_role
@@ -27,9 +28,14 @@ def _date(field: str, text: str | None) -> date | None:
     if text is None:
         return None
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError as error:
         raise invalid(field, f"{text!r} is not a date; write YYYY-MM-DD") from error
+    if not MIN_YEAR <= day.year <= MAX_YEAR:
+        raise invalid(
+            field, f"{text!r} is outside the supported years {MIN_YEAR} to {MAX_YEAR}"
+        )
+    return day
 
 
 @router.get("/journey", response_model=JourneyModel)
