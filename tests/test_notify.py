@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import csv
 import logging
+import threading
 from datetime import timedelta
 from email import message_from_bytes, policy
 from email.header import decode_header, make_header
 from email.message import EmailMessage
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -16,13 +18,14 @@ import pytest
 import tomlkit
 
 from abmkpi.config_template import default_config_text
-from abmkpi.config_workflow import EmailSettings
+from abmkpi.config_workflow import EmailSettings, WebhookSettings
+from abmkpi.errors import DeliveryError
 from abmkpi.handoff.records import get_handoff, list_handoffs
 from abmkpi.notify import Message, deliver_due, deliveries_of
 from abmkpi.notify.csv_queue import TASK_COLUMNS, task_row
 from abmkpi.notify.deliveries import Channel, channels_for
 from abmkpi.notify.email import send_email
-from abmkpi.notify.webhook import slack_payload
+from abmkpi.notify.webhook import send_webhook, slack_payload
 from abmkpi.periods import business_date
 from abmkpi.workspace import Workspace
 from tests.handoff_support import (
@@ -249,3 +252,41 @@ def test_report_skips_csv_queue(template: Workspace) -> None:
         Channel.WEBHOOK,
         Channel.CSV,
     ]
+
+
+def test_webhook_error_body_read_partly() -> None:
+    """A 500 with a 20 MB body fails with a short message, read in part only."""
+    sent: list[int] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            self.send_response(500)
+            self.send_header("Content-Length", str(20 * 2**20))
+            self.end_headers()
+            chunk = b"x" * 2**16
+            try:
+                for _ in range(320):
+                    self.wfile.write(chunk)
+                    sent.append(len(chunk))
+            except OSError:
+                return  # the client stopped reading
+
+        def log_message(self, format: str, *args: Any) -> None:
+            return
+
+    server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/hook"
+        settings = WebhookSettings(url=url, timeout_seconds=10)
+        with pytest.raises(DeliveryError) as caught:
+            send_webhook(Message(title="Report", lines=["line"]), settings)
+    finally:
+        server.shutdown()
+        server.server_close()
+    text = str(caught.value)
+    assert text.startswith("webhook returned HTTP 500: xxx")
+    assert len(text) < 1000
+    assert sum(sent) < 20 * 2**20

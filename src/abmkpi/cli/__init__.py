@@ -73,6 +73,10 @@ def main_options(
     logging.basicConfig(
         level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
     )
+    # httpx logs each request's full URL at info level, and a webhook URL
+    # carries its secret (in the path for Slack, or as user:password).
+    for name in ("httpx", "httpcore"):
+        logging.getLogger(name).setLevel(max(level, logging.WARNING))
 
 
 def main() -> None:

@@ -65,18 +65,36 @@ def send_webhook(message: Message, settings: WebhookSettings) -> None:
     if not settings.url:
         raise DeliveryError("notify.webhook.url is not set")
     try:
-        response = httpx.post(
-            settings.url, json=slack_payload(message), timeout=settings.timeout_seconds
-        )
+        # Streamed, so a receiver that answers with a huge body costs no more
+        # than the few bytes an error message shows.
+        with httpx.stream(
+            "POST",
+            settings.url,
+            json=slack_payload(message),
+            timeout=settings.timeout_seconds,
+        ) as response:
+            status = response.status_code
+            body = b"" if response.is_success else _read_start(response)
     except httpx.TimeoutException as error:
         raise DeliveryError(
             f"webhook timed out after {settings.timeout_seconds:g} s: {error}"
         ) from error
     except httpx.HTTPError as error:
         raise DeliveryError(f"webhook request failed: {error}") from error
-    if not response.is_success:
-        body = " ".join(response.text.split())[:MAX_ERROR_BODY_CHARS]
-        raise DeliveryError(f"webhook returned HTTP {response.status_code}: {body}")
-    logger.debug(
-        "webhook accepted %r with HTTP %d", message.title, response.status_code
-    )
+    if not 200 <= status < 300:
+        text = " ".join(body.decode("utf-8", "replace").split())
+        raise DeliveryError(
+            f"webhook returned HTTP {status}: {text[:MAX_ERROR_BODY_CHARS]}"
+        )
+    logger.debug("webhook accepted %r with HTTP %d", message.title, status)
+
+
+def _read_start(response: httpx.Response) -> bytes:
+    """Return the first bytes of the response body, enough for an error message."""
+    limit = MAX_ERROR_BODY_CHARS * 4
+    start = b""
+    for chunk in response.iter_bytes():
+        start += chunk
+        if len(start) >= limit:
+            break
+    return start[:limit]
