@@ -22,7 +22,7 @@ from abmkpi.config_workflow import EmailSettings, WebhookSettings
 from abmkpi.errors import DeliveryError
 from abmkpi.handoff.records import get_handoff, list_handoffs
 from abmkpi.notify import Message, deliver_due, deliveries_of
-from abmkpi.notify.csv_queue import TASK_COLUMNS, task_row
+from abmkpi.notify.csv_queue import TASK_COLUMNS, append_task, task_row
 from abmkpi.notify.deliveries import Channel, channels_for
 from abmkpi.notify.email import send_email
 from abmkpi.notify.webhook import send_webhook, slack_payload
@@ -290,3 +290,26 @@ def test_webhook_error_body_read_partly() -> None:
     assert text.startswith("webhook returned HTTP 500: xxx")
     assert len(text) < 1000
     assert sum(sent) < 20 * 2**20
+
+
+def test_csv_queue_appends_in_place(tmp_path: Path) -> None:
+    target = tmp_path / "shared" / "tasks.csv"
+    target.parent.mkdir()
+    target.write_bytes(b"")
+    target.chmod(0o664)
+    link = tmp_path / "queue.csv"
+    link.symlink_to(target)
+    append_task(Message(title="First", record_id="001A"), link)
+    append_task(Message(title="Second", record_id="001B"), link)
+    assert link.is_symlink()
+    assert target.stat().st_mode & 0o777 == 0o664
+    rows = list(csv.DictReader(target.read_text(encoding="utf-8-sig").splitlines()))
+    assert [row["Subject"] for row in rows] == ["First", "Second"]
+
+
+@pytest.mark.parametrize("special", ["folder", "/dev/full"])
+def test_csv_queue_rejects_special_file(tmp_path: Path, special: str) -> None:
+    path = tmp_path if special == "folder" else Path(special)
+    with pytest.raises(DeliveryError) as caught:
+        append_task(Message(title="Task"), path)
+    assert "is not a regular file" in str(caught.value)

@@ -16,7 +16,6 @@ import csv
 import io
 import logging
 import os
-import tempfile
 import threading
 from pathlib import Path
 
@@ -61,18 +60,30 @@ def task_row(message: Message) -> dict[str, str]:
 
 
 def append_task(message: Message, path: Path) -> None:
-    """Append the message's Task row to ``path``, writing the header if new."""
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=TASK_COLUMNS, lineterminator="\r\n")
+    """Append the message's Task row to ``path``, writing the header if new.
+
+    The file is appended to in place, so a symlink, its permissions and a
+    reader such as Data Loader see the same file; a failed write is cut back
+    to the previous size, so no half row is left.
+    """
     with _append_lock:
         try:
-            old = path.read_bytes() if path.exists() else b""
-            if not old:
-                # A byte-order mark, so Excel reads Japanese text correctly.
-                buffer.write("\ufeff")
-                writer.writeheader()
-            writer.writerow(task_row(message))
-            _replace(path, old + buffer.getvalue().encode("utf-8"))
+            if path.exists() and not path.is_file():
+                raise DeliveryError(
+                    f"the CSV queue {path} is not a regular file; set "
+                    "notify.csv_queue to a file path"
+                )
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with path.open("ab") as file:
+                size = file.seek(0, os.SEEK_END)
+                data = _row_bytes(message, header=size == 0)
+                try:
+                    file.write(data)
+                    file.flush()
+                    os.fsync(file.fileno())
+                except OSError:
+                    file.truncate(size)
+                    raise
         except OSError as error:
             raise DeliveryError(
                 f"cannot write the CSV queue {path}: {error}"
@@ -80,15 +91,12 @@ def append_task(message: Message, path: Path) -> None:
     logger.debug("queued %r as a Task in %s", message.title, path)
 
 
-def _replace(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+def _row_bytes(message: Message, header: bool) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=TASK_COLUMNS, lineterminator="\r\n")
+    if header:
+        # A byte-order mark, so Excel reads Japanese text correctly.
+        buffer.write("\ufeff")
+        writer.writeheader()
+    writer.writerow(task_row(message))
+    return buffer.getvalue().encode("utf-8")
