@@ -101,6 +101,9 @@ def test_account_target_on_account(usd: Workspace) -> None:
     # Beta won O6 and lost O2.
     assert beta.value == 0.5
     assert beta.target == 0.5
+    # Two deals are fewer than kpi.min_sample, yet the account's own plan
+    # target judges its own figure.
+    assert beta.status == Status.ON_TRACK
     assert report.find("win_rate", "account:t:A1").target is None
 
 

@@ -313,7 +313,10 @@ def make_result(
         value is not None
         and sample is not None
         and sample < ctx.settings.kpi.min_sample
+        and not segment.startswith("account:")
     ):
+        # One account's value is that account's own figure, not an estimate
+        # from a sample, so its plan target judges it however few rows it has.
         status = Status.INSUFFICIENT_DATA
     elif value is None and target is None:
         status = Status.NO_DATA
