@@ -7,7 +7,7 @@ events go through the ingest function, sales follow-ups through imports.
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +15,7 @@ import pytest
 import tomlkit
 
 from abmkpi.config_template import default_config_text
+from abmkpi.handoff.messages import handoff_message
 from abmkpi.handoff.records import get_handoff, list_handoffs
 from abmkpi.handoff.run import run_handoffs
 from abmkpi.notify import deliveries_of
@@ -83,7 +84,8 @@ def test_third_fill_crosses(workspace: Workspace) -> None:
         SCORE_AT_CROSSING, abs=1e-6
     )
     assert handoff.evidence["crossing_activity_id"] == "live:a-2"
-    assert handoff.sla_due_at - handoff.created_at == timedelta(hours=48)
+    assert handoff.sla_due_at == events[2].occurred_at + timedelta(hours=48)
+    assert handoff.evidence["detected_late"] is False
 
 
 def test_evidence_lists_people(workspace: Workspace) -> None:
@@ -243,6 +245,58 @@ def test_followed_up_not_breached(workspace: Workspace, tmp_path: Path) -> None:
     assert run.followed_up == 1
     assert run.breached == []
     assert breached == []
+
+
+def late_fills(crossed_at: datetime) -> list[Any]:
+    """Four fills whose third crosses the threshold at ``crossed_at``."""
+    return form_fills("old", crossed_at + timedelta(hours=1), 4)
+
+
+def test_late_crossing_breached(workspace: Workspace) -> None:
+    crossed = utc_now() - timedelta(days=10)
+    with workspace.open_store() as store:
+        result = ingest(workspace, store, late_fills(crossed))
+        handoff = get_handoff(store, result.handoff_ids[0])
+        later = handoff.created_at + timedelta(hours=1)
+        run = run_handoffs(store, workspace.settings, workspace.root, later)
+        breached = list_handoffs(store, "breached", later)
+        notices = deliveries_of(store, "handoff_breach", [str(handoff.id)])
+    assert handoff.crossed_at == crossed
+    assert handoff.sla_due_at == crossed + timedelta(hours=48)
+    assert handoff.evidence["detected_late"] is True
+    assert handoff.breached_at == handoff.created_at
+    assert run.breached == []
+    assert [item.id for item in breached] == [handoff.id]
+    assert notices == []
+
+
+def test_late_crossing_followed_up(workspace: Workspace, tmp_path: Path) -> None:
+    crossed = utc_now() - timedelta(days=10)
+    called = (crossed + timedelta(days=1)).isoformat() + ".000Z"
+    run_import(
+        workspace, task_csv(tmp_path / "Task.csv", "00T000000000004AAA", called, "Call")
+    )
+    with workspace.open_store() as store:
+        result = ingest(workspace, store, late_fills(crossed))
+        handoff = get_handoff(store, result.handoff_ids[0])
+    assert handoff.evidence["detected_late"] is True
+    assert handoff.first_sales_activity_at == crossed + timedelta(days=1)
+    assert handoff.breached_at is None
+    assert handoff.status_at(utc_now()) == "followed_up"
+
+
+def test_message_labels_both_scores(template: Workspace, tmp_path: Path) -> None:
+    workspace = copy_workspace(template, tmp_path / "ws", workspace={"language": "en"})
+    crossed = utc_now() - timedelta(days=10)
+    with workspace.open_store() as store:
+        result = ingest(workspace, store, late_fills(crossed))
+        handoff = get_handoff(store, result.handoff_ids[0])
+    message = handoff_message(handoff, workspace.settings)
+    # Now: 10 × (2^(-242/720) + 2^(-241/720) + 2^(-240/720) + 2^(-239/720)).
+    assert message.title == f"MQA: {TARGET_NAME} (score now 31.7)"
+    # At the crossing: 10 × (2^(-2/720) + 2^(-1/720) + 1) = 29.97.
+    assert message.lines[0].startswith("Score at crossing: 30.0 (MQA threshold 25)")
+    assert ("Score now", "31.7") in message.fields
 
 
 def test_ack_records_usage(workspace: Workspace) -> None:

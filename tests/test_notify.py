@@ -165,7 +165,7 @@ def test_smtp_mail_names_account(template: Workspace, tmp_path: Path) -> None:
     subject = str(make_header(decode_header(mail["Subject"])))
     assert envelope.rcpt_tos == ["sales@example.com"]
     # The workspace language is Japanese, the default.
-    assert subject.startswith(f"MQA 到達: {TARGET_NAME}（スコア ")
+    assert subject.startswith(f"MQA 到達: {TARGET_NAME}（現在のスコア ")
 
 
 def test_csv_queue_task_row(template: Workspace, tmp_path: Path) -> None:
@@ -184,12 +184,32 @@ def test_csv_queue_task_row(template: Workspace, tmp_path: Path) -> None:
     assert rows[0]["WhatId"] == TARGET_ID
     assert rows[0]["OwnerId"] == OWNER_ID
     assert (
-        rows[0]["Subject"] == f"MQA 到達: {TARGET_NAME}（スコア {handoff.score:.1f}）"
+        rows[0]["Subject"]
+        == f"MQA 到達: {TARGET_NAME}（現在のスコア {handoff.score:.1f}）"
     )
     assert rows[0]["ActivityDate"] == due
     assert rows[0]["Status"] == "Not Started"
     assert rows[0]["Priority"] == "High"
     assert "山田 太郎, CEO [decision_maker]" in rows[0]["Description"]
+    assert rows[0]["Description"].startswith("到達時のスコア: 30.0（MQA しきい値 25）")
+
+
+def test_task_owner_name_in_description() -> None:
+    row = task_row(Message(title="MQA", owner_id="中村 由美"))
+    assert row["OwnerId"] == ""
+    assert row["Description"] == "Owner: 中村 由美"
+
+
+def test_task_owner_not_repeated() -> None:
+    message = Message(
+        title="MQA", fields=[("担当者", "中村 由美")], owner_id="中村 由美"
+    )
+    assert task_row(message)["Description"] == "担当者: 中村 由美"
+
+
+def test_task_owner_user_id() -> None:
+    row = task_row(Message(title="MQA", owner_id="005000000000001"))
+    assert row["OwnerId"] == "005000000000001"
 
 
 def test_task_cells_quote_formulas() -> None:

@@ -7,6 +7,12 @@ it over (see :mod:`abmkpi.handoff.crossings`). A handoff already stored for
 that crossing is not recorded again. So a new handoff needs the score to
 fall below the threshold and cross it anew, as UNIQUE (account_id,
 crossed_at) in the store also enforces.
+
+The SLA runs from the crossing, when sales should have been notified. A
+handoff recorded after its SLA already ran out (an import of old data, a
+backfill) is marked ``detected_late`` in its evidence and, without a sales
+activity since the crossing, stamped breached at once, with no breach
+notification.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ import logging
 import re
 from collections import Counter
 from collections.abc import Collection
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from abmkpi.config import Settings
@@ -24,6 +30,7 @@ from abmkpi.handoff.crossings import Crossing, current_crossings
 from abmkpi.handoff.evidence import evidence_of
 from abmkpi.handoff.messages import handoff_link, handoff_message
 from abmkpi.handoff.records import SUBJECT_HANDOFF, get_handoff
+from abmkpi.handoff.sla import sales_activity_types, sla_due_at
 from abmkpi.notify import enqueue
 from abmkpi.store.database import Store
 from abmkpi.usage import utc_now
@@ -56,12 +63,13 @@ def detect_handoffs(
     if not fresh:
         return []
     evidence = evidence_of(store, settings, when, [c.account_id for c in fresh])
-    ids = []
+    ids, late = [], []
     with store.transaction():
         for crossing in fresh:
             document = _evidence_document(
                 crossing, evidence[crossing.account_id], settings
             )
+            document["detected_late"] = sla_due_at(crossing.crossed_at, settings) < when
             handoff_id = _insert(store, settings, crossing, document, trigger, when)
             handoff = get_handoff(store, handoff_id)
             message = handoff_message(
@@ -76,6 +84,8 @@ def detect_handoffs(
                 now=when,
             )
             ids.append(handoff_id)
+            if document["detected_late"]:
+                late.append(handoff_id)
             logger.info(
                 "handoff %d: account %s crossed the MQA threshold at %s (score %.1f)",
                 handoff_id,
@@ -83,7 +93,38 @@ def detect_handoffs(
                 crossing.crossed_at.isoformat(timespec="seconds"),
                 crossing.score,
             )
+        _breach_late(store, settings, late, when)
     return ids
+
+
+def _breach_late(
+    store: Store, settings: Settings, handoff_ids: list[int], now: datetime
+) -> None:
+    """Mark breached the new handoffs whose SLA ran out before they were
+    recorded, unless a sales activity followed the crossing.
+
+    No breach notification is queued for them.
+    """
+    if not handoff_ids:
+        return
+    rows = store.fetch_all(
+        """
+        UPDATE handoffs SET breached_at = ?
+        WHERE list_contains(?, id) AND NOT EXISTS (
+            SELECT 1 FROM activities a
+            WHERE a.account_id = handoffs.account_id AND NOT a.is_deleted
+              AND list_contains(?, a.type) AND a.occurred_at > handoffs.crossed_at
+        )
+        RETURNING id
+        """,
+        [now, handoff_ids, sales_activity_types(settings)],
+    )
+    for (handoff_id,) in sorted(rows):
+        logger.warning(
+            "handoff %d was recorded after its SLA ran out and no sales activity "
+            "followed the crossing: breached, with no breach notification",
+            handoff_id,
+        )
 
 
 def _not_recorded(store: Store, crossings: list[Crossing]) -> list[Crossing]:
@@ -166,7 +207,7 @@ def _insert(
             owner["id"] or owner["name"] or owner["email"],
             json.dumps(evidence, ensure_ascii=False),
             now,
-            now + timedelta(hours=settings.handoff.sla_hours),
+            sla_due_at(crossing.crossed_at, settings),
         ],
     )
     assert row is not None

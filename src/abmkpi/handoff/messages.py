@@ -22,18 +22,20 @@ def N_(message: str) -> str:
     return message
 
 
-HANDOFF_TITLE = N_("MQA: %(account)s (score %(score)s)")
+HANDOFF_TITLE = N_("MQA: %(account)s (score now %(score)s)")
 BREACH_TITLE = N_("SLA breached: %(account)s (no sales follow-up)")
 CROSSED_LINE = N_(
-    "The engagement score reached %(score)s (MQA threshold %(threshold)s) at "
-    "%(crossed_at)s."
+    "Score at crossing: %(score)s (MQA threshold %(threshold)s), at %(crossed_at)s."
 )
 FOLLOW_UP_LINE = N_("Follow up with a sales activity by %(due)s (SLA %(hours)s h).")
+LATE_LINE = N_(
+    "Recorded late: the SLA of %(hours)s h from the crossing ran out at %(due)s."
+)
 BREACH_LINE = N_(
-    "No sales activity since the handoff at %(created_at)s; it was due by %(due)s."
+    "No sales activity since the crossing at %(crossed_at)s; it was due by %(due)s."
 )
 ACCOUNT_FIELD = N_("Account")
-SCORE_FIELD = N_("Score")
+SCORE_FIELD = N_("Score now")
 OWNER_FIELD = N_("Owner")
 TOP_ACTIVITIES_FIELD = N_("Top activities")
 PEOPLE_FIELD = N_("Engaged people")
@@ -93,7 +95,9 @@ def handoff_message(
             "threshold": f"{handoff.threshold:g}",
             "crossed_at": _local(handoff.crossed_at, settings),
         },
-        translate(FOLLOW_UP_LINE, language)
+        translate(
+            LATE_LINE if evidence.get("detected_late") else FOLLOW_UP_LINE, language
+        )
         % {
             "due": _local(handoff.sla_due_at, settings),
             "hours": f"{settings.handoff.sla_hours:g}",
@@ -120,7 +124,7 @@ def breach_message(
     base = handoff_message(handoff, settings, link)
     name = handoff.account_name or handoff.account_id
     line = translate(BREACH_LINE, language) % {
-        "created_at": _local(handoff.created_at, settings),
+        "crossed_at": _local(handoff.crossed_at, settings),
         "due": _local(handoff.sla_due_at, settings),
     }
     return Message(

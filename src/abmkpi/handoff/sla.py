@@ -1,19 +1,22 @@
-"""The handoff SLA: time from the handoff to the first sales activity.
+"""The handoff SLA: time from the crossing to the first sales activity.
 
-``sla_due_at`` is the handoff's ``created_at`` plus ``handoff.sla_hours``.
-The SLA closes at the first activity of ``handoff.sales_activity_types`` on
+``sla_due_at`` is the crossing instant plus ``handoff.sla_hours``: the clock
+starts when sales should have been notified, however late the handoff is
+recorded. The SLA closes at the first activity of ``handoff.sales_activity_types`` on
 the account after the crossing instant, whether it was imported or
 ingested. One that came between the crossing and the handoff counts too,
 because sales were already on the account. A handoff past its due time
 without one is breached: :func:`mark_breaches` stamps ``breached_at`` once
-and, with ``handoff.renotify_on_breach``, queues one more notification.
+and, with ``handoff.renotify_on_breach``, queues one more notification. A
+handoff recorded after its due time is stamped by detection instead,
+without that notification (see :mod:`abmkpi.handoff.detection`).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Collection
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from abmkpi.config import Settings
 from abmkpi.handoff.messages import breach_message, handoff_link
@@ -23,6 +26,16 @@ from abmkpi.store.database import Store
 from abmkpi.usage import utc_now
 
 logger = logging.getLogger(__name__)
+
+
+def sla_due_at(crossed_at: datetime, settings: Settings) -> datetime:
+    """Return when sales must have followed up a crossing at ``crossed_at``."""
+    return crossed_at + timedelta(hours=settings.handoff.sla_hours)
+
+
+def sales_activity_types(settings: Settings) -> list[str]:
+    """Return the activity types that follow a handoff up."""
+    return [str(kind) for kind in settings.handoff.sales_activity_types]
 
 
 def close_slas(
@@ -35,7 +48,7 @@ def close_slas(
     """
     if account_ids is not None and not account_ids:
         return 0
-    types = [str(kind) for kind in settings.handoff.sales_activity_types]
+    types = sales_activity_types(settings)
     limit = "" if account_ids is None else "AND list_contains(?, h.account_id)"
     params: list[object] = [types]
     if account_ids is not None:

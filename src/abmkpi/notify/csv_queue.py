@@ -2,8 +2,10 @@
 
 The file is meant for Data Loader or the Data Import Wizard: WhatId is the
 account's id in its source (the Salesforce id for Salesforce accounts),
-OwnerId its owner, ActivityDate the due date. Cells that a spreadsheet would
-run as a formula are quoted (see :mod:`abmkpi.spreadsheet`).
+OwnerId its owner, ActivityDate the due date. Salesforce accepts only a
+User id in OwnerId, so an owner that is not one (a name, an e-mail address)
+leaves OwnerId empty and goes into the Description instead. Cells that a
+spreadsheet would run as a formula are quoted (see :mod:`abmkpi.spreadsheet`).
 
 Appending is atomic: the new file (old rows plus the new one) is written
 beside the old one and moved over it, so neither a reader nor a killed process
@@ -16,6 +18,7 @@ import csv
 import io
 import logging
 import os
+import re
 import threading
 from pathlib import Path
 
@@ -38,18 +41,31 @@ TASK_STATUS = "Not Started"
 # Salesforce's Subject field is at most 255 characters long.
 MAX_SUBJECT_CHARS = 255
 
+# A Salesforce User id: key prefix 005, 15 or 18 characters.
+_USER_ID = re.compile(r"^005[0-9A-Za-z]{12}(?:[0-9A-Za-z]{3})?$")
+
 _append_lock = threading.Lock()
+
+
+def salesforce_user_id(owner: str | None) -> str | None:
+    """Return ``owner`` when it is a Salesforce User id, else None."""
+    value = (owner or "").strip()
+    return value if _USER_ID.match(value) else None
 
 
 def task_row(message: Message) -> dict[str, str]:
     """Return the message as a Task row, each cell safe for spreadsheets."""
+    owner_id = salesforce_user_id(message.owner_id)
+    fields = [f"{label}: {value}" for label, value in message.fields]
+    owner = (message.owner_id or "").strip()
+    if owner and not owner_id and not any(owner in line for line in fields):
+        fields.append(f"Owner: {owner}")
     description = "\n".join(
-        [*message.lines, *(f"{label}: {value}" for label, value in message.fields)]
-        + ([message.link] if message.link else [])
+        [*message.lines, *fields] + ([message.link] if message.link else [])
     )
     row = {
         "WhatId": message.record_id or "",
-        "OwnerId": message.owner_id or "",
+        "OwnerId": owner_id or "",
         "Subject": message.title[:MAX_SUBJECT_CHARS],
         "Description": description,
         "ActivityDate": message.due_date.isoformat() if message.due_date else "",
