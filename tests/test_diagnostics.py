@@ -133,6 +133,10 @@ def test_cli_healthy_setup_exits_zero(workspace: Workspace) -> None:
     with workspace.open_store() as store:
         record_usage(store, UsageKind.PAGE_VIEWED, detail={"path": "/"})
         store.execute(
+            "UPDATE handoffs SET breached_at = NULL, "
+            "first_sales_activity_at = crossed_at + INTERVAL 1 HOUR"
+        )
+        store.execute(
             "INSERT INTO pdca_actions (id, account_id, title, rule, owner, due_date, "
             "status, created_at, reviewed_at) VALUES (nextval('pdca_action_ids'), "
             "'demo:acc1', '導入事例セミナーを横展開', "
@@ -329,6 +333,46 @@ def test_handoff_disabled(workspace: Workspace) -> None:
     item = check(workspace, "implementation.handoff")
     assert item.status is CheckStatus.FAIL
     assert item.evidence["channels"] == ["webhook", "csv_queue"]
+
+
+def _add_handoffs(workspace: Workspace, breached: int, followed: int) -> None:
+    with workspace.open_store() as store:
+        store.execute("DELETE FROM handoffs")
+        for number in range(breached + followed):
+            crossed = days_before_now(10 + number)
+            store.execute(
+                "INSERT INTO handoffs (id, account_id, crossed_at, score, threshold, "
+                "trigger, evidence, created_at, sla_due_at, first_sales_activity_at, "
+                "breached_at) VALUES (?, ?, ?, 70, 60, 'run', '{}', ?, ?, ?, ?)",
+                [
+                    number + 1,
+                    f"demo:acc{number + 1}",
+                    crossed,
+                    crossed,
+                    crossed + timedelta(hours=48),
+                    None if number < breached else crossed + timedelta(hours=3),
+                    crossed + timedelta(hours=48) if number < breached else None,
+                ],
+            )
+
+
+def test_handoff_sla_breaches_warn(workspace: Workspace) -> None:
+    _add_handoffs(workspace, breached=1, followed=2)
+    item = check(workspace, "operation.handoff_sla")
+    assert item.status is CheckStatus.WARN
+    assert item.evidence["handoffs"] == 3
+    assert item.evidence["breached"] == 1
+    assert [row["id"] for row in item.evidence["breached_handoffs"]] == [1]
+
+
+def test_handoff_sla_mostly_breached_fails(workspace: Workspace) -> None:
+    _add_handoffs(workspace, breached=2, followed=1)
+    assert check(workspace, "operation.handoff_sla").status is CheckStatus.FAIL
+
+
+def test_handoff_sla_followed_up_passes(workspace: Workspace) -> None:
+    _add_handoffs(workspace, breached=0, followed=2)
+    assert check(workspace, "operation.handoff_sla").status is CheckStatus.PASS
 
 
 # PDCA --------------------------------------------------------------------------

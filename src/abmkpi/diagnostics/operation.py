@@ -20,6 +20,9 @@ REVIEW_CADENCE_DAYS = {"weekly": 7, "monthly": 31, "quarterly": 92}
 # or 'pattern:KIND:KEY' naming it (see abmkpi.pdca.rules).
 PATTERN_WINDOW_DAYS = 92
 
+# Handoffs whose crossing falls in this many days are judged on their SLA.
+HANDOFF_WINDOW_DAYS = 90
+
 
 def check_reviews(ctx: DiagnosticContext) -> CheckItem:
     title = N_("Weekly, monthly and quarterly reviews happening")
@@ -256,6 +259,81 @@ def check_patterns_reused(ctx: DiagnosticContext) -> CheckItem:
     )
 
     return _item("operation.patterns_reused", title, status, summary, evidence, fix)
+
+
+def check_handoff_sla(ctx: DiagnosticContext) -> CheckItem:
+    """Judge whether sales follows up handoffs within the SLA."""
+    title = N_("Handoffs followed up within the SLA")
+    days = HANDOFF_WINDOW_DAYS
+    since = ctx.days_ago(days)
+    total, breached = ctx.store.fetch_one(
+        "SELECT count(*), count(*) FILTER (WHERE breached_at IS NOT NULL "
+        "AND first_sales_activity_at IS NULL) FROM handoffs WHERE crossed_at >= ?",
+        [since],
+    ) or (0, 0)
+    rows = ctx.store.fetch_all(
+        "SELECT h.id, h.account_id, a.name, h.crossed_at, h.sla_due_at "
+        "FROM handoffs h LEFT JOIN accounts a ON a.id = h.account_id "
+        "WHERE h.crossed_at >= ? AND h.breached_at IS NOT NULL "
+        "AND h.first_sales_activity_at IS NULL ORDER BY h.sla_due_at LIMIT ?",
+        [since, ctx.max_listed],
+    )
+    evidence = {
+        "window_days": days,
+        "handoffs": int(total),
+        "breached": int(breached),
+        "sla_hours": ctx.settings.handoff.sla_hours,
+        "breached_handoffs": [
+            {
+                "id": row[0],
+                "account_id": row[1],
+                "name": row[2],
+                "crossed_at": row[3],
+                "sla_due_at": row[4],
+            }
+            for row in rows
+        ],
+    }
+
+    if not total:
+        return CheckItem(
+            "operation.handoff_sla",
+            Part.OPERATION,
+            title,
+            CheckStatus.NOT_APPLICABLE,
+            message(
+                N_("No account crossed the MQA threshold in %(days)s days."), days=days
+            ),
+            evidence,
+            None,
+        )
+    if not breached:
+        status = CheckStatus.PASS
+    elif breached * 2 < total:
+        status = CheckStatus.WARN
+    else:
+        status = CheckStatus.FAIL
+
+    summary = message(
+        N_(
+            "%(breached)s of %(total)s handoffs in the last %(days)s days had no "
+            "sales activity within %(hours)s hours."
+        ),
+        breached=int(breached),
+        total=int(total),
+        days=days,
+        hours=f"{ctx.settings.handoff.sla_hours:g}",
+    )
+
+    fix = message(
+        N_(
+            "Follow up the listed accounts with a sales activity and acknowledge "
+            "them ('abmkpi handoff list --status breached'); adjust "
+            "handoff.sla_hours if the SLA does not match how sales works."
+        )
+    )
+
+    return _item("operation.handoff_sla", title, status, summary, evidence, fix)
 
 
 def _item(

@@ -41,6 +41,7 @@ CHECKS: dict[str, Check] = {
     "operation.reviews": operation.check_reviews,
     "operation.pdca_actions": operation.check_pdca_actions,
     "operation.low_performers": operation.check_low_performers,
+    "operation.handoff_sla": operation.check_handoff_sla,
     "operation.patterns_reused": operation.check_patterns_reused,
 }
 
