@@ -78,9 +78,9 @@ def task_row(message: Message) -> dict[str, str]:
 def append_task(message: Message, path: Path) -> None:
     """Append the message's Task row to ``path``, writing the header if new.
 
-    The file is appended to in place, so a symlink, its permissions and a
-    reader such as Data Loader see the same file; a failed write is cut back
-    to the previous size, so no half row is left.
+    The file is appended to in place, so a symlink and its permissions stay
+    as they are. A failed write is cut back to the previous size, so no half
+    row is left.
     """
     with _append_lock:
         try:

@@ -65,7 +65,7 @@ def send_webhook(message: Message, settings: WebhookSettings) -> None:
     if not settings.url:
         raise DeliveryError("notify.webhook.url is not set")
     try:
-        # Streamed, so a receiver that answers with a huge body costs no more
+        # Streamed, so a receiver that responds with a huge body costs no more
         # than the few bytes an error message shows.
         with httpx.stream(
             "POST",

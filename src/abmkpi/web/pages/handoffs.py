@@ -1,8 +1,8 @@
 """The handoff queue: MQA accounts handed to sales, their SLA and notifications.
 
 Acknowledging posts a form with the session's CSRF token. Where pages need
-a login it needs an editor (or admin) token, as the API's acknowledge route
-does; a dashboard open on localhost without login lets its viewer do it.
+a login, it needs an editor (or admin) token, as the API's acknowledge route
+does. A dashboard open on localhost without login lets its viewer do it.
 """
 
 from __future__ import annotations
@@ -66,7 +66,8 @@ def _may_acknowledge(page: Page) -> bool:
     return not login_required(page.state) or _editor(page) is not None
 
 
-# Who acknowledged, for a dashboard open on localhost without login.
+# The name recorded as acknowledging on a dashboard open on localhost
+# without login.
 LOCAL_VIEWER = "dashboard (localhost)"
 
 
