@@ -11,6 +11,7 @@ import typer.main
 
 from abmkpi.cli import app
 from abmkpi.cli import commands as _commands  # noqa: F401  (registers commands)
+from abmkpi.workspace import Workspace
 from tests.cli_support import run_cli, run_json
 
 README = Path(__file__).resolve().parents[1] / "README.md"
@@ -249,3 +250,23 @@ def test_no_workspace_message(tmp_path: Path) -> None:
     result = run_cli("-w", tmp_path / "missing", "kpi", check=False)
     assert result.returncode == 1
     assert "abmkpi init" in result.stderr
+
+
+def test_demo_smallest_size_scales_targets(tmp_path: Path) -> None:
+    directory = tmp_path / "small"
+    run_cli(
+        "demo",
+        "--dir",
+        directory,
+        "--accounts",
+        "50",
+        "--activities",
+        "2000",
+        "--end-date",
+        "2025-03-31",
+        "--no-serve",
+        "--format",
+        "json",
+    )
+    with Workspace.load(directory).open_store(read_only=True) as store:
+        assert store.scalar("SELECT count(*) FROM accounts WHERE is_target") == 10

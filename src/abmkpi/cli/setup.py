@@ -96,7 +96,12 @@ def demo(
     people_per_account: float = typer.Option(
         6.0, min=1, help="Mean people per account."
     ),
-    targets: int = typer.Option(15, min=1, help="Number of target accounts."),
+    targets: int | None = typer.Option(
+        None,
+        min=1,
+        help="Number of target accounts [default: 15, or a fifth of the accounts "
+        "when that is fewer].",
+    ),
     seed: int = typer.Option(
         7, help="Random seed; the same seed and end date give the same data."
     ),
@@ -124,7 +129,7 @@ def demo(
             accounts=accounts,
             activities=activities,
             people_per_account=people_per_account,
-            target_accounts=targets,
+            target_accounts=targets if targets is not None else min(15, accounts // 5),
         )
     except ValueError as error:
         raise typer.BadParameter(str(error)) from error
