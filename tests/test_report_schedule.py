@@ -155,6 +155,11 @@ def test_cron_line_without_date_rejected() -> None:
         Settings.model_validate({"reports": {"weekly": "0 8 31 2 *"}})
 
 
+def test_empty_report_formats_rejected() -> None:
+    with pytest.raises(ValueError, match="at least one report format"):
+        Settings.model_validate({"reports": {"formats": []}})
+
+
 def test_huge_sla_hours_rejected() -> None:
     with pytest.raises(ValueError, match="less than or equal to 8760"):
         Settings.model_validate({"handoff": {"sla_hours": 1e308}})

@@ -233,6 +233,8 @@ class ReportSettings(WorkflowSection):
     @field_validator("formats")
     @classmethod
     def _known_formats(cls, formats: list[str]) -> list[str]:
+        if not formats:
+            raise ValueError("list at least one report format: html, xlsx or pdf")
         unknown = [name for name in formats if name not in ("html", "xlsx", "pdf")]
         if unknown:
             raise ValueError(
