@@ -20,6 +20,8 @@ def run_cli(*args: str | Path, check: bool = True) -> subprocess.CompletedProces
         text=True,
         env=environment,
         check=False,
+        # A command that unexpectedly serves or waits fails the test, not CI.
+        timeout=900,
     )
     if check and result.returncode != 0:
         raise AssertionError(

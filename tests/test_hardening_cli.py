@@ -255,7 +255,9 @@ def test_init_on_unwritable_path(tmp_path: Path) -> None:
 
 def test_demo_size_checked_first(tmp_path: Path) -> None:
     directory = tmp_path / "demo"
-    message = _fails("demo", "--dir", directory, "--accounts", "50", code=2)
+    message = _fails(
+        "demo", "--dir", directory, "--accounts", "50", "--targets", "15", code=2
+    )
     assert "target accounts (--targets) must be between 1 and a fifth" in message
     assert not directory.exists()
 
