@@ -465,7 +465,7 @@ def test_readme_documents_kpi(kpi_id: str) -> None:
 
 def test_nps_person_counted_once(own_book: Workspace, tmp_path: Path) -> None:
     # One contact answers once through a survey tool that links the contact
-    # and once through one that only knows the e-mail address: the later
+    # and once through one that has only the e-mail address: the later
     # answer (0) replaces the earlier one (10).
     folder = tmp_path / "contacts"
     folder.mkdir()

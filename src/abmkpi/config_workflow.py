@@ -162,8 +162,8 @@ class PdcaSettings(WorkflowSection):
     pattern_min_accounts: int = Field(
         3,
         ge=1,
-        description="Fewest accounts with an activity type, campaign or asset "
-        "before it is listed as a pattern.",
+        description="Minimum number of accounts with an activity type, campaign "
+        "or asset before it is listed as a pattern.",
     )
     significance_level: float = Field(
         0.05,
@@ -245,10 +245,10 @@ class ReportSettings(WorkflowSection):
 
 class DiagnoseSettings(WorkflowSection):
     min_target_accounts: int = Field(
-        10, ge=1, description="Fewest target accounts a setup should start with."
+        10, ge=1, description="Minimum number of target accounts to start with."
     )
     max_target_accounts: int = Field(
-        20, ge=1, description="Most target accounts a setup should start with."
+        20, ge=1, description="Maximum number of target accounts to start with."
     )
     min_match_rate: float = Field(
         0.8,

@@ -51,7 +51,7 @@ class Workspace:
             root.mkdir(parents=True, exist_ok=True)
             if config_path.exists() or (root / STORE_FILE_NAME).exists():
                 raise WorkspaceError(
-                    f"{root} already holds a workspace; choose an empty directory "
+                    f"{root} already contains a workspace; choose an empty directory "
                     "or remove abmkpi.toml and abmkpi.duckdb"
                 )
             config_path.write_text(

@@ -4,7 +4,7 @@ covers each finding.
 
 A finding is covered when its account has an open PDCA action, or one logged
 in the ``pdca.no_engagement_days`` before now (closed since or not: someone
-acted). Coverage is per account: an action answers every rule its account
+acted). Coverage is per account: an action covers every rule its account
 breaks, whatever rule it was logged with, so re-targeting a quiet account
 with a winning pattern (rule ``pattern:KIND:KEY``) covers it.
 """

@@ -1,7 +1,7 @@
 """The low-performer rules, by name (see :mod:`abmkpi.pdca.checks`), and the
 rule values an action may carry.
 
-An action answers a low-performer rule, or reuses a winning pattern
+An action addresses a low-performer rule, or reuses a winning pattern
 (横展開): the rule ``pattern``, or ``pattern:KIND:KEY`` naming the activity
 type, campaign or asset reused (KIND is a :class:`PatternKind` value, KEY
 the pattern's key as the pattern report lists it).

@@ -38,7 +38,7 @@ class Table2x2:
 def lift(table: Table2x2) -> float | None:
     """Return the risk ratio, or None when either group is empty or c is 0.
 
-    With c = 0 and a > 0 the ratio is infinite; None says it is undefined,
+    With c = 0 and a > 0 the ratio is infinite; None marks it as undefined,
     and the interval's lower bound still shows how large it is.
     """
     if table.with_pattern == 0 or table.without_pattern == 0 or table.c == 0:

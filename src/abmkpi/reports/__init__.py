@@ -2,5 +2,5 @@
 
 :func:`abmkpi.reports.pack.build_pack` computes a pack's numbers,
 :func:`abmkpi.reports.runs.generate` writes its files and records the runs,
-and :mod:`abmkpi.reports.schedule` says when each cadence is due.
+and :mod:`abmkpi.reports.schedule` computes when each cadence is due.
 """

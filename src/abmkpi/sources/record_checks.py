@@ -6,7 +6,7 @@ negative amount, a native export contains an exchange rate of 0. The loader
 runs these checks on every record before it writes anything, so no source
 can store a value the KPIs cannot use (see
 :func:`~abmkpi.sources.canonical_columns.check_value`). Problems name the
-canonical column, because a record no longer knows its source header.
+canonical column, because a record no longer carries its source header.
 """
 
 from __future__ import annotations

@@ -460,12 +460,12 @@ _MIGRATION_V3 = [
 # Opportunity merges (a merges row with entity 'opportunity') are applied.
 _MIGRATION_V4 = ["ALTER TABLE opportunities ADD COLUMN merged_into_id VARCHAR"]
 
-# What the product records as it runs: KPI targets set per period, MQA
+# Records the product writes as it runs: KPI targets set per period, MQA
 # handoffs and their deliveries, PDCA actions, report runs and usage events.
 # Diagnostics read these to tell whether the KPIs are used.
 _MIGRATION_V5 = [
-    # A target for one KPI (id or id:variant), period and segment; the
-    # segment "account:ID" holds the per-account targets of a PDCA plan.
+    # A target for one KPI (id or id:variant), period and segment. The
+    # segment "account:ID" contains the per-account targets of a PDCA plan.
     """CREATE TABLE kpi_targets (
         kpi_key VARCHAR NOT NULL,
         period_id VARCHAR NOT NULL,
