@@ -335,7 +335,11 @@ def test_handoff_disabled(workspace: Workspace) -> None:
     assert item.evidence["channels"] == ["webhook", "csv_queue"]
 
 
-def _add_handoffs(workspace: Workspace, breached: int, followed: int) -> None:
+def _add_handoffs(
+    workspace: Workspace, breached: int, followed: int, backfilled: int = 0
+) -> None:
+    """Store handoffs: breached ones, followed-up ones, then backfilled ones
+    (no sales activity, never stamped breached)."""
     with workspace.open_store() as store:
         store.execute("DELETE FROM handoffs")
         for number in range(breached + followed):
@@ -354,6 +358,20 @@ def _add_handoffs(workspace: Workspace, breached: int, followed: int) -> None:
                     crossed + timedelta(hours=48) if number < breached else None,
                 ],
             )
+        for number in range(breached + followed, breached + followed + backfilled):
+            crossed = days_before_now(10 + number)
+            store.execute(
+                "INSERT INTO handoffs (id, account_id, crossed_at, score, threshold, "
+                "trigger, evidence, created_at, sla_due_at, backfilled) "
+                "VALUES (?, ?, ?, 70, 60, 'import', '{}', ?, ?, true)",
+                [
+                    number + 1,
+                    f"demo:acc{number + 1}",
+                    crossed,
+                    days_before_now(1),
+                    crossed + timedelta(hours=48),
+                ],
+            )
 
 
 def test_handoff_sla_breaches_warn(workspace: Workspace) -> None:
@@ -363,6 +381,29 @@ def test_handoff_sla_breaches_warn(workspace: Workspace) -> None:
     assert item.evidence["handoffs"] == 3
     assert item.evidence["breached"] == 1
     assert [row["id"] for row in item.evidence["breached_handoffs"]] == [1]
+
+
+def test_handoff_sla_skips_backfilled(workspace: Workspace) -> None:
+    # Three backfilled handoffs without a sales activity would make the
+    # breaches a majority (4 of 6) if they counted.
+    _add_handoffs(workspace, breached=1, followed=2, backfilled=3)
+    item = check(workspace, "operation.handoff_sla")
+    assert item.status is CheckStatus.WARN
+    assert item.evidence["handoffs"] == 3
+    assert item.evidence["breached"] == 1
+    assert item.evidence["backfilled"] == 3
+    assert [row["id"] for row in item.evidence["breached_handoffs"]] == [1]
+    assert "3 backfilled handoffs have no SLA" in item.summary.render("en")
+
+
+def test_handoff_sla_all_backfilled_na(workspace: Workspace) -> None:
+    _add_handoffs(workspace, breached=0, followed=0, backfilled=2)
+    item = check(workspace, "operation.handoff_sla")
+    assert item.status is CheckStatus.NOT_APPLICABLE
+    assert item.evidence["backfilled"] == 2
+    assert item.summary.render("en").startswith(
+        "The 2 handoffs of the last 90 days are all backfilled"
+    )
 
 
 def test_handoff_sla_mostly_breached_fails(workspace: Workspace) -> None:

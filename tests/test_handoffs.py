@@ -252,7 +252,13 @@ def late_fills(crossed_at: datetime) -> list[Any]:
     return form_fills("old", crossed_at + timedelta(hours=1), 4)
 
 
-def test_late_crossing_breached(workspace: Workspace) -> None:
+def late_workspace(template: Workspace, root: Path) -> Workspace:
+    """A workspace whose 10-day-old crossings are late but not backfilled."""
+    return copy_workspace(template, root, handoff={"backfill_days": 30})
+
+
+def test_late_crossing_breached(template: Workspace, tmp_path: Path) -> None:
+    workspace = late_workspace(template, tmp_path / "ws")
     crossed = utc_now() - timedelta(days=10)
     with workspace.open_store() as store:
         result = ingest(workspace, store, late_fills(crossed))
@@ -264,13 +270,15 @@ def test_late_crossing_breached(workspace: Workspace) -> None:
     assert handoff.crossed_at == crossed
     assert handoff.sla_due_at == crossed + timedelta(hours=48)
     assert handoff.evidence["detected_late"] is True
+    assert handoff.backfilled is False
     assert handoff.breached_at == handoff.created_at
     assert run.breached == []
     assert [item.id for item in breached] == [handoff.id]
     assert notices == []
 
 
-def test_late_crossing_followed_up(workspace: Workspace, tmp_path: Path) -> None:
+def test_late_crossing_followed_up(template: Workspace, tmp_path: Path) -> None:
+    workspace = late_workspace(template, tmp_path / "ws")
     crossed = utc_now() - timedelta(days=10)
     called = (crossed + timedelta(days=1)).isoformat() + ".000Z"
     run_import(
@@ -331,6 +339,7 @@ def test_run_command_sends_queued(workspace: Workspace) -> None:
     document = run_json("--workspace", workspace.root, "handoff", "run")
     assert document == {
         "created": [],
+        "backfilled": [],
         "followed_up": 0,
         "breached": [],
         "delivered": 1,

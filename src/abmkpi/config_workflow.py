@@ -130,6 +130,16 @@ class HandoffSettings(WorkflowSection):
     renotify_on_breach: bool = Field(
         True, description="Notify again when a handoff breaches its SLA."
     )
+    backfill_days: int = Field(
+        3,
+        ge=1,
+        le=3650,
+        description="Days after which a crossing is history: a handoff detected "
+        "more than this many days after its crossing (an import of old data) is "
+        "recorded as backfilled, gets no notification of its own and no SLA, and "
+        "one summary notification per detection run counts them. Raise it when "
+        "imports run less often than this.",
+    )
 
 
 class PdcaSettings(WorkflowSection):

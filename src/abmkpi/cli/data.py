@@ -159,6 +159,13 @@ def run_handoffs_after_import(workspace: Workspace, store: Store) -> None:
     run = run_after_import(store, workspace.settings, workspace.root)
     if run is not None and (run.created or run.breached or run.followed_up):
         errors.print(f"handoffs: {run.describe()}")
+    if run is not None and run.backfilled:
+        errors.print(
+            f"handoffs: {len(run.backfilled):,} crossed the MQA threshold more than "
+            f"{workspace.settings.handoff.backfill_days} days ago and are recorded as "
+            "backfilled, without a notice each; list them with 'abmkpi handoff list "
+            "--status backfilled'"
+        )
 
 
 def _source_and_paths(

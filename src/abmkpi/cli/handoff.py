@@ -29,6 +29,7 @@ class StatusFilter(StrEnum):
     ACKNOWLEDGED = "acknowledged"
     BREACHED = "breached"
     FOLLOWED_UP = "followed_up"
+    BACKFILLED = "backfilled"
     ALL = "all"
 
 
@@ -45,6 +46,7 @@ HANDOFF_COLUMNS = [
     "first_sales_activity_at",
     "acknowledged_at",
     "acknowledged_by",
+    "backfilled",
     "deliveries",
 ]
 
@@ -55,7 +57,8 @@ def handoff_list(
         StatusFilter.ALL,
         "--status",
         help="open, acknowledged, breached (SLA past due without a sales "
-        "activity), followed_up or all.",
+        "activity), followed_up, backfilled (detected more than "
+        "handoff.backfill_days after the crossing: no notice, no SLA) or all.",
     ),
     output: OutputFormat = typer.Option(
         OutputFormat.TABLE, "--format", help="Output format."
@@ -106,13 +109,19 @@ def handoff_list(
                 _instant(row["crossed_at"]),
                 f"{row['score']:.1f}",
                 row["owner_id"],
-                _instant(row["sla_due_at"]),
-                _deliveries_text(row["deliveries"]),
+                "no SLA" if row["backfilled"] else _instant(row["sla_due_at"]),
+                _notifications_text(row),
             ]
             for row in rows
         ),
         right=[0, 4],
     )
+
+
+def _notifications_text(row: dict[str, Any]) -> str:
+    if row["backfilled"]:
+        return "none: backfilled, counted in one summary"
+    return _deliveries_text(row["deliveries"])
 
 
 def _deliveries_text(deliveries: list[dict[str, Any]]) -> str:
@@ -150,6 +159,7 @@ def handoff_run(
     deliveries = run.deliveries
     document = {
         "created": run.created,
+        "backfilled": run.backfilled,
         "followed_up": run.followed_up,
         "breached": run.breached,
         "delivered": deliveries.delivered if deliveries else 0,

@@ -266,15 +266,19 @@ def check_handoff_sla(ctx: DiagnosticContext) -> CheckItem:
     title = N_("Handoffs followed up within the SLA")
     days = HANDOFF_WINDOW_DAYS
     since = ctx.days_ago(days)
-    total, breached = ctx.store.fetch_one(
-        "SELECT count(*), count(*) FILTER (WHERE breached_at IS NOT NULL "
-        "AND first_sales_activity_at IS NULL) FROM handoffs WHERE crossed_at >= ?",
+    # Backfilled handoffs have no SLA (sales got no notice of each), so they
+    # count in neither the handoffs nor the breaches.
+    total, breached, backfilled = ctx.store.fetch_one(
+        "SELECT count(*) FILTER (WHERE NOT backfilled), "
+        "count(*) FILTER (WHERE NOT backfilled AND breached_at IS NOT NULL "
+        "AND first_sales_activity_at IS NULL), count(*) FILTER (WHERE backfilled) "
+        "FROM handoffs WHERE crossed_at >= ?",
         [since],
-    ) or (0, 0)
+    ) or (0, 0, 0)
     rows = ctx.store.fetch_all(
         "SELECT h.id, h.account_id, a.name, h.crossed_at, h.sla_due_at "
         "FROM handoffs h LEFT JOIN accounts a ON a.id = h.account_id "
-        "WHERE h.crossed_at >= ? AND h.breached_at IS NOT NULL "
+        "WHERE h.crossed_at >= ? AND NOT h.backfilled AND h.breached_at IS NOT NULL "
         "AND h.first_sales_activity_at IS NULL ORDER BY h.sla_due_at LIMIT ?",
         [since, ctx.max_listed],
     )
@@ -282,6 +286,7 @@ def check_handoff_sla(ctx: DiagnosticContext) -> CheckItem:
         "window_days": days,
         "handoffs": int(total),
         "breached": int(breached),
+        "backfilled": int(backfilled),
         "sla_hours": ctx.settings.handoff.sla_hours,
         "breached_handoffs": [
             {
@@ -296,14 +301,25 @@ def check_handoff_sla(ctx: DiagnosticContext) -> CheckItem:
     }
 
     if not total:
+        summary = message(
+            N_("No account crossed the MQA threshold in %(days)s days."), days=days
+        )
+        if backfilled:
+            summary = message(
+                N_(
+                    "The %(count)s handoffs of the last %(days)s days are all "
+                    "backfilled (detected long after their crossing), so no SLA "
+                    "applies to them."
+                ),
+                count=int(backfilled),
+                days=days,
+            )
         return CheckItem(
             "operation.handoff_sla",
             Part.OPERATION,
             title,
             CheckStatus.NOT_APPLICABLE,
-            message(
-                N_("No account crossed the MQA threshold in %(days)s days."), days=days
-            ),
+            summary,
             evidence,
             None,
         )
@@ -314,15 +330,23 @@ def check_handoff_sla(ctx: DiagnosticContext) -> CheckItem:
     else:
         status = CheckStatus.FAIL
 
-    summary = message(
-        N_(
+    text = N_(
+        "%(breached)s of %(total)s handoffs in the last %(days)s days had no "
+        "sales activity within %(hours)s hours."
+    )
+    if backfilled:
+        text = N_(
             "%(breached)s of %(total)s handoffs in the last %(days)s days had no "
-            "sales activity within %(hours)s hours."
-        ),
+            "sales activity within %(hours)s hours; %(backfilled)s backfilled "
+            "handoffs have no SLA and are not counted."
+        )
+    summary = message(
+        text,
         breached=int(breached),
         total=int(total),
         days=days,
         hours=f"{ctx.settings.handoff.sla_hours:g}",
+        backfilled=int(backfilled),
     )
 
     fix = message(

@@ -8,11 +8,17 @@ that crossing is not recorded again. So a new handoff needs the score to
 fall below the threshold and cross it anew, as UNIQUE (account_id,
 crossed_at) in the store also enforces.
 
-The SLA runs from the crossing, when sales should have been notified. A
-handoff recorded after its SLA already ran out (an import of old data, a
-backfill) is marked ``detected_late`` in its evidence and, without a sales
-activity since the crossing, stamped breached at once, with no breach
-notification.
+A crossing more than ``handoff.backfill_days`` before the detection is
+history (the first import of a workspace, a late backfill): its handoff is
+recorded as ``backfilled``, with no notification of its own and no SLA, and
+one summary notification per detection run counts these handoffs. Sales get
+no flood of stale alerts and are not held to an SLA for alerts they never
+received.
+
+For the other handoffs the SLA runs from the crossing, when sales should
+have been notified. One recorded after its SLA already ran out is marked
+``detected_late`` in its evidence and, without a sales activity since the
+crossing, stamped breached at once, with no breach notification.
 """
 
 from __future__ import annotations
@@ -22,14 +28,14 @@ import logging
 import re
 from collections import Counter
 from collections.abc import Collection
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from abmkpi.config import Settings
 from abmkpi.handoff.crossings import Crossing, current_crossings
 from abmkpi.handoff.evidence import evidence_of
-from abmkpi.handoff.messages import handoff_link, handoff_message
-from abmkpi.handoff.records import SUBJECT_HANDOFF, get_handoff
+from abmkpi.handoff.messages import backfill_message, handoff_link, handoff_message
+from abmkpi.handoff.records import SUBJECT_BACKFILL, SUBJECT_HANDOFF, get_handoff
 from abmkpi.handoff.sla import sales_activity_types, sla_due_at
 from abmkpi.notify import enqueue
 from abmkpi.store.database import Store
@@ -63,27 +69,24 @@ def detect_handoffs(
     if not fresh:
         return []
     evidence = evidence_of(store, settings, when, [c.account_id for c in fresh])
+    cutoff = when - timedelta(days=settings.handoff.backfill_days)
     ids, late = [], []
+    backfilled: dict[int, Crossing] = {}
     with store.transaction():
         for crossing in fresh:
             document = _evidence_document(
                 crossing, evidence[crossing.account_id], settings
             )
             document["detected_late"] = sla_due_at(crossing.crossed_at, settings) < when
-            handoff_id = _insert(store, settings, crossing, document, trigger, when)
-            handoff = get_handoff(store, handoff_id)
-            message = handoff_message(
-                handoff, settings, handoff_link(settings, handoff_id)
-            )
-            enqueue(
-                store,
-                SUBJECT_HANDOFF,
-                str(handoff_id),
-                message,
-                settings=settings,
-                now=when,
+            is_backfill = crossing.crossed_at < cutoff
+            handoff_id = _insert(
+                store, settings, crossing, document, trigger, when, is_backfill
             )
             ids.append(handoff_id)
+            if is_backfill:
+                backfilled[handoff_id] = crossing
+                continue
+            _queue_notice(store, settings, handoff_id, when)
             if document["detected_late"]:
                 late.append(handoff_id)
             logger.info(
@@ -94,7 +97,49 @@ def detect_handoffs(
                 crossing.score,
             )
         _breach_late(store, settings, late, when)
+        _queue_backfill_summary(store, settings, backfilled, evidence, when)
     return ids
+
+
+def _queue_notice(
+    store: Store, settings: Settings, handoff_id: int, now: datetime
+) -> None:
+    handoff = get_handoff(store, handoff_id)
+    message = handoff_message(handoff, settings, handoff_link(settings, handoff_id))
+    enqueue(
+        store, SUBJECT_HANDOFF, str(handoff_id), message, settings=settings, now=now
+    )
+
+
+def _queue_backfill_summary(
+    store: Store,
+    settings: Settings,
+    backfilled: dict[int, Crossing],
+    evidence: dict[str, dict[str, Any]],
+    now: datetime,
+) -> None:
+    """Queue one message that counts the handoffs recorded as backfilled.
+
+    Its subject id is the lowest of their handoff ids, which no other
+    summary can have.
+    """
+    if not backfilled:
+        return
+    crossings = list(backfilled.values())
+    names = {
+        c.account_id: evidence[c.account_id]["account"].get("name") for c in crossings
+    }
+    message = backfill_message(crossings, names, settings)
+    first_id = min(backfilled)
+    enqueue(store, SUBJECT_BACKFILL, str(first_id), message, settings=settings, now=now)
+    logger.info(
+        "%d handoffs (ids %d to %d) recorded as backfilled: their crossings are more "
+        "than %d days old, so one summary is queued instead of a notice for each",
+        len(backfilled),
+        first_id,
+        max(backfilled),
+        settings.handoff.backfill_days,
+    )
 
 
 def _breach_late(
@@ -189,13 +234,14 @@ def _insert(
     evidence: dict[str, Any],
     trigger: str,
     now: datetime,
+    backfilled: bool,
 ) -> int:
     owner = evidence["owner"]
     row = store.fetch_one(
         """
         INSERT INTO handoffs (id, account_id, crossed_at, score, threshold, trigger,
-            owner_id, evidence, created_at, sla_due_at)
-        VALUES (nextval('handoff_ids'), ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            owner_id, evidence, created_at, sla_due_at, backfilled)
+        VALUES (nextval('handoff_ids'), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         RETURNING id
         """,
         [
@@ -208,6 +254,7 @@ def _insert(
             json.dumps(evidence, ensure_ascii=False),
             now,
             sla_due_at(crossing.crossed_at, settings),
+            backfilled,
         ],
     )
     assert row is not None

@@ -6,8 +6,9 @@ Japanese translations are in the catalog like every label of the pages.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from abmkpi.config import Settings
@@ -15,6 +16,9 @@ from abmkpi.handoff.records import Handoff
 from abmkpi.i18n import translate
 from abmkpi.notify import Message
 from abmkpi.periods import business_date
+
+if TYPE_CHECKING:
+    from abmkpi.handoff.crossings import Crossing
 
 
 def N_(message: str) -> str:
@@ -34,6 +38,15 @@ LATE_LINE = N_(
 BREACH_LINE = N_(
     "No sales activity since the crossing at %(crossed_at)s; it was due by %(due)s."
 )
+BACKFILL_TITLE = N_("Backfilled handoffs: %(count)s accounts crossed the MQA threshold")
+BACKFILL_LINE = N_(
+    "These accounts crossed the MQA threshold between %(first)s and %(last)s, more "
+    "than %(days)s days before they were detected (an import of history). Each is "
+    "recorded as backfilled: no notice was sent per account and no SLA applies."
+)
+BACKFILL_LIST_LINE = N_("List them: abmkpi handoff list --status backfilled")
+BACKFILL_ACCOUNTS_FIELD = N_("Highest scores now")
+BACKFILL_MORE = N_("and %(count)s more")
 ACCOUNT_FIELD = N_("Account")
 SCORE_FIELD = N_("Score now")
 OWNER_FIELD = N_("Owner")
@@ -144,3 +157,42 @@ def handoff_link(settings: Settings, handoff_id: int) -> str | None:
     """Return the dashboard URL of a handoff, when the dashboard URL is set."""
     base = settings.notify.dashboard_url
     return f"{base.rstrip('/')}/handoffs#handoff-{handoff_id}" if base else None
+
+
+# Accounts a backfill summary names; the rest are counted.
+MAX_BACKFILL_ACCOUNTS = 10
+
+
+def backfill_message(
+    crossings: Sequence[Crossing], names: dict[str, str | None], settings: Settings
+) -> Message:
+    """Return the one message that summarizes the handoffs of a detection run
+    recorded as backfilled, naming the accounts with the highest scores."""
+    language = settings.workspace.language
+    first = min(crossing.crossed_at for crossing in crossings)
+    last = max(crossing.crossed_at for crossing in crossings)
+    ranked = sorted(crossings, key=lambda c: (-c.score, c.account_id))
+    accounts = [
+        f"{names.get(c.account_id) or c.account_id} ({c.score:.1f})"
+        for c in ranked[:MAX_BACKFILL_ACCOUNTS]
+    ]
+    if len(ranked) > MAX_BACKFILL_ACCOUNTS:
+        more = len(ranked) - MAX_BACKFILL_ACCOUNTS
+        accounts.append(translate(BACKFILL_MORE, language) % {"count": more})
+    line = translate(BACKFILL_LINE, language) % {
+        "first": _local(first, settings),
+        "last": _local(last, settings),
+        "days": settings.handoff.backfill_days,
+    }
+    return Message(
+        title=translate(BACKFILL_TITLE, language) % {"count": len(crossings)},
+        lines=[line, translate(BACKFILL_LIST_LINE, language)],
+        fields=[(translate(BACKFILL_ACCOUNTS_FIELD, language), "\n".join(accounts))],
+        link=backfill_link(settings),
+    )
+
+
+def backfill_link(settings: Settings) -> str | None:
+    """Return the dashboard URL of the backfilled handoffs, when it is set."""
+    base = settings.notify.dashboard_url
+    return f"{base.rstrip('/')}/handoffs?status=backfilled" if base else None

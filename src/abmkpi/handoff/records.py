@@ -3,6 +3,8 @@
 A handoff's status at an instant, checked in this order:
 
 - ``followed_up``: a sales activity on the account came after the crossing;
+- ``backfilled``: detected more than ``handoff.backfill_days`` after its
+  crossing, so sales got no notice of it and no SLA applies;
 - ``breached``: none came and the SLA due time has passed;
 - ``acknowledged``: someone acknowledged it (``abmkpi handoff ack``);
 - ``open``: none of these yet.
@@ -26,6 +28,8 @@ logger = logging.getLogger(__name__)
 
 SUBJECT_HANDOFF = "handoff"
 SUBJECT_BREACH = "handoff_breach"
+# The one message per detection run that counts backfilled handoffs.
+SUBJECT_BACKFILL = "handoff_backfill"
 
 
 class HandoffStatus(StrEnum):
@@ -33,9 +37,17 @@ class HandoffStatus(StrEnum):
     ACKNOWLEDGED = "acknowledged"
     BREACHED = "breached"
     FOLLOWED_UP = "followed_up"
+    BACKFILLED = "backfilled"
 
 
-STATUS_FILTERS = ("open", "acknowledged", "breached", "followed_up", "all")
+STATUS_FILTERS = (
+    "open",
+    "acknowledged",
+    "breached",
+    "followed_up",
+    "backfilled",
+    "all",
+)
 
 
 @dataclass
@@ -57,10 +69,14 @@ class Handoff:
     acknowledged_at: datetime | None
     acknowledged_by: str | None
     breached_at: datetime | None
+    backfilled: bool
 
     def status_at(self, now: datetime) -> HandoffStatus:
+        # The same order as _STATUS_SQL.
         if self.first_sales_activity_at is not None:
             return HandoffStatus.FOLLOWED_UP
+        if self.backfilled:
+            return HandoffStatus.BACKFILLED
         if now > self.sla_due_at:
             return HandoffStatus.BREACHED
         if self.acknowledged_at is not None:
@@ -84,6 +100,7 @@ class Handoff:
             "acknowledged_at": self.acknowledged_at,
             "acknowledged_by": self.acknowledged_by,
             "breached_at": self.breached_at,
+            "backfilled": self.backfilled,
             "evidence": self.evidence,
         }
 
@@ -92,8 +109,16 @@ _SELECT = """
     SELECT h.id, h.account_id, a.name, h.crossed_at, h.score, h.threshold,
            h.trigger, h.owner_id, h.evidence, h.created_at, h.sla_due_at,
            h.first_sales_activity_at, h.acknowledged_at, h.acknowledged_by,
-           h.breached_at
+           h.breached_at, h.backfilled
     FROM handoffs h LEFT JOIN accounts a ON a.id = h.account_id
+"""
+# A handoff's status at the instant bound to the parameter, as status_at.
+_STATUS_SQL = """
+    CASE WHEN h.first_sales_activity_at IS NOT NULL THEN 'followed_up'
+         WHEN h.backfilled THEN 'backfilled'
+         WHEN ? > h.sla_due_at THEN 'breached'
+         WHEN h.acknowledged_at IS NOT NULL THEN 'acknowledged'
+         ELSE 'open' END
 """
 
 
@@ -107,16 +132,47 @@ def list_handoffs(
     store: Store, status: str = "all", now: datetime | None = None
 ) -> list[Handoff]:
     """Return handoffs with the given status at ``now``, newest first."""
+    return handoff_page(store, status, now)[1]
+
+
+def handoff_page(
+    store: Store,
+    status: str = "all",
+    now: datetime | None = None,
+    page: int = 1,
+    page_size: int | None = None,
+) -> tuple[int, list[Handoff]]:
+    """Return how many handoffs have the given status at ``now`` and one page
+    of them, newest first; ``page_size`` None returns them all."""
     if status not in STATUS_FILTERS:
         raise ValueError(
             f"invalid handoff status {status!r}; use {', '.join(STATUS_FILTERS)}"
         )
+    if page < 1:
+        raise ValueError(f"invalid page {page}; pages start at 1")
     when = now or utc_now()
-    rows = store.fetch_all(_SELECT + "ORDER BY h.created_at DESC, h.id DESC")
-    handoffs = [_handoff(row) for row in rows]
-    if status == "all":
-        return handoffs
-    return [item for item in handoffs if item.status_at(when) == status]
+    where, params = "", []
+    if status != "all":
+        where = f"WHERE ({_STATUS_SQL}) = ? "
+        params = [when, status]
+    total = store.scalar("SELECT count(*) FROM handoffs h " + where, params)
+    query = _SELECT + where + "ORDER BY h.created_at DESC, h.id DESC"
+    if page_size is not None:
+        query += " LIMIT ? OFFSET ?"
+        params = [*params, page_size, (page - 1) * page_size]
+    rows = store.fetch_all(query, params)
+    return int(total or 0), [_handoff(row) for row in rows]
+
+
+def backfilled_among(store: Store, handoff_ids: list[int]) -> list[int]:
+    """Return the ids among ``handoff_ids`` of handoffs recorded as backfilled."""
+    if not handoff_ids:
+        return []
+    rows = store.fetch_all(
+        "SELECT id FROM handoffs WHERE backfilled AND list_contains(?, id) ORDER BY id",
+        [handoff_ids],
+    )
+    return [int(row[0]) for row in rows]
 
 
 def get_handoff(store: Store, handoff_id: int) -> Handoff:

@@ -11,6 +11,7 @@ from pathlib import Path
 from abmkpi.config import Settings
 from abmkpi.errors import AbmkpiError
 from abmkpi.handoff.detection import detect_handoffs
+from abmkpi.handoff.records import backfilled_among
 from abmkpi.handoff.sla import close_slas, mark_breaches
 from abmkpi.notify import DeliveryRun, deliver_due
 from abmkpi.store.database import Store
@@ -21,17 +22,22 @@ logger = logging.getLogger(__name__)
 
 @dataclass
 class HandoffRun:
-    """The outcome of one pass: new handoffs, SLAs closed and breached, sends."""
+    """The outcome of one pass: new handoffs (and which of them are backfilled),
+    SLAs closed and breached, sends."""
 
     created: list[int] = field(default_factory=list)
+    backfilled: list[int] = field(default_factory=list)
     followed_up: int = 0
     breached: list[int] = field(default_factory=list)
     deliveries: DeliveryRun | None = None
 
     def describe(self) -> str:
-        text = (
-            f"{len(self.created):,} new handoffs, {self.followed_up:,} followed up "
-            f"by sales, {len(self.breached):,} newly breached"
+        text = f"{len(self.created):,} new handoffs"
+        if self.backfilled:
+            text += f" ({len(self.backfilled):,} of them backfilled)"
+        text += (
+            f", {self.followed_up:,} followed up by sales, "
+            f"{len(self.breached):,} newly breached"
         )
         if self.deliveries is not None:
             text += f"; {self.deliveries.describe()}"
@@ -55,6 +61,7 @@ def update_handoffs(
         return run
     with store.transaction():
         run.created = detect_handoffs(store, settings, when, account_ids, trigger)
+        run.backfilled = backfilled_among(store, run.created)
         run.followed_up = close_slas(store, settings, account_ids)
     return run
 

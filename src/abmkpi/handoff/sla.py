@@ -9,7 +9,9 @@ because sales were already on the account. A handoff past its due time
 without one is breached: :func:`mark_breaches` stamps ``breached_at`` once
 and, with ``handoff.renotify_on_breach``, queues one more notification. A
 handoff recorded after its due time is stamped by detection instead,
-without that notification (see :mod:`abmkpi.handoff.detection`).
+without that notification (see :mod:`abmkpi.handoff.detection`). A
+backfilled handoff has no SLA: it is never stamped breached, and a sales
+activity after its crossing still marks it followed up.
 """
 
 from __future__ import annotations
@@ -82,7 +84,8 @@ def close_slas(
 def mark_breaches(
     store: Store, settings: Settings, now: datetime | None = None
 ) -> list[int]:
-    """Stamp handoffs past their SLA without a sales activity; return their ids.
+    """Stamp handoffs past their SLA without a sales activity, except backfilled
+    ones; return their ids.
 
     Each breach is stamped, and notified when configured, once.
     """
@@ -93,7 +96,7 @@ def mark_breaches(
             """
             UPDATE handoffs SET breached_at = ?
             WHERE first_sales_activity_at IS NULL AND breached_at IS NULL
-              AND sla_due_at < ?
+              AND NOT backfilled AND sla_due_at < ?
             RETURNING id
             """,
             [when, when],

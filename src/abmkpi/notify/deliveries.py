@@ -102,10 +102,12 @@ class DeliveryRun:
 
 # Channels each kind of subject may use. The CSV queue contains Salesforce
 # Tasks for sales to follow up, so only handoffs and their SLA breaches go
-# there. Report packs and any kind not listed use the webhook and e-mail.
+# there. Backfill summaries, report packs and any kind not listed use the
+# webhook and e-mail.
 SUBJECT_CHANNELS: dict[str, tuple[Channel, ...]] = {
     "handoff": (Channel.WEBHOOK, Channel.EMAIL, Channel.CSV),
     "handoff_breach": (Channel.WEBHOOK, Channel.EMAIL, Channel.CSV),
+    "handoff_backfill": (Channel.WEBHOOK, Channel.EMAIL),
     "report": (Channel.WEBHOOK, Channel.EMAIL),
 }
 DEFAULT_CHANNELS = (Channel.WEBHOOK, Channel.EMAIL)

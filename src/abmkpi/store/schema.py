@@ -554,6 +554,12 @@ _MIGRATION_V5 = [
     )""",
 ]
 
+# A handoff detected long after its crossing (an import of history) is
+# backfilled: it is not notified on its own and has no SLA to breach.
+_MIGRATION_V6 = [
+    "ALTER TABLE handoffs ADD COLUMN backfilled BOOLEAN NOT NULL DEFAULT false"
+]
+
 # Migrations run in order; each brings the store from version i to i + 1.
 # Append new migrations, never edit a released one.
 MIGRATIONS: list[list[str]] = [
@@ -562,6 +568,7 @@ MIGRATIONS: list[list[str]] = [
     _MIGRATION_V3,
     _MIGRATION_V4,
     _MIGRATION_V5,
+    _MIGRATION_V6,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
