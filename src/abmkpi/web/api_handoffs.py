@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -12,7 +14,7 @@ from abmkpi.handoff.records import (
     acknowledge,
     delivery_states,
     get_handoff,
-    list_handoffs,
+    handoff_page,
 )
 from abmkpi.store.database import Store
 from abmkpi.tokens import Role, TokenInfo
@@ -24,7 +26,9 @@ from abmkpi.web.params import DocumentResponse, web_state
 
 router = APIRouter(prefix="/api/v1", tags=["handoffs"], responses=ERROR_RESPONSES)
 
-StatusFilter = Literal["open", "acknowledged", "breached", "followed_up", "all"]
+StatusFilter = Literal[
+    "open", "acknowledged", "breached", "followed_up", "backfilled", "all"
+]
 HandoffId = Annotated[int, Path(ge=1, le=2**62, description="Id of the handoff.")]
 
 
@@ -39,9 +43,12 @@ class AcknowledgeRequest(BaseModel):
     )
 
 
-def handoff_documents(store: Store, handoffs: list[Handoff]) -> list[dict[str, Any]]:
-    """Return handoffs as API documents with their deliveries."""
-    now = utc_now()
+def handoff_documents(
+    store: Store, handoffs: list[Handoff], now: datetime | None = None
+) -> list[dict[str, Any]]:
+    """Return handoffs as API documents with their deliveries and their status
+    at ``now`` (default: the current time)."""
+    now = now or utc_now()
     states = delivery_states(store, [handoff.id for handoff in handoffs])
     return [
         {**handoff.to_dict(now), "deliveries": states[handoff.id]}
@@ -59,12 +66,24 @@ def get_handoffs(
     status: Annotated[
         StatusFilter, Query(description="Only handoffs with this status.")
     ] = "all",
+    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> DocumentResponse:
-    """List handoffs, newest first, with evidence, SLA and notification states."""
+    """List handoffs, newest first, with evidence, SLA and notification states,
+    one page at a time."""
     with web_state(request).reader() as store:
-        documents = handoff_documents(store, list_handoffs(store, status))
+        now = utc_now()
+        total, handoffs = handoff_page(store, status, now, page, page_size)
+        documents = handoff_documents(store, handoffs, now)
     return DocumentResponse(
-        {"status": status, "total": len(documents), "handoffs": documents}
+        {
+            "status": status,
+            "total": total,
+            "page": page,
+            "page_size": page_size,
+            "pages": math.ceil(total / page_size),
+            "handoffs": documents,
+        }
     )
 
 

@@ -331,7 +331,9 @@ class HandoffModel(BaseModel):
     id: int
     account_id: str
     account_name: str | None
-    status: str = Field(description="open, acknowledged, breached or followed_up.")
+    status: str = Field(
+        description="open, acknowledged, breached, followed_up or backfilled."
+    )
     crossed_at: datetime = Field(
         description="When the activity that pushed the score over the threshold "
         "happened."
@@ -346,6 +348,10 @@ class HandoffModel(BaseModel):
     acknowledged_at: datetime | None
     acknowledged_by: str | None
     breached_at: datetime | None
+    backfilled: bool = Field(
+        description="Detected more than handoff.backfill_days after its crossing: "
+        "no notification of its own and no SLA, so sla_due_at is never enforced."
+    )
     evidence: dict[str, Any] = Field(
         description="score, score_at_crossing, threshold, account, owner, "
         "top_activities, engaged_people, personas."
@@ -355,5 +361,8 @@ class HandoffModel(BaseModel):
 
 class HandoffList(BaseModel):
     status: str
-    total: int
+    total: int = Field(description="Handoffs with the status, on all pages.")
+    page: int
+    page_size: int
+    pages: int
     handoffs: list[HandoffModel]

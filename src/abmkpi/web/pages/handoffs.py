@@ -8,7 +8,9 @@ does. A dashboard open on localhost without login lets its viewer do it.
 from __future__ import annotations
 
 import logging
+import math
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Path, Query
 from fastapi.responses import RedirectResponse, Response
@@ -17,7 +19,7 @@ from abmkpi.handoff.records import (
     STATUS_FILTERS,
     acknowledge,
     delivery_states,
-    list_handoffs,
+    handoff_page,
 )
 from abmkpi.tokens import Role, TokenInfo
 from abmkpi.usage import utc_now
@@ -37,6 +39,7 @@ STATUS_LABELS = {
     "acknowledged": N_("Acknowledged"),
     "breached": N_("SLA breached"),
     "followed_up": N_("Followed up"),
+    "backfilled": N_("Backfilled"),
     "all": N_("All"),
 }
 DELIVERY_LABELS = {
@@ -71,16 +74,27 @@ def _may_acknowledge(page: Page) -> bool:
 LOCAL_VIEWER = "dashboard (localhost)"
 
 
+# Handoffs per page unless the page_size parameter sets it.
+PAGE_SIZE = 50
+
+
 @router.get("/handoffs")
 def handoff_queue(
     page: Annotated[Page, Depends(page_context)],
     status: Annotated[str, Query(max_length=20)] = "all",
+    number: Annotated[int, Query(alias="page", ge=1, le=1_000_000)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=500)] = PAGE_SIZE,
 ) -> Response:
     if status not in STATUS_FILTERS:
         status = "all"
     now = utc_now()
     with page.state.reader() as store:
-        handoffs = list_handoffs(store, status, now)
+        total, handoffs = handoff_page(store, status, now, number, page_size)
+        pages = max(1, math.ceil(total / page_size))
+        if number > pages:
+            # A page past the end (the queue shrank) shows the last one.
+            number = pages
+            total, handoffs = handoff_page(store, status, now, number, page_size)
         states = delivery_states(store, [handoff.id for handoff in handoffs])
     rows: list[dict[str, Any]] = [
         {**handoff.to_dict(now), "deliveries": states[handoff.id]}
@@ -92,6 +106,14 @@ def handoff_queue(
         nav="handoffs",
         rows=rows,
         status=status,
+        paging={
+            "page": number,
+            "pages": pages,
+            "total": total,
+            "first": (number - 1) * page_size + 1 if rows else 0,
+            "last": (number - 1) * page_size + len(rows),
+        },
+        back=_queue_query(status, number, page_size),
         statuses=STATUS_FILTERS,
         status_labels=STATUS_LABELS,
         delivery_labels=DELIVERY_LABELS,
@@ -99,7 +121,20 @@ def handoff_queue(
         can_acknowledge=_may_acknowledge(page),
         sla_hours=page.state.workspace.settings.handoff.sla_hours,
         threshold=page.state.workspace.settings.engagement.mqa_threshold,
+        backfill_days=page.state.workspace.settings.handoff.backfill_days,
     )
+
+
+def _queue_query(status: str, number: int, page_size: int) -> str:
+    """Return the query string that brings the queue back to this page."""
+    params: dict[str, Any] = {}
+    if status != "all":
+        params["status"] = status
+    if number > 1:
+        params["page"] = number
+    if page_size != PAGE_SIZE:
+        params["page_size"] = page_size
+    return urlencode(params)
 
 
 @router.post("/handoffs/{handoff_id}/ack")
@@ -107,6 +142,9 @@ def acknowledge_form(
     page: Annotated[Page, Depends(page_context)],
     handoff_id: Annotated[int, Path(ge=1, le=2**62)],
     csrf_token: Annotated[str, Form(max_length=200)] = "",
+    status: Annotated[str, Query(max_length=20)] = "all",
+    number: Annotated[int, Query(alias="page", ge=1, le=1_000_000)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=500)] = PAGE_SIZE,
 ) -> Response:
     check_csrf(page.request, csrf_token)
     if not _may_acknowledge(page):
@@ -119,4 +157,8 @@ def acknowledge_form(
     with workflow_writer(page.state) as store:
         acknowledge(store, handoff_id, by)
     logger.info("%s acknowledged handoff %d on the page", by, handoff_id)
-    return RedirectResponse(page.link("/handoffs") + f"#handoff-{handoff_id}", 303)
+    if status not in STATUS_FILTERS:
+        status = "all"
+    query = _queue_query(status, number, page_size)
+    target = "/handoffs" + (f"?{query}" if query else "")
+    return RedirectResponse(target + f"#handoff-{handoff_id}", 303)
