@@ -245,6 +245,7 @@ ACCOUNT_COLUMNS = [
     "engaged_people",
     "engaged_decision_maker",
     "open_pipeline",
+    "open_pipeline_expansion_renewal",
     "won_amount",
     "owner",
     "fit_grade",
@@ -312,7 +313,8 @@ def accounts(
             "stage",
             "score",
             "people",
-            "open pipeline",
+            "open pipeline (new business)",
+            "open pipeline (expansion, renewal)",
             "won to date",
         ],
         (
@@ -324,11 +326,17 @@ def accounts(
                 f"{r['score']:.1f}",
                 r["engaged_people"],
                 format_value(r.get("open_pipeline"), Unit.CURRENCY, currency, lang),
+                format_value(
+                    r.get("open_pipeline_expansion_renewal"),
+                    Unit.CURRENCY,
+                    currency,
+                    lang,
+                ),
                 format_value(r.get("won_amount"), Unit.CURRENCY, currency, lang),
             ]
             for r in rows
         ),
-        right=(2, 4, 5, 6, 7),
+        right=(2, 4, 5, 6, 7, 8),
     )
 
 

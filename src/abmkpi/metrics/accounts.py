@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from abmkpi.canonical import OpportunityType
 from abmkpi.config import Settings
 from abmkpi.errors import NotFoundError
 from abmkpi.metrics.context import BackendTables, KpiContext
@@ -136,7 +137,13 @@ def _sorted(rows: list[dict[str, Any]], sort: str) -> list[dict[str, Any]]:
 
 
 def deal_totals(tables: BackendTables, ctx: KpiContext) -> dict[str, dict[str, Any]]:
-    """Open pipeline, won amount and deal counts per linked account."""
+    """Open pipeline, won amount and deal counts per linked account.
+
+    ``open_pipeline`` counts new business only, as the KPI ``pipeline_open``
+    does, and ``open_pipeline_expansion_renewal`` the other two types, so
+    the kinds are never mixed. ``open_deals`` counts open deals of every
+    type, because any open deal puts the account at the opportunity stage.
+    """
     links = ctx.table("opportunity_accounts")
     deals = opportunity_facts_expr(ctx)
     linked = links.join(deals, links.opportunity_id == deals.opportunity_id)
@@ -144,9 +151,13 @@ def deal_totals(tables: BackendTables, ctx: KpiContext) -> dict[str, dict[str, A
     listed = ctx.is_listed(linked.account_id)
     if listed is not None:
         linked = linked.filter(listed)
+    new_business = linked.type == OpportunityType.NEW_BUSINESS.value
     totals = linked.group_by("account_id").aggregate(
         open_deals=linked.open_at_end.sum(),
-        open_pipeline=linked.amount_at_end.sum(where=linked.open_at_end),
+        open_pipeline=linked.amount_at_end.sum(where=linked.open_at_end & new_business),
+        open_pipeline_expansion_renewal=linked.amount_at_end.sum(
+            where=linked.open_at_end & ~new_business
+        ),
         won_deals=(linked.won & (linked.close_date <= ctx.as_of_date)).sum(),
         won_amount=linked.amount.sum(
             where=linked.won & (linked.close_date <= ctx.as_of_date)

@@ -98,7 +98,11 @@ def hot_accounts(context: SectionContext) -> ReportSection:
             Column("journey_stage", N_("Journey stage"), term="journey"),
             Column("score", N_("Engagement score"), ColumnKind.SCORE),
             Column("engaged_people", N_("Engaged people"), ColumnKind.COUNT),
-            Column("open_pipeline", N_("Open pipeline"), ColumnKind.CURRENCY),
+            Column(
+                "open_pipeline",
+                N_("Open pipeline (new business)"),
+                ColumnKind.CURRENCY,
+            ),
             Column("owner", N_("Owner")),
         ],
         rows=targets[:HOT_ACCOUNTS],

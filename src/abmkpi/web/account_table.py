@@ -47,6 +47,7 @@ SCHEMA = pa.schema(
         ("new_opportunity", pa.bool_()),
         ("open_deals", pa.int64()),
         ("open_pipeline", pa.float64()),
+        ("open_pipeline_expansion_renewal", pa.float64()),
         ("won_deals", pa.int64()),
         ("won_amount", pa.float64()),
     ]

@@ -141,8 +141,15 @@ class AccountRow(BaseModel):
     engaged_user: bool
     mqa_at: datetime | None
     new_opportunity: bool
-    open_deals: int | None
-    open_pipeline: float | None
+    open_deals: int | None = Field(description="Open deals of every type.")
+    open_pipeline: float | None = Field(
+        description="Open new-business pipeline at the period end, in the "
+        "reporting currency: the account's share of the KPI pipeline_open."
+    )
+    open_pipeline_expansion_renewal: float | None = Field(
+        description="Open expansion and renewal pipeline at the period end, "
+        "which no new-business KPI counts."
+    )
     won_deals: int | None
     won_amount: float | None
 
