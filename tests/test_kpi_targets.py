@@ -218,3 +218,46 @@ def test_cli_table_shows_paced_goal(usd: Workspace) -> None:
     ).stdout  # fmt: skip
     assert "$11,667 (at_risk)" in output
     assert "$18,200 (paced $12,000)" in output
+
+
+def _table_row(output: str, label: str) -> list[str]:
+    """Return the cells of the table row whose first cell is ``label``."""
+    for line in output.splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("│").split("│")]
+        if cells[0] == label:
+            return cells
+    raise AssertionError(f"no row {label!r} in:\n{output}")
+
+
+def _table_header(output: str) -> list[str]:
+    for line in output.splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("┃").split("┃")]
+        if cells[0] == "KPI":
+            return cells
+    raise AssertionError(f"no header in:\n{output}")
+
+
+def test_cli_table_goal_per_segment(usd: Workspace) -> None:
+    _set(usd, "win_rate", "FY2024-Q1", 0.9, "target")
+    _set(usd, "win_rate", "FY2024-Q1", 0.7, "all")
+    output = run_cli(
+        "-w", usd.root, "--lang", "en", "kpi", "-p", "FY2024-Q1",
+        "-s", "target", "-s", "all", "--kpi", "win_rate",
+    ).stdout  # fmt: skip
+    assert _table_header(output) == [
+        "KPI",
+        "target",
+        "goal (target)",
+        "all",
+        "goal (all)",
+        "95% CI (target)",
+    ]
+    # Targets won 4 of 5 (see test_stored_target_changes_its_period), at
+    # risk against 0.9. All accounts won 5 of 6, on track against 0.7.
+    document = run_json(
+        "-w", usd.root, "kpi", "-p", "FY2024-Q1", "-s", "all", "--kpi", "win_rate"
+    )
+    (all_accounts,) = [r for r in document["results"] if r["segment"] == "all"]
+    assert (all_accounts["numerator"], all_accounts["denominator"]) == (5, 6)
+    row = _table_row(output, "Win rate (count)")
+    assert row[1:5] == ["80.0% (at_risk)", "90.0%", "83.3% (on_track)", "70.0%"]

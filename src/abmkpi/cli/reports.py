@@ -150,6 +150,8 @@ def _csv_row(document: dict[str, Any]) -> dict[str, Any]:
 
 
 def _print_kpi_table(workspace: Workspace, report: KpiReport) -> None:
+    """Print one row per KPI: per segment its value with status and, when any
+    KPI of that segment has a target, the segment's own goal beside it."""
     from abmkpi.formatting import format_interval, format_status, format_value
     from abmkpi.i18n import translate
 
@@ -159,15 +161,9 @@ def _print_kpi_table(workspace: Workspace, report: KpiReport) -> None:
     title = f"{report.period_label[lang]} ({report.period.start} – {report.period.end})"
     if report.as_of.date() < report.period.end:
         title += f", as of {report.as_of:%Y-%m-%d %H:%M} UTC"
-    header = [
-        "KPI",
-        *[segment_label(s, lang) for s in segments],
-        translate("goal", lang),
-        f"95% CI ({segment_label(segments[0], lang)})",
-    ]
     rows: dict[str, dict[str, Any]] = {}
     for result in report.results:
-        row = rows.setdefault(result.key, {"result": result, "cells": {}})
+        row = rows.setdefault(result.key, {"cells": {}, "goals": {}})
         cell = format_value(result.value, result.unit, currency, lang)
         if result.status.value in (
             "on_track",
@@ -177,21 +173,34 @@ def _print_kpi_table(workspace: Workspace, report: KpiReport) -> None:
         ):
             cell += f" ({format_status(result.status.value, lang)})"
         row["cells"][result.segment] = cell
-        row.setdefault("results", []).append(result)
+        row["goals"][result.segment] = _goal_text(result, currency, lang)
+        row.setdefault("first", result)
         if result.segment == segments[0]:
             row["first"] = result
+
+    with_goals = {
+        segment
+        for entry in rows.values()
+        for segment, goal in entry["goals"].items()
+        if goal
+    }
+    header = ["KPI"]
+    for segment in segments:
+        header.append(segment_label(segment, lang))
+        if segment in with_goals:
+            header.append(f"{translate('goal', lang)} ({segment_label(segment, lang)})")
+    header.append(f"95% CI ({segment_label(segments[0], lang)})")
+
     table_rows = []
     for entry in rows.values():
-        first = entry.get("first", entry["result"])
-        target = _goals_text(entry["results"], currency, lang)
-        table_rows.append(
-            [
-                first.label[lang],
-                *[entry["cells"].get(s, "") for s in segments],
-                target,
-                format_interval(first, currency, lang),
-            ]
-        )
+        first = entry["first"]
+        cells = [first.label[lang]]
+        for segment in segments:
+            cells.append(entry["cells"].get(segment, ""))
+            if segment in with_goals:
+                cells.append(entry["goals"].get(segment, ""))
+        cells.append(format_interval(first, currency, lang))
+        table_rows.append(cells)
     print_table(title, header, table_rows, right=range(1, len(header)))
 
 
@@ -205,19 +214,6 @@ def segment_label(segment: str, language: str) -> str:
     if segment.startswith("account:"):
         return segment.split(":", 1)[1]
     return translate(segment.replace("_", "-"), language)
-
-
-def _goals_text(results: list[Any], currency: str, language: str) -> str:
-    """Return the goal of a KPI's row: its one target, or each segment's
-    target when the segments' targets differ (stored per segment)."""
-    goals: dict[str, list[str]] = {}
-    for result in results:
-        text = _goal_text(result, currency, language)
-        if text:
-            goals.setdefault(text, []).append(segment_label(result.segment, language))
-    if len(goals) <= 1:
-        return next(iter(goals), "")
-    return ", ".join(f"{', '.join(names)}: {text}" for text, names in goals.items())
 
 
 def _goal_text(result: Any, currency: str, language: str) -> str:
