@@ -10,9 +10,12 @@ from pathlib import Path
 from typing import Any
 
 
-def run_cli(*args: str | Path, check: bool = True) -> subprocess.CompletedProcess[str]:
-    """Run ``python -m abmkpi ARGS`` and return the finished process."""
-    environment = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1"}
+def run_cli(
+    *args: str | Path, check: bool = True, columns: int = 200
+) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m abmkpi ARGS`` with tables ``columns`` characters wide
+    and return the finished process."""
+    environment = {**os.environ, "COLUMNS": str(columns), "NO_COLOR": "1"}
     environment.pop("ABMKPI_WORKSPACE", None)
     result = subprocess.run(
         [sys.executable, "-m", "abmkpi", *map(str, args)],

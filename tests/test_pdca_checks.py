@@ -14,6 +14,7 @@ from abmkpi.pdca.patterns import Pattern, PatternKind
 from abmkpi.pdca.rules import Rule
 from abmkpi.pdca.suggestions import choose_suggestion
 from abmkpi.workspace import Workspace
+from tests.cli_support import run_cli
 from tests.pdca_support import Rows, build, by_rule, key
 
 # FY2024-Q4 runs 2025-01-01..2025-03-31 (Asia/Tokyo); the checks run as of NOW.
@@ -62,9 +63,14 @@ def _add_deals(rows: Rows) -> None:
 
 
 @pytest.fixture(scope="module")
-def checked(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], Any]:
+def workspace(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
     workspace = Workspace.init(tmp_path_factory.mktemp("pdca") / "ws")
     build(workspace, _rows())
+    return workspace
+
+
+@pytest.fixture(scope="module")
+def checked(workspace: Workspace) -> dict[tuple[str, str], Any]:
     period = workspace.calendar.parse(PERIOD)
     with workspace.open_store(read_only=True) as store:
         found = low_performers(store, workspace.settings, period, NOW)
@@ -145,6 +151,33 @@ def test_stalled_deal_reason(checked: dict[tuple[str, str], LowPerformer]) -> No
         "Deal d1 has been in Proposal for 50 days, 2.5× the median stay of 20.0 "
         "days (limit 2×)."
     )
+
+
+def _column_text(output: str, index: int) -> str:
+    """Return the text of one table column over all its lines, without spaces."""
+    pieces = []
+    for line in output.splitlines():
+        if line.startswith("│"):
+            pieces.append(line.strip("│").split("│")[index])
+    return "".join("".join(pieces).split())
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+def test_cli_check_shows_full_reasons(
+    workspace: Workspace,
+    checked: dict[tuple[str, str], LowPerformer],
+    language: str,
+) -> None:
+    # 80 columns leave the reasons too little room for one line each.
+    output = run_cli(
+        "-w", workspace.root, "--lang", language, "pdca", "check", "-p", PERIOD,
+        "--as-of", "2025-03-20T03:00:00Z", columns=80,
+    ).stdout  # fmt: skip
+    reasons = _column_text(output, 3)
+    assert "…" not in output
+    for entry in checked.values():
+        full = "".join(entry.reason[language].split())
+        assert full in reasons, entry.reason[language]
 
 
 def test_handoffs_replace_score_crossings(

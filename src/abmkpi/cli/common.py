@@ -116,10 +116,19 @@ def print_table(
     columns: Sequence[str],
     rows: Iterable[Sequence[Any]],
     right: Sequence[int] = (),
+    row_lines: bool = False,
 ) -> None:
-    table = Table(title=Text(title), title_justify="left")
+    """Print a table that fits the console width.
+
+    A cell too long for its column wraps at spaces, and text without spaces
+    (Japanese, long ids) folds onto the next line, so no value is cut short.
+    ``row_lines`` draws a line between rows, for cells that often wrap.
+    """
+    table = Table(title=Text(title), title_justify="left", show_lines=row_lines)
     for index, column in enumerate(columns):
-        table.add_column(column, justify="right" if index in right else "left")
+        table.add_column(
+            column, justify="right" if index in right else "left", overflow="fold"
+        )
     for row in rows:
         # Text cells: data such as account names must never be read as markup.
         table.add_row(*[Text("" if value is None else str(value)) for value in row])

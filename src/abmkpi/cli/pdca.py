@@ -135,6 +135,7 @@ def pdca_check(
             ]
             for row in rows
         ),
+        row_lines=True,
     )
     if not rows:
         console.print("no target account breaks a rule", highlight=False)
