@@ -20,6 +20,8 @@ from abmkpi.config_template import default_config_text
 from abmkpi.handoff.records import get_handoff, list_handoffs
 from abmkpi.handoff.run import run_handoffs
 from abmkpi.notify import deliveries_of
+from abmkpi.store.database import Store
+from abmkpi.store.schema import MIGRATIONS, SCHEMA_VERSION
 from abmkpi.workspace import Workspace
 from tests.cli_support import run_cli, run_json
 from tests.handoff_support import (
@@ -223,3 +225,24 @@ def test_cli_run_reports_backfilled(template: Workspace, tmp_path: Path) -> None
     assert result.handoff_ids == []
     assert len(document["created"]) == 1
     assert document["backfilled"] == document["created"]
+
+
+def test_version5_store_migrates(tmp_path: Path) -> None:
+    path = tmp_path / "store.duckdb"
+    with Store(path) as store:
+        for migration in MIGRATIONS[:5]:
+            for statement in migration:
+                store.execute(statement)
+        store.execute("INSERT INTO meta VALUES ('schema_version', '5')")
+        store.execute(
+            "INSERT INTO handoffs (id, account_id, crossed_at, score, threshold, "
+            "trigger, evidence, created_at, sla_due_at) VALUES "
+            "(1, 'a', '2025-01-01', 30, 25, 'run', '{}', '2025-01-01', '2025-01-03')"
+        )
+    with Store.open(path) as store:
+        version = store.schema_version()
+        (handoff,) = list_handoffs(store)
+    assert version == SCHEMA_VERSION
+    # Handoffs recorded before were notified as new, so none is backfilled.
+    assert handoff.backfilled is False
+    assert handoff.status_at(utc_now()) == "breached"
