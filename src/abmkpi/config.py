@@ -34,6 +34,9 @@ from abmkpi.errors import ConfigError
 from abmkpi.kpi_ids import target_key_problem
 
 CONFIG_FILE_NAME = "abmkpi.toml"
+# Highest tier a target account may have; tiers start at 1, and ABM programs
+# use two or three.
+MAX_TIER = 99
 
 
 class Section(BaseModel):
@@ -244,6 +247,7 @@ class TargetSettings(Section):
     )
     icp_tier_thresholds: list[float] = Field(
         default_factory=lambda: [100.0],
+        max_length=MAX_TIER - 1,
         description="Fit score needed for tier 1, tier 2, …; targets below the "
         "last threshold get the next tier.",
     )
@@ -340,8 +344,11 @@ class EngagementSettings(Section):
     @classmethod
     def _tier_keys(cls, value: dict[str, float]) -> dict[str, float]:
         for key in value:
-            if not key.isdigit():
-                raise ValueError(f"tier key {key!r} must be a tier number such as '1'")
+            if not key.isdigit() or not 1 <= int(key) <= MAX_TIER:
+                raise ValueError(
+                    f"tier key {key!r} must be a tier number from 1 to {MAX_TIER}, "
+                    "such as '1'"
+                )
         return value
 
 

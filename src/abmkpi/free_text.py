@@ -24,11 +24,13 @@ def checked_text(
     *,
     required: bool = False,
     multiline: bool = False,
+    label: str | None = None,
 ) -> str | None:
     """Return ``value`` stripped (None when blank and not required), or raise
-    FieldError naming the field and the problem."""
+    FieldError naming the field and the problem. ``label`` names the field in
+    messages (default: the field name with spaces)."""
     text = value.strip() if value is not None else None
-    label = field.replace("_", " ")
+    label = label or field.replace("_", " ")
     if not text:
         if required:
             raise FieldError(field, f"the {label} is empty; give a short {label}")

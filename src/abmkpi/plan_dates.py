@@ -31,7 +31,7 @@ def plan_date_problem(day: date, today: date) -> str | None:
     if EARLIEST_PLAN_DATE <= day <= latest:
         return None
     return (
-        f"{day.isoformat()} is outside the dates a plan may name, "
+        f"{day.isoformat()}, outside the dates a plan may name, "
         f"{EARLIEST_PLAN_DATE.isoformat()} to {latest.isoformat()} (ten years "
         "from today); give a date in that range"
     )
@@ -41,5 +41,12 @@ def check_plan_date(day: date, today: date, field: str) -> date:
     """Return ``day``, or raise FieldError naming the field and the window."""
     problem = plan_date_problem(day, today)
     if problem is not None:
-        raise FieldError(field, f"{field.replace('_', ' ')} {problem}")
+        raise FieldError(field, f"the {field.replace('_', ' ')} is {problem}")
     return day
+
+
+def check_plan_period(period_id: str, start: date, today: date) -> None:
+    """Raise FieldError when a period a plan names starts outside the window."""
+    problem = plan_date_problem(start, today)
+    if problem is not None:
+        raise FieldError("period", f"period {period_id} starts on {problem}")

@@ -125,7 +125,6 @@ def add_action(
     return get_action(store, action_id)
 
 
-
 _SELECT = """
 SELECT x.id, x.account_id, a.name AS account_name, x.title, x.rule, x.owner,
        x.due_date, x.status, x.created_at, x.done_at, x.reviewed_at, x.note,
