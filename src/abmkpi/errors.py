@@ -21,6 +21,7 @@ bad value, where it came from, and what to do next.
     ├── ReportError          a report pack cannot be rendered or written
     ├── StoreError           a database statement failed (table and statement)
     └── DeliveryError        a notification could not be sent (channel, reason)
+        └── DeliveryTimeout  the channel did not respond within its timeout
 """
 
 from __future__ import annotations
@@ -145,3 +146,7 @@ class StoreError(AbmkpiError):
 
 class DeliveryError(AbmkpiError):
     """A notification channel failed to send a message; it is retried later."""
+
+
+class DeliveryTimeout(DeliveryError):
+    """A webhook or SMTP server did not respond within its timeout."""
