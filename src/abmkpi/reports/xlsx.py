@@ -139,6 +139,9 @@ def _summary_sheet(
         (N_("generated"), fmt.datetime(pack.generated_at)),
         (N_("Reporting currency"), pack.currency),
     ]
+    note = texts.timing_note(pack, fmt)
+    if note is not None:
+        rows.append((N_("Note"), note))
     for index, (label, value) in enumerate(rows, start=2):
         sheet.write_string(index, 0, translate(label, language), styles.header)
         sheet.write_string(index, 1, value)
