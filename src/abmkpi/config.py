@@ -31,6 +31,7 @@ from abmkpi.config_workflow import (
     ReportSettings,
 )
 from abmkpi.errors import ConfigError
+from abmkpi.free_text import checked_text
 from abmkpi.kpi_ids import target_key_problem
 
 CONFIG_FILE_NAME = "abmkpi.toml"
@@ -57,7 +58,12 @@ def _check_time_zone(name: str) -> str:
 
 
 class WorkspaceSettings(Section):
-    name: str = Field("ABM workspace", description="Name shown in reports and pages.")
+    name: str = Field(
+        "ABM workspace",
+        min_length=1,
+        max_length=200,
+        description="Name shown in reports and pages (at most 200 characters).",
+    )
     time_zone: str = Field(
         "Asia/Tokyo",
         description="Business time zone (IANA name) in which instants are "
@@ -73,6 +79,11 @@ class WorkspaceSettings(Section):
     )
 
     _time_zone = field_validator("time_zone")(_check_time_zone)
+
+    @field_validator("name")
+    @classmethod
+    def _printable_name(cls, name: str) -> str:
+        return str(checked_text(name, "name", 200, required=True, label="name"))
 
 
 class FiscalSettings(Section):
