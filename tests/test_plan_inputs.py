@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from abmkpi.errors import FieldError
+from abmkpi.config import settings_from_dict
+from abmkpi.errors import ConfigError, FieldError
 from abmkpi.kpi_targets import list_kpi_targets, set_kpi_target
 from abmkpi.pdca.actions import add_action
 from abmkpi.periods import today_in
@@ -235,6 +236,27 @@ def test_token_name_control_character(acme: Workspace) -> None:
     assert _count(acme, "api_tokens") == 0
 
 
+def test_cli_token_name_too_long(acme: Workspace) -> None:
+    result = run_cli(
+        "-w", acme.root, "token", "create", "--name", "t" * 101, check=False
+    )
+    assert result.returncode == 2
+    assert (
+        f"Invalid value for --name: the token name {'t' * 39 + '…'!r} has 101 "
+        "characters; the maximum is 100"
+    ) in _stderr(result)
+    assert _count(acme, "api_tokens") == 0
+
+
+def test_workspace_name_control_character() -> None:
+    with pytest.raises(ConfigError) as raised:
+        settings_from_dict({"workspace": {"name": "ABM\x1b[2J"}})
+    assert str(raised.value).splitlines()[1] == (
+        "  workspace.name: the name 'ABM\\x1b[2J' contains the control character "
+        "U+001B; remove it (value 'ABM\\x1b[2J')"
+    )
+
+
 # KPI targets -----------------------------------------------------------------
 
 
@@ -268,6 +290,16 @@ def test_cli_kpi_segment_tier_zero(acme: Workspace) -> None:
     assert "invalid segment 'tier:0': tiers are whole numbers from 1 to 99" in (
         _stderr(result)
     )
+
+
+@pytest.mark.parametrize("tier", ["0", "100"])
+def test_config_tier_multiplier_rejected(tier: str) -> None:
+    with pytest.raises(ConfigError) as raised:
+        settings_from_dict({"engagement": {"tier_multipliers": {tier: 2.0}}})
+    assert str(raised.value).splitlines()[1:] == [
+        f"  engagement.tier_multipliers: tier key {tier!r} must be a tier number "
+        "from 1 to 99, such as '1'"
+    ]
 
 
 @pytest.mark.parametrize("segment", ["target", "non-target"])
