@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -430,7 +429,7 @@ def test_api_title_control_character(served: Served) -> None:
     assert _api_count(served) == 0
 
 
-def test_cli_and_api_share_limit(tmp_path: Path) -> None:
+def test_cli_and_api_share_limit() -> None:
     # The API model and the domain check read one constant.
     from abmkpi.pdca.actions import MAX_OWNER_LENGTH
     from abmkpi.web.api_pdca_models import ActionRequest

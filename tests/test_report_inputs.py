@@ -173,9 +173,8 @@ def run_cli_to(stdout: Any, *args: str | Path) -> Any:
 
 
 def test_failed_format_leaves_no_file(workspace: Workspace, tmp_path: Path) -> None:
-    # The xlsx file's name is taken by a folder, so the pack cannot be
-    # written; the html file written first must not be left behind, and the
-    # old html file keeps its content.
+    # A folder has the xlsx file's name, so the pack cannot be written. The
+    # html file rendered first must not replace the old one.
     folder = tmp_path / "packs"
     folder.mkdir()
     stem = "monthly-2025-02-ja"

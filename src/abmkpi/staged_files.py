@@ -4,9 +4,9 @@ A file is written to a temporary file in the target's folder and renamed
 over the target once complete, so a failed write (a full disk, a killed
 process) leaves the old file or none, never half a file. A target that
 exists and is not a regular file, such as /dev/stdout or a named pipe, is
-written to a temporary file in the system's temporary folder and copied
-into the target on commit, because renaming over it would replace the
-device. A symlink is followed, so the file it points to is replaced and the
+written to a temporary file in the system's temporary folder. That file is
+copied into the target on commit, because renaming over the target would
+replace the device. A symlink is followed, so the file it points to is replaced and the
 link kept.
 """
 

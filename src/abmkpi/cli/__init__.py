@@ -109,8 +109,8 @@ def main() -> None:
         sys.exit(1)
 
 
-# Errors of a write to standard output that the user can fix (a full disk,
-# a file too large); a closed pipe (EPIPE) is handled by Click.
+# Errors of a write to standard output that the user can fix, such as a full
+# disk or a file too large. Click handles a closed pipe (EPIPE) itself.
 _OUTPUT_ERRNOS = frozenset({errno.ENOSPC, errno.EFBIG, errno.EDQUOT, errno.EIO})
 
 

@@ -59,7 +59,7 @@ class KpiLine:
 
 
 class PeriodTiming(StrEnum):
-    """Where the pack's period lies against its as-of date."""
+    """The state of a pack's period on the day it is built (or its as-of day)."""
 
     FUTURE = "future"  # not started, so the pack has no data for it yet
     RUNNING = "running"  # started and not ended: the pack covers it to date
