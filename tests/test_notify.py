@@ -4,7 +4,6 @@ server on 127.0.0.1, and the CSV queue file. Retries run with a chosen clock."""
 from __future__ import annotations
 
 import csv
-import json
 import logging
 import subprocess
 import sys
@@ -43,6 +42,7 @@ from tests.handoff_support import (
     utc_now,
     webhook_receiver,
 )
+from tests.test_handoffs import task_csv
 from tests.web_support import free_port
 
 
@@ -424,22 +424,26 @@ def test_timed_out_channel_waits(template: Workspace, tmp_path: Path) -> None:
     assert copy == ("pending", 0)
 
 
-def test_cli_handoff_run_ends_on_slow_webhook(
-    template: Workspace, tmp_path: Path
-) -> None:
+def test_cli_import_ends_on_slow_webhook(template: Workspace, tmp_path: Path) -> None:
+    # The handoff's webhook message is queued; the import that follows sends
+    # what is due, and must end although the webhook never responds in time.
+    called = (utc_now() - timedelta(minutes=10)).isoformat() + ".000Z"
+    task = task_csv(tmp_path / "Task.csv", "00T000000000009AAA", called, "Call")
     with SlowReceiver() as receiver:
         workspace = _slow_webhook_workspace(template, tmp_path / "ws", receiver.url)
         handoff_id = hand_off(workspace)
         result = subprocess.run(
-            [sys.executable, "-m", "abmkpi", "-w", str(workspace.root), "handoff",
-             "run", "--format", "json"],
-            capture_output=True, text=True, timeout=60, check=False,
+            [sys.executable, "-m", "abmkpi", "-w", str(workspace.root), "import",
+             "salesforce", str(task), "--format", "json"],
+            capture_output=True, text=True, timeout=120, check=False,
         )  # fmt: skip
     webhook = states(workspace, handoff_id)["webhook"]
     assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout)["retrying"] == 1
     assert receiver.requests == 1
+    assert webhook.status == "pending"
+    assert webhook.attempts == 1
     assert webhook.last_error == "webhook timed out after 0.5 s (ReadTimeout)"
+    assert states(workspace, handoff_id)["csv"].status == "delivered"
 
 
 @pytest.mark.parametrize(
