@@ -306,11 +306,12 @@ def send_concurrently(
     """Send deliveries, one thread per channel; return each sent delivery with
     its error (None when it went out).
 
-    A slow webhook so holds up neither the e-mail nor the CSV queue. Within a
-    channel, deliveries go one after another. After one times out, the
-    channel's later deliveries are not sent in this pass and are left out of
-    the result, so their rows stay due for the next pass. Each channel thus
-    waits at most one timeout. ``stopping`` ends every channel's sends early.
+    Channels run in parallel, so a slow webhook holds up neither the e-mail
+    nor the CSV queue. Within a channel, deliveries go one after another.
+    After one times out, the channel's later deliveries are not sent in this
+    pass and are left out of the result, so their rows stay due for the next
+    pass and a channel waits for at most one timeout per pass. ``stopping``
+    ends every channel's sends early.
     """
     by_channel: dict[str, list[Delivery]] = {}
     for delivery in deliveries:
