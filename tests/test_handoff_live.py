@@ -28,6 +28,7 @@ from tests.handoff_support import (
     TARGET_NAME,
     event_json,
     form_fills,
+    ingest,
     salesforce_workspace,
     utc_now,
     webhook_receiver,
@@ -250,3 +251,30 @@ def test_queue_in_browser(workspace: tuple[Workspace, int]) -> None:
     assert status_before == "open"
     assert "Sales desk" in acknowledged
     assert errors == []
+
+
+@pytest.mark.parametrize(
+    ("by", "problem"),
+    [
+        (
+            "Sato\x07",
+            "the acknowledged-by name 'Sato\\x07' contains the control character "
+            "U+0007; remove it",
+        ),
+        ("x" * 201, "String should have at most 200 characters"),
+    ],
+)
+def test_api_ack_rejects_by(
+    workspace: tuple[Workspace, int], by: str, problem: str
+) -> None:
+    ws, _ = workspace
+    with ws.open_store() as store:
+        handoff_id = ingest(ws, store, form_fills("a", utc_now(), 3)).handoff_ids[0]
+        _, editor = create_token(store, "test editor", Role.EDITOR)
+    with serving(ws) as (server, _), server.client(editor) as client:
+        response = client.post(f"/api/v1/handoffs/{handoff_id}/ack", json={"by": by})
+        listed = client.get("/api/v1/handoffs?status=acknowledged").json()
+    detail = response.json()["error"]["details"][0]
+    assert response.status_code == 422
+    assert detail == {"field": "body.by", "problem": problem}
+    assert listed["total"] == 0

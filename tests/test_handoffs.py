@@ -326,6 +326,40 @@ def test_ack_records_usage(workspace: Workspace) -> None:
     assert json.loads(detail) == {"handoff_id": handoff_id, "account_id": TARGET}
 
 
+@pytest.mark.parametrize(
+    ("by", "expected"),
+    [
+        (
+            "x" * 201,
+            f"the acknowledged-by name {'x' * 39 + '…'!r} has 201 characters; the "
+            "maximum is 200",
+        ),
+        (
+            "田中\r太郎",
+            "the acknowledged-by name '田中\\r太郎' contains the control "
+            "character U+000D; remove it",
+        ),
+    ],
+)
+def test_ack_by_rejected(workspace: Workspace, by: str, expected: str) -> None:
+    with workspace.open_store() as store:
+        handoff_id = ingest(
+            workspace, store, form_fills("a", utc_now(), 3)
+        ).handoff_ids[0]
+    result = run_cli(
+        "--workspace", workspace.root, "handoff", "ack", str(handoff_id), "--by", by,
+        check=False,
+    )  # fmt: skip
+    message = " ".join(line.strip(" │╭╮╰╯─") for line in result.stderr.splitlines())
+    with workspace.open_store(read_only=True) as store:
+        handoff = get_handoff(store, handoff_id)
+        used = usage_count(store, UsageKind.HANDOFF_ACKNOWLEDGED, timedelta(hours=1))
+    assert result.returncode == 2
+    assert f"Invalid value for --by: {expected}" in " ".join(message.split())
+    assert handoff.acknowledged_at is None
+    assert used == 0
+
+
 def test_ack_unknown_id_fails(workspace: Workspace) -> None:
     result = run_cli("--workspace", workspace.root, "handoff", "ack", "99", check=False)
     assert result.returncode == 1

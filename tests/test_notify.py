@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import csv
 import logging
+import subprocess
+import sys
 import threading
 from datetime import timedelta
 from email import message_from_bytes, policy
@@ -19,7 +21,7 @@ import tomlkit
 
 from abmkpi.config_template import default_config_text
 from abmkpi.config_workflow import EmailSettings, WebhookSettings
-from abmkpi.errors import DeliveryError
+from abmkpi.errors import ConfigError, DeliveryError
 from abmkpi.handoff.records import get_handoff, list_handoffs
 from abmkpi.notify import Message, deliver_due, deliveries_of
 from abmkpi.notify.csv_queue import TASK_COLUMNS, append_task, task_row
@@ -40,6 +42,7 @@ from tests.handoff_support import (
     utc_now,
     webhook_receiver,
 )
+from tests.test_handoffs import task_csv
 from tests.web_support import free_port
 
 
@@ -333,3 +336,170 @@ def test_csv_queue_rejects_special_file(tmp_path: Path, special: str) -> None:
     with pytest.raises(DeliveryError) as caught:
         append_task(Message(title="Task"), path)
     assert "is not a regular file" in str(caught.value)
+
+
+class SlowReceiver:
+    """An HTTP server on 127.0.0.1 that holds every POST until released."""
+
+    def __init__(self) -> None:
+        self.release = threading.Event()
+        self.requests = 0
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                receiver.requests += 1
+                # Bounded, so a test that fails still ends.
+                receiver.release.wait(timeout=60)
+                self.send_response(200)
+                self.end_headers()
+
+            def log_message(self, format: str, *args: Any) -> None:
+                return
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> SlowReceiver:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *args: object) -> None:
+        self.release.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def _slow_webhook_workspace(template: Workspace, root: Path, url: str) -> Workspace:
+    webhook = {"url": url, "timeout_seconds": 0.5}
+    return copy_workspace(template, root, notify={"webhook": webhook})
+
+
+def test_slow_webhook_times_out(template: Workspace, tmp_path: Path) -> None:
+    with SlowReceiver() as receiver:
+        workspace = _slow_webhook_workspace(template, tmp_path / "ws", receiver.url)
+        handoff_id = hand_off(workspace)
+        runs: list[Any] = []
+
+        def deliver() -> None:
+            with workspace.open_store() as store:
+                runs.append(deliver_due(store, workspace.settings, workspace.root))
+
+        sender = threading.Thread(target=deliver, daemon=True)
+        sender.start()
+        sender.join(timeout=10)
+        assert not sender.is_alive()
+    webhook = states(workspace, handoff_id)["webhook"]
+    assert receiver.requests == 1
+    assert (runs[0].delivered, runs[0].retrying) == (1, 1)  # the CSV row went out
+    assert webhook.status == "pending"
+    assert webhook.attempts == 1
+    assert webhook.last_error == "webhook timed out after 0.5 s (ReadTimeout)"
+    assert states(workspace, handoff_id)["csv"].status == "delivered"
+
+
+def test_timed_out_channel_waits(template: Workspace, tmp_path: Path) -> None:
+    # Two handoffs queued on a webhook that times out: the second is not
+    # tried in the same pass, so the pass waits for one timeout only.
+    with SlowReceiver() as receiver:
+        workspace = _slow_webhook_workspace(template, tmp_path / "ws", receiver.url)
+        first = hand_off(workspace)
+        with workspace.open_store() as store:
+            store.execute(
+                "INSERT INTO deliveries (id, subject_kind, subject_id, channel, "
+                "status, attempts, created_at, next_attempt_at, payload) "
+                "SELECT nextval('delivery_ids'), subject_kind, 'copy', channel, "
+                "status, attempts, created_at, next_attempt_at, payload "
+                "FROM deliveries WHERE channel = 'webhook'"
+            )
+            run = deliver_due(store, workspace.settings, workspace.root)
+            copy = store.fetch_one(
+                "SELECT status, attempts FROM deliveries WHERE subject_id = 'copy'"
+            )
+    assert receiver.requests == 1
+    assert (run.delivered, run.retrying) == (1, 1)
+    assert states(workspace, first)["webhook"].attempts == 1
+    assert copy == ("pending", 0)
+
+
+def test_cli_import_ends_on_slow_webhook(template: Workspace, tmp_path: Path) -> None:
+    # The handoff's webhook message is queued; the import that follows sends
+    # what is due, and must end although the webhook never responds in time.
+    called = (utc_now() - timedelta(minutes=10)).isoformat() + ".000Z"
+    task = task_csv(tmp_path / "Task.csv", "00T000000000009AAA", called, "Call")
+    with SlowReceiver() as receiver:
+        workspace = _slow_webhook_workspace(template, tmp_path / "ws", receiver.url)
+        handoff_id = hand_off(workspace)
+        result = subprocess.run(
+            [sys.executable, "-m", "abmkpi", "-w", str(workspace.root), "import",
+             "salesforce", str(task), "--format", "json"],
+            capture_output=True, text=True, timeout=120, check=False,
+        )  # fmt: skip
+    webhook = states(workspace, handoff_id)["webhook"]
+    assert result.returncode == 0, result.stderr
+    assert receiver.requests == 1
+    assert webhook.status == "pending"
+    assert webhook.attempts == 1
+    assert webhook.last_error == "webhook timed out after 0.5 s (ReadTimeout)"
+    assert states(workspace, handoff_id)["csv"].status == "delivered"
+
+
+@pytest.mark.parametrize(
+    ("email", "expected"),
+    [
+        (
+            {"recipients": ["sales@example.com", "sales"]},
+            "  notify.email.recipients.1: invalid e-mail address 'sales': An email "
+            "address must have an @-sign. (value 'sales')",
+        ),
+        (
+            {"recipients": ["Sales <sales@example.com>"]},
+            "  notify.email.recipients.0: invalid e-mail address 'Sales "
+            "<sales@example.com>': write the address alone, without a display name "
+            "or angle brackets (value 'Sales <sales@example.com>')",
+        ),
+        (
+            {"sender": "ABM <abm.example.com>"},
+            "  notify.email.sender: invalid e-mail address 'ABM <abm.example.com>': "
+            "An email address must have an @-sign. (value 'ABM <abm.example.com>')",
+        ),
+        (
+            {"sender": "abm@@example.com"},
+            "  notify.email.sender: invalid e-mail address 'abm@@example.com': The "
+            "part after the @-sign contains invalid characters: '@'. (value "
+            "'abm@@example.com')",
+        ),
+    ],
+)
+def test_email_address_rejected_at_load(
+    template: Workspace, tmp_path: Path, email: dict[str, Any], expected: str
+) -> None:
+    with pytest.raises(ConfigError) as raised:
+        copy_workspace(template, tmp_path / "ws", notify={"email": email})
+    lines = str(raised.value).splitlines()
+    assert lines[0].endswith("abmkpi.toml: 1 invalid setting(s)")
+    assert lines[1:] == [expected]
+
+
+def test_email_sender_display_name(template: Workspace, tmp_path: Path) -> None:
+    email = {"sender": "ABM 通知 <abm@example.co.jp>", "recipients": ["a@mail"]}
+    workspace = copy_workspace(template, tmp_path / "ws", notify={"email": email})
+    assert workspace.settings.notify.email.sender == "ABM 通知 <abm@example.co.jp>"
+    assert workspace.settings.notify.email.recipients == ["a@mail"]
+
+
+def test_csv_queue_absolute_path(template: Workspace, tmp_path: Path) -> None:
+    queue = tmp_path / "loader" / "tasks.csv"
+    workspace = copy_workspace(
+        template, tmp_path / "ws", notify={"csv_queue": str(queue)}
+    )
+    hand_off(workspace)
+    with workspace.open_store() as store:
+        run = deliver_due(store, workspace.settings, workspace.root)
+    with queue.open(encoding="utf-8-sig", newline="") as file:
+        rows = list(csv.DictReader(file))
+    assert run.delivered == 1
+    assert [row["WhatId"] for row in rows] == [TARGET_ID]
+    assert not (workspace.root / "handoffs" / "queue.csv").exists()

@@ -147,11 +147,12 @@ def test_action_covers_for_its_window(inline: Workspace) -> None:
 def test_cli_adds_pattern_rule(inline: Workspace) -> None:
     result = run_cli(
         "-w", inline.root, "pdca", "action", "add", key("quiet"),
-        "--title", "導入事例セミナーに招待", "--rule", "pattern:campaign:c1",
+        "--title", "導入事例セミナーに招待",
+        "--rule", "pattern:activity_type:event_attended",
     )  # fmt: skip
     assert result.returncode == 0
     with inline.open_store() as store:
-        assert get_action(store, 1).rule == "pattern:campaign:c1"
+        assert get_action(store, 1).rule == "pattern:activity_type:event_attended"
 
 
 def test_cli_rejects_pattern_kind(inline: Workspace) -> None:

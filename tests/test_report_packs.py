@@ -538,6 +538,30 @@ def test_xlsx_formula_text_stays_text(
     assert cell.data_type == "s"
 
 
+def test_xlsx_out_of_range_due_dates_as_text(
+    quarterly: ReportPack, demo: Demo, tmp_path: Path
+) -> None:
+    # Due dates stored before the input checks existed: Excel has no serial
+    # number for a date before 1900, so these cells are ISO text.
+    section = quarterly.section("pdca_actions")
+    assert section is not None
+    first, second = section.rows
+    rows = [{**first, "due_date": date(1, 1, 1)}, {**second, "due_date": END}]
+    sections = [
+        replace(s, rows=rows) if s.id == "pdca_actions" else s
+        for s in quarterly.sections
+    ]
+    path = tmp_path / "pack.xlsx"
+    write_xlsx(
+        replace(quarterly, sections=sections), demo.workspace.calendar, "en", path
+    )
+    sheet = openpyxl.load_workbook(path)["Open PDCA actions"]
+    assert sheet["E2"].value == "0001-01-01"
+    assert sheet["E2"].data_type == "s"
+    assert sheet["E3"].value == datetime(2025, 3, 31)
+    assert sheet["E3"].number_format == "yyyy-mm-dd"
+
+
 def test_print_crontab_command(demo: Demo) -> None:
     lines = run_cli("-w", demo.root, "schedule", "--print-crontab").stdout.splitlines()
     assert lines[0] == f"# abmkpi report packs of {demo.root} (ABM workspace)"

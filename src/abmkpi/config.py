@@ -31,9 +31,13 @@ from abmkpi.config_workflow import (
     ReportSettings,
 )
 from abmkpi.errors import ConfigError
+from abmkpi.free_text import checked_text
 from abmkpi.kpi_ids import target_key_problem
 
 CONFIG_FILE_NAME = "abmkpi.toml"
+# Highest tier a target account may have; tiers start at 1, and ABM programs
+# use two or three.
+MAX_TIER = 99
 
 
 class Section(BaseModel):
@@ -54,7 +58,12 @@ def _check_time_zone(name: str) -> str:
 
 
 class WorkspaceSettings(Section):
-    name: str = Field("ABM workspace", description="Name shown in reports and pages.")
+    name: str = Field(
+        "ABM workspace",
+        min_length=1,
+        max_length=200,
+        description="Name shown in reports and pages (at most 200 characters).",
+    )
     time_zone: str = Field(
         "Asia/Tokyo",
         description="Business time zone (IANA name) in which instants are "
@@ -70,6 +79,11 @@ class WorkspaceSettings(Section):
     )
 
     _time_zone = field_validator("time_zone")(_check_time_zone)
+
+    @field_validator("name")
+    @classmethod
+    def _printable_name(cls, name: str) -> str:
+        return str(checked_text(name, "name", 200, required=True, label="name"))
 
 
 class FiscalSettings(Section):
@@ -244,6 +258,7 @@ class TargetSettings(Section):
     )
     icp_tier_thresholds: list[float] = Field(
         default_factory=lambda: [100.0],
+        max_length=MAX_TIER - 1,
         description="Fit score needed for tier 1, tier 2, …; targets below the "
         "last threshold get the next tier.",
     )
@@ -340,8 +355,11 @@ class EngagementSettings(Section):
     @classmethod
     def _tier_keys(cls, value: dict[str, float]) -> dict[str, float]:
         for key in value:
-            if not key.isdigit():
-                raise ValueError(f"tier key {key!r} must be a tier number such as '1'")
+            if not key.isdigit() or not 1 <= int(key) <= MAX_TIER:
+                raise ValueError(
+                    f"tier key {key!r} must be a tier number from 1 to {MAX_TIER}, "
+                    "such as '1'"
+                )
         return value
 
 

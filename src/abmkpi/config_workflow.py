@@ -7,9 +7,17 @@ fields of its ``Settings``, so a workspace config validates in one pass.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from email_validator import EmailNotValidError, validate_email
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 from abmkpi.canonical import SALES_ACTIVITY_TYPES, ActivityType
 from abmkpi.kpi_ids import target_key_problem
@@ -26,6 +34,48 @@ def _check_http_url(url: str | None) -> str | None:
     if url is not None and not url.startswith(("http://", "https://")):
         raise ValueError(f"{url!r} is not an http:// or https:// URL")
     return url
+
+
+DEFAULT_SENDER = "abmkpi@localhost"
+
+
+def _check_address(address: str, text: str | None = None) -> str:
+    """Return ``text`` (default: the address), or raise ValueError naming it.
+
+    The check is syntax only (no DNS lookup) and accepts host names without
+    a dot, for mail servers inside a company network. The default sender is
+    accepted although email-validator rejects the reserved name localhost.
+    """
+    text = address if text is None else text
+    if address == DEFAULT_SENDER:
+        return text
+    try:
+        validate_email(address, check_deliverability=False, globally_deliverable=False)
+    except EmailNotValidError as error:
+        raise ValueError(f"invalid e-mail address {text!r}: {error}") from error
+    return text
+
+
+def _check_recipient(address: str) -> str:
+    # SMTP's RCPT TO takes a bare address, so a display name is an error here.
+    if "<" in address:
+        raise ValueError(
+            f"invalid e-mail address {address!r}: write the address alone, "
+            "without a display name or angle brackets"
+        )
+    return _check_address(address)
+
+
+def _check_sender(text: str) -> str:
+    """Check a From address, bare or as 'Display Name <address>'. The display
+    name may be in any script; the mail library encodes it for the header."""
+    stripped = text.strip()
+    if stripped.endswith(">") and "<" in stripped:
+        return _check_address(stripped[stripped.rindex("<") + 1 : -1], text)
+    return _check_address(stripped, text)
+
+
+Recipient = Annotated[str, AfterValidator(_check_recipient)]
 
 
 class WebhookSettings(WorkflowSection):
@@ -55,13 +105,15 @@ class EmailSettings(WorkflowSection):
         description="Name of the environment variable that contains the SMTP "
         "password, so the password is not written to the config.",
     )
-    sender: str = Field(
-        "abmkpi@localhost", description="From address of notification mail."
+    sender: Annotated[str, AfterValidator(_check_sender)] = Field(
+        DEFAULT_SENDER,
+        description="From address of notification mail, with or without a "
+        "display name ('ABM <abm@example.com>').",
     )
-    recipients: list[str] = Field(
+    recipients: list[Recipient] = Field(
         default_factory=list,
-        description="Addresses that receive every notification; the account "
-        "owner's address is added when it is known.",
+        description="Addresses that receive every notification, without display "
+        "names; the account owner's address is added when it is known.",
     )
     timeout_seconds: float = Field(
         10, gt=0, le=120, description="Seconds to wait for the SMTP server."
@@ -83,8 +135,10 @@ class NotifySettings(WorkflowSection):
     )
     csv_queue: str | None = Field(
         "handoffs/queue.csv",
-        description="CSV file, relative to the workspace, that collects handoffs "
-        "as Salesforce Task rows for import into the CRM; empty turns it off.",
+        description="CSV file that collects handoffs as Salesforce Task rows for "
+        "import into the CRM; empty turns it off. A relative path is relative to "
+        "the workspace; an absolute path (such as a folder Data Loader reads) is "
+        "used as written.",
     )
     max_attempts: int = Field(
         8, ge=1, le=50, description="Sends tried per message before it is failed."
@@ -186,7 +240,9 @@ class PdcaSettings(WorkflowSection):
 
 class ReportSettings(WorkflowSection):
     output_dir: str = Field(
-        "reports", description="Folder, relative to the workspace, for report packs."
+        "reports",
+        description="Folder for report packs. A relative path is relative to the "
+        "workspace; an absolute path is used as written.",
     )
     weekly: str = Field(
         "0 8 * * 1",

@@ -16,10 +16,12 @@ bad value, where it came from, and what to do next.
     │   └── RejectLimitError more invalid rows than the import allows
     ├── MappingError         invalid generic-CSV mapping file
     ├── PeriodError          a period string that does not parse
+    ├── FieldError           one invalid value of a named field (also a ValueError)
     ├── NotFoundError        an account, person or import id that does not exist
     ├── ReportError          a report pack cannot be rendered or written
     ├── StoreError           a database statement failed (table and statement)
     └── DeliveryError        a notification could not be sent (channel, reason)
+        └── DeliveryTimeout  the channel did not respond within its timeout
 """
 
 from __future__ import annotations
@@ -110,6 +112,16 @@ class PeriodError(AbmkpiError):
     """A period string does not parse."""
 
 
+class FieldError(AbmkpiError, ValueError):
+    """One invalid value of a named field: a CLI option, form field or API body
+    field. ``field`` is the name the API and the dashboard use, such as
+    ``due_date``; the CLI maps it to its option."""
+
+    def __init__(self, field: str, message: str):
+        self.field = field
+        super().__init__(message)
+
+
 class NotFoundError(AbmkpiError):
     """A requested record does not exist in the workspace."""
 
@@ -134,3 +146,7 @@ class StoreError(AbmkpiError):
 
 class DeliveryError(AbmkpiError):
     """A notification channel failed to send a message; it is retried later."""
+
+
+class DeliveryTimeout(DeliveryError):
+    """A webhook or SMTP server did not respond within its timeout."""

@@ -18,10 +18,10 @@ import logging
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from abmkpi.errors import AbmkpiError
+from abmkpi.errors import AbmkpiError, FieldError
 from abmkpi.kpi_ids import target_key_problem
 
 if TYPE_CHECKING:
@@ -109,6 +109,30 @@ def check_segment(text: str) -> str:
     return segment.id
 
 
+def check_kpi_segment(key: str, segment: str) -> str:
+    """Return ``segment``, or raise FieldError when the KPI has no value for it.
+
+    A comparison KPI (deal-size uplift: the target accounts' average deal ÷
+    the non-target accounts') has a value only for segment 'all' and per
+    tier, so a target for 'target', 'non_target' or one account is never
+    used.
+    """
+    from abmkpi.metrics.registry import DEFINITIONS
+
+    kpi_id = key.partition(":")[0]
+    definition = DEFINITIONS.get(kpi_id)
+    if definition is None or definition.target_scope != "comparison":
+        return segment
+    if segment == "all" or segment.startswith("tier:"):
+        return segment
+    raise FieldError(
+        "segment",
+        f"a {kpi_id} target cannot be set for segment {segment!r}: the KPI "
+        "compares target with non-target accounts, so it has a value only for "
+        "segment all (every tier) and for tier:N; use --segment all or tier:N",
+    )
+
+
 def set_kpi_target(
     store: Store,
     key: str,
@@ -116,13 +140,23 @@ def set_kpi_target(
     value: float,
     segment: str = "target",
     when: datetime | None = None,
+    today: date | None = None,
 ) -> StoredTarget:
-    """Store the target of a KPI key for a period and segment, replacing any."""
+    """Store the target of a KPI key for a period and segment, replacing any.
+
+    The period must start within the plan window of :mod:`abmkpi.plan_dates`
+    around ``today``, the workspace's business date (default: the UTC date
+    of ``when``).
+    """
+    from abmkpi.plan_dates import check_plan_period
     from abmkpi.usage import utc_now
 
     key = check_kpi_key(key)
     value = check_value(key, value)
-    target = StoredTarget(key, period.id, segment, value, when or utc_now())
+    check_kpi_segment(key, segment)
+    when = when or utc_now()
+    check_plan_period(period.id, period.start, today or when.date())
+    target = StoredTarget(key, period.id, segment, value, when)
     store.execute(
         "INSERT OR REPLACE INTO kpi_targets "
         "(kpi_key, period_id, segment, value, set_at) VALUES (?, ?, ?, ?, ?)",

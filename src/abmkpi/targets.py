@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from abmkpi.config import NUMERIC_ICP_FIELDS, IcpRule, Settings
+from abmkpi.config import MAX_TIER, NUMERIC_ICP_FIELDS, IcpRule, Settings
 from abmkpi.errors import InputError, InputProblem
 from abmkpi.sources.csvfile import read_csv
 from abmkpi.spreadsheet import safe_cell
@@ -29,9 +29,6 @@ _DOMAIN_HEADERS = ("domain", "website", "ドメイン", "web サイト", "webサ
 _TIER_HEADERS = ("tier", "ティア", "優先度")
 
 _SQL_OPS = {">=": ">=", ">": ">", "<=": "<=", "<": "<", "==": "=", "!=": "<>"}
-
-# Highest tier a target may have; ABM programs use two or three.
-MAX_TIER = 99
 
 
 @dataclass

@@ -19,6 +19,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from abmkpi.errors import AbmkpiError, NotFoundError
+from abmkpi.free_text import checked_text
 
 if TYPE_CHECKING:
     from abmkpi.store.database import Store
@@ -149,11 +150,9 @@ def token_id_of(token: str) -> int | None:
 
 def create_token(store: Store, name: str, role: Role) -> tuple[TokenInfo, str]:
     """Store a new token and return it with its secret, which is not kept."""
-    name = name.strip()
-    if not name or len(name) > MAX_NAME_LENGTH:
-        raise AbmkpiError(
-            f"invalid token name {name!r}; use 1 to {MAX_NAME_LENGTH} characters"
-        )
+    name = str(
+        checked_text(name, "name", MAX_NAME_LENGTH, required=True, label="token name")
+    )
     with store.transaction():
         token_id = int(store.scalar("SELECT nextval('api_token_ids')"))
         token = f"{TOKEN_PREFIX}_{token_id}_{secrets.token_urlsafe(32)}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import sys
@@ -85,9 +86,16 @@ def main() -> None:
 
     try:
         app()
+    except SystemExit:
+        _flush_output()
+        raise
     except AbmkpiError as error:
         errors.print(Text("error:", style="bold red"), str(error))
         sys.exit(1)
+    except OSError as error:
+        if not _is_output_error(error):
+            raise
+        _fail_output(error)
     except Exception as error:
         if not _is_database_error(error):
             raise
@@ -99,6 +107,38 @@ def main() -> None:
             "'abmkpi init' and import your files again.",
         )
         sys.exit(1)
+
+
+# Errors of a write to standard output that the user can fix, such as a full
+# disk or a file too large. Click handles a closed pipe (EPIPE) itself.
+_OUTPUT_ERRNOS = frozenset({errno.ENOSPC, errno.EFBIG, errno.EDQUOT, errno.EIO})
+
+
+def _is_output_error(error: OSError) -> bool:
+    """Return whether the error is a failed write to standard output: a
+    write error without a file name (file errors carry the name)."""
+    return error.filename is None and error.errno in _OUTPUT_ERRNOS
+
+
+def _flush_output() -> None:
+    try:
+        sys.stdout.flush()
+    except OSError as error:
+        _fail_output(error)
+
+
+def _fail_output(error: OSError) -> None:
+    """Report a failed write to standard output and exit with status 1."""
+    errors.print(
+        Text("error:", style="bold red"),
+        f"cannot write the standard output: {error.strerror or error}",
+    )
+    # The unwritten output stays buffered; pointing descriptor 1 at the null
+    # device lets the interpreter's final flush succeed quietly.
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, sys.stdout.fileno())
+    os.close(null)
+    sys.exit(1)
 
 
 def _is_database_error(error: Exception) -> bool:

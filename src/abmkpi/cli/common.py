@@ -13,6 +13,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import typer
 from rich.table import Table
 from rich.text import Text
 
@@ -28,6 +29,15 @@ class OutputFormat(StrEnum):
     TABLE = "table"
     JSON = "json"
     CSV = "csv"
+
+
+def bad_parameter(error: ValueError, options: dict[str, str]) -> typer.BadParameter:
+    """Return a usage error for a rejected value, naming the option typed when
+    the error is a FieldError of one of ``options`` (field name → option)."""
+    from abmkpi.errors import FieldError
+
+    option = options.get(error.field) if isinstance(error, FieldError) else None
+    return typer.BadParameter(str(error), param_hint=option)
 
 
 def load_workspace() -> Workspace:

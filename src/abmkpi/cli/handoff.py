@@ -11,6 +11,7 @@ import typer
 from abmkpi.cli import app, console
 from abmkpi.cli.common import (
     OutputFormat,
+    bad_parameter,
     load_workspace,
     print_csv,
     print_json,
@@ -181,15 +182,21 @@ def handoff_ack(
         ..., help="Id of the handoff, from 'abmkpi handoff list'."
     ),
     by: str | None = typer.Option(
-        None, "--by", help="Who acknowledges it (name or e-mail address)."
+        None,
+        "--by",
+        help="Who acknowledges it (name or e-mail address, at most 200 characters).",
     ),
 ) -> None:
     """Acknowledge a handoff: sales has seen it."""
+    from abmkpi.errors import FieldError
     from abmkpi.handoff.records import acknowledge
 
     workspace = load_workspace()
     with workspace.open_store() as store:
-        handoff = acknowledge(store, handoff_id, by)
+        try:
+            handoff = acknowledge(store, handoff_id, by)
+        except FieldError as error:
+            raise bad_parameter(error, {"by": "--by"}) from error
     who = f" by {handoff.acknowledged_by}" if handoff.acknowledged_by else ""
     console.print(
         f"handoff {handoff.id} ({handoff.account_name or handoff.account_id}) "

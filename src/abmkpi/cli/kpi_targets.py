@@ -13,6 +13,7 @@ import typer
 from abmkpi.cli import console
 from abmkpi.cli.common import (
     OutputFormat,
+    bad_parameter,
     load_workspace,
     print_csv,
     print_json,
@@ -40,7 +41,12 @@ def _period_option(required: bool) -> Any:
         ... if required else None,
         "--period",
         "-p",
-        help="Period: FY2024, FY2024-Q1, 2024-05, 2024-W18, A..B or this-quarter.",
+        help="Period: FY2024, FY2024-Q1, 2024-05, 2024-W18, A..B or this-quarter."
+        + (
+            " It must start from 2000-01-01 to ten years from today."
+            if required
+            else ""
+        ),
     )
 
 
@@ -49,7 +55,8 @@ def _segment_option() -> Any:
         None,
         "--segment",
         "-s",
-        help="Segment the target is for: target (default), all, non-target or tier:N.",
+        help="Segment the target is for: target (default), all, non-target or "
+        "tier:N (tiers start at 1). deal_size_uplift takes all or tier:N only.",
     )
 
 
@@ -73,7 +80,9 @@ def kpi_target_set(
     account: str | None = _account_option(),
 ) -> None:
     """Set the target of a KPI for one period, replacing the config default."""
+    from abmkpi.errors import FieldError
     from abmkpi.kpi_targets import check_kpi_key, check_value, set_kpi_target
+    from abmkpi.periods import today_in
 
     workspace = load_workspace()
     key = check_kpi_key(kpi)
@@ -81,7 +90,21 @@ def kpi_target_set(
     chosen = _parse_period(workspace, period)
     with workspace.open_store() as store:
         segment_id = _segment_id(store, segment, account)
-        target = set_kpi_target(store, key, chosen, value, segment_id)
+        try:
+            target = set_kpi_target(
+                store,
+                key,
+                chosen,
+                value,
+                segment_id,
+                today=today_in(workspace.settings.workspace.time_zone),
+            )
+        except FieldError as error:
+            options = {
+                "period": "--period",
+                "segment": "--account" if account else "--segment",
+            }
+            raise bad_parameter(error, options) from error
     console.print(
         f"target of {target.kpi_key} for {target.period_id} ({target.segment}) "
         f"set to {target.value:g}"

@@ -126,9 +126,27 @@ def report(
         written = generate(store, pack, calendar, pack_language, paths, trigger)
         if send:
             _send(store, workspace, pack, written)
+    _print_timing(pack)
     for note in pack.report.notes:
         errors.print(f"note: {note}")
     _print_written(written)
+
+
+def _print_timing(pack: ReportPack) -> None:
+    """Warn on stderr when the pack's period has not started or not ended."""
+    from abmkpi.reports.pack import PeriodTiming
+
+    period = pack.period
+    if pack.timing == PeriodTiming.FUTURE:
+        errors.print(
+            f"warning: period {period.id} has not started (it starts on "
+            f"{period.start}), so the pack has no data for it yet"
+        )
+    elif pack.timing == PeriodTiming.RUNNING:
+        errors.print(
+            f"note: period {period.id} is still running (it ends on {period.end}); "
+            f"the pack covers it to date, as of {pack.as_of:%Y-%m-%d %H:%M} UTC"
+        )
 
 
 def _send(
@@ -181,7 +199,7 @@ def schedule(
     from abmkpi.usage import utc_now
 
     workspace = load_workspace()
-    now = _parse_now(now_text) or utc_now()
+    now = _parse_now(now_text, "--now") or utc_now()
     if print_crontab:
         console.print(crontab_text(workspace.settings, workspace.root), end="")
         return

@@ -10,6 +10,7 @@ import typer
 from abmkpi.cli import app, console
 from abmkpi.cli.common import (
     OutputFormat,
+    bad_parameter,
     language,
     load_workspace,
     print_csv,
@@ -33,6 +34,14 @@ pdca_app.add_typer(action_app, name="action")
 
 PERIOD_HELP = "FY2024, FY2024-Q1, 2024-05, 2024-W18, A..B."
 AS_OF_HELP = "Check as if it were this UTC instant (ISO), for reproducible runs."
+# The option of each field a PDCA action stores.
+ACTION_OPTIONS = {
+    "title": "--title",
+    "owner": "--owner",
+    "due_date": "--due",
+    "rule": "--rule",
+    "note": "--note",
+}
 
 LOW_PERFORMER_COLUMNS = [
     "account_id",
@@ -260,7 +269,11 @@ def action_add(
     account: str = typer.Argument(..., help="Account id, source id or exact name."),
     title: str = typer.Option(..., "--title", help="What will be done."),
     owner: str | None = typer.Option(None, "--owner", help="Who does it."),
-    due: str | None = typer.Option(None, "--due", help="Due date, YYYY-MM-DD."),
+    due: str | None = typer.Option(
+        None,
+        "--due",
+        help="Due date, YYYY-MM-DD, from 2000-01-01 to ten years from today.",
+    ),
     rule: str | None = typer.Option(
         None,
         "--rule",
@@ -281,7 +294,7 @@ def action_add(
                 store, workspace.settings, account, title, owner, due_date, rule
             )
         except ValueError as error:
-            raise typer.BadParameter(str(error)) from error
+            raise bad_parameter(error, ACTION_OPTIONS) from error
     console.print(
         f"added action {action.id} on {action.account_id} ({action.account_name}); "
         f"score {_figure(action.score_before)}, stage {action.stage_before}",
@@ -385,7 +398,7 @@ def _close(action_id: int, note: str | None, close: Any) -> None:
         try:
             action = close(store, action_id, note)
         except ValueError as error:
-            raise typer.BadParameter(str(error)) from error
+            raise bad_parameter(error, ACTION_OPTIONS) from error
     console.print(f"action {action.id} is {action.status}", highlight=False)
 
 

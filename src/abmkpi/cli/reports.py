@@ -44,8 +44,9 @@ KPI_COLUMNS = [
 ]
 
 
-def _parse_now(text: str | None) -> datetime | None:
-    """Parse --as-of: an ISO instant, UTC unless it carries an offset."""
+def _parse_now(text: str | None, option: str = "--as-of") -> datetime | None:
+    """Parse an instant option (--as-of, or --now of 'schedule'): an ISO
+    instant, UTC unless it carries an offset. Errors name ``option``."""
     from abmkpi.periods import MAX_YEAR, MIN_YEAR
 
     if text is None:
@@ -55,12 +56,12 @@ def _parse_now(text: str | None) -> datetime | None:
     except ValueError as error:
         raise typer.BadParameter(
             f"{text!r} is not an ISO date or date-time, such as 2024-06-30T14:59:00Z",
-            param_hint="--as-of",
+            param_hint=option,
         ) from error
     if not MIN_YEAR <= instant.year <= MAX_YEAR:
         raise typer.BadParameter(
             f"{text!r} is outside the supported years {MIN_YEAR} to {MAX_YEAR}",
-            param_hint="--as-of",
+            param_hint=option,
         )
     if instant.tzinfo is not None:
         instant = instant.astimezone(UTC).replace(tzinfo=None)

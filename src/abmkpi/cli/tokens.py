@@ -7,11 +7,13 @@ import typer
 from abmkpi.cli import app, console, errors
 from abmkpi.cli.common import (
     OutputFormat,
+    bad_parameter,
     load_workspace,
     print_csv,
     print_json,
     print_table,
 )
+from abmkpi.errors import FieldError
 from abmkpi.tokens import create_token, list_tokens, parse_role, revoke_token
 
 token_app = typer.Typer(
@@ -25,7 +27,9 @@ TOKEN_COLUMNS = ["id", "name", "role", "created_at", "last_used_at", "revoked_at
 @token_app.command("create")
 def token_create(
     name: str = typer.Option(
-        ..., "--name", help="What the token is for, such as 'MA webhook'."
+        ...,
+        "--name",
+        help="What the token is for, such as 'MA webhook' (at most 100 characters).",
     ),
     role: str = typer.Option(
         "viewer",
@@ -37,7 +41,10 @@ def token_create(
     chosen = parse_role(role)
     workspace = load_workspace()
     with workspace.open_store() as store:
-        info, token = create_token(store, name, chosen)
+        try:
+            info, token = create_token(store, name, chosen)
+        except FieldError as error:
+            raise bad_parameter(error, {"name": "--name"}) from error
     # Plain print: the token must be copyable without markup or wrapping.
     print(token)
     errors.print(

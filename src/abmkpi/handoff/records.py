@@ -20,6 +20,7 @@ from enum import StrEnum
 from typing import Any
 
 from abmkpi.errors import NotFoundError
+from abmkpi.free_text import checked_text
 from abmkpi.notify import deliveries_of
 from abmkpi.store.database import Store
 from abmkpi.usage import UsageKind, record_usage, utc_now
@@ -30,6 +31,8 @@ SUBJECT_HANDOFF = "handoff"
 SUBJECT_BREACH = "handoff_breach"
 # The one message per detection run that counts backfilled handoffs.
 SUBJECT_BACKFILL = "handoff_backfill"
+# Maximum length of the name of who acknowledges a handoff.
+MAX_ACTOR_LENGTH = 200
 
 
 class HandoffStatus(StrEnum):
@@ -204,9 +207,11 @@ def acknowledge(
 ) -> Handoff:
     """Mark a handoff acknowledged and record the usage event.
 
-    Acknowledging twice keeps the first time and name.
+    Acknowledging twice keeps the first time and name. ``by`` is checked as
+    free text of at most MAX_ACTOR_LENGTH characters.
     """
     when = now or utc_now()
+    by = checked_text(by, "by", MAX_ACTOR_LENGTH, label="acknowledged-by name")
     with store.transaction():
         handoff = get_handoff(store, handoff_id)
         if handoff.acknowledged_at is not None:

@@ -21,7 +21,7 @@ from typing import Any, Protocol
 import ibis
 import ibis.expr.types as ir
 
-from abmkpi.config import Settings
+from abmkpi.config import MAX_TIER, Settings
 from abmkpi.periods import Calendar, Period, business_date
 from abmkpi.store.schema import CANONICAL_TABLES
 
@@ -115,13 +115,24 @@ def parse_segment(text: str) -> Segment:
     normalized = text.strip().lower().replace("-", "_")
     if normalized in ("all", "target", "non_target"):
         return Segment(normalized)
-    if normalized.startswith("tier:") and normalized[5:].isdigit():
-        return Segment(normalized)
+    if normalized.startswith("tier:"):
+        return Segment(f"tier:{_tier_number(text, normalized[5:])}")
     if text.strip().startswith("account:") and len(text.strip()) > 8:
         return Segment(text.strip())
     raise ValueError(
         f"invalid segment {text!r}; use all, target, non-target, tier:N or account:ID"
     )
+
+
+def _tier_number(text: str, number: str) -> int:
+    """Return the tier of a 'tier:N' segment; tiers run from 1 to MAX_TIER."""
+    tier = int(number) if number.strip().lstrip("+-").isdigit() else None
+    if tier is None or not 1 <= tier <= MAX_TIER:
+        raise ValueError(
+            f"invalid segment {text!r}: tiers are whole numbers from 1 to "
+            f"{MAX_TIER}, such as tier:1"
+        )
+    return tier
 
 
 @dataclass

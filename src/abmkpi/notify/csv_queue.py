@@ -7,9 +7,10 @@ User id in OwnerId, so an owner that is not one (a name, an e-mail address)
 leaves OwnerId empty and goes into the Description instead. Cells that a
 spreadsheet would run as a formula are quoted (see :mod:`abmkpi.spreadsheet`).
 
-Appending is atomic: the new file (old rows plus the new one) is written
-beside the old one and moved over it, so neither a reader nor a killed process
-leaves or reads half a row.
+A row is appended in place, so a symlink and the file's permissions stay
+as they are, and a failed write is cut back to the previous size, so no half
+row is left. The path comes from ``notify.csv_queue``: relative to the
+workspace, or absolute as written.
 """
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -21,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from abmkpi.config import Settings
-from abmkpi.errors import DeliveryError
+from abmkpi.errors import DeliveryError, DeliveryTimeout
 from abmkpi.notify.csv_queue import append_task
 from abmkpi.notify.email import recipients_of, send_email
 from abmkpi.notify.message import Message
@@ -277,15 +278,75 @@ def record_attempt(
 
 def attempt(delivery: Delivery, settings: Settings, workspace_root: Path) -> str | None:
     """Send one delivery and return the error message, or None if it went out."""
+    return _send_once(delivery, settings, workspace_root)[0]
+
+
+def _send_once(
+    delivery: Delivery, settings: Settings, workspace_root: Path
+) -> tuple[str | None, bool]:
+    """Send one delivery; return the error message (None if it went out) and
+    whether the channel timed out."""
     try:
         send(delivery, settings, workspace_root)
+    except DeliveryTimeout as error:
+        return str(error), True
     except DeliveryError as error:
-        return str(error)
+        return str(error), False
     except Exception as error:
         # A bug or an unexpected library error must not stop the other sends.
         logger.exception("sending delivery %d on %s", delivery.id, delivery.channel)
-        return f"{type(error).__name__}: {error}"
-    return None
+        return f"{type(error).__name__}: {error}", False
+    return None, False
+
+
+def send_concurrently(
+    deliveries: list[Delivery],
+    settings: Settings,
+    workspace_root: Path,
+    stopping: threading.Event | None = None,
+) -> list[tuple[Delivery, str | None]]:
+    """Send deliveries, one thread per channel; return each sent delivery with
+    its error (None when it went out).
+
+    Channels run in parallel, so a slow webhook holds up neither the e-mail
+    nor the CSV queue. Within a channel, deliveries go one after another.
+    After one times out, the channel's later deliveries are not sent in this
+    pass and are left out of the result, so their rows stay due for the next
+    pass and a channel waits for at most one timeout per pass. ``stopping``
+    ends every channel's sends early.
+    """
+    by_channel: dict[str, list[Delivery]] = {}
+    for delivery in deliveries:
+        by_channel.setdefault(delivery.channel, []).append(delivery)
+    errors: dict[int, str | None] = {}
+
+    def send_channel(queue: list[Delivery]) -> None:
+        for position, delivery in enumerate(queue):
+            if stopping is not None and stopping.is_set():
+                return
+            error, timed_out = _send_once(delivery, settings, workspace_root)
+            errors[delivery.id] = error
+            waiting = len(queue) - position - 1
+            if timed_out and waiting:
+                logger.warning(
+                    "%s timed out, so %d more deliveries on it wait for the next pass",
+                    delivery.channel,
+                    waiting,
+                )
+            if timed_out:
+                return
+
+    threads = [
+        threading.Thread(
+            target=send_channel, args=(queue,), name=f"abmkpi-send-{channel}"
+        )
+        for channel, queue in by_channel.items()
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return [(item, errors[item.id]) for item in deliveries if item.id in errors]
 
 
 def deliver_due(
@@ -294,11 +355,12 @@ def deliver_due(
     workspace_root: Path,
     now: datetime | None = None,
 ) -> DeliveryRun:
-    """Send every due delivery once and record each outcome."""
+    """Send every due delivery once, the channels concurrently, and record
+    each outcome."""
     when = now or utc_now()
     run = DeliveryRun()
-    for delivery in due_deliveries(store, when):
-        error = attempt(delivery, settings, workspace_root)
+    due = due_deliveries(store, when)
+    for delivery, error in send_concurrently(due, settings, workspace_root):
         count(run, record_attempt(store, delivery, error, settings, when))
     return run
 

@@ -16,7 +16,7 @@ from email.utils import formatdate, make_msgid
 from pathlib import Path
 
 from abmkpi.config_workflow import EmailSettings
-from abmkpi.errors import DeliveryError
+from abmkpi.errors import DeliveryError, DeliveryTimeout
 from abmkpi.notify.message import Message
 
 logger = logging.getLogger(__name__)
@@ -74,6 +74,11 @@ def send_email(message: Message, settings: EmailSettings, workspace_root: Path) 
             if settings.username:
                 smtp.login(settings.username, password or "")
             smtp.send_message(mail, to_addrs=recipients)
+    except TimeoutError as error:
+        raise DeliveryTimeout(
+            f"SMTP {settings.smtp_host}:{settings.smtp_port} timed out after "
+            f"{settings.timeout_seconds:g} s"
+        ) from error
     except (smtplib.SMTPException, OSError) as error:
         raise DeliveryError(
             f"SMTP {settings.smtp_host}:{settings.smtp_port} failed: {error}"

@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 
 from abmkpi.config_workflow import WebhookSettings
-from abmkpi.errors import DeliveryError
+from abmkpi.errors import DeliveryError, DeliveryTimeout
 from abmkpi.notify.message import Message
 
 logger = logging.getLogger(__name__)
@@ -64,21 +64,23 @@ def send_webhook(message: Message, settings: WebhookSettings) -> None:
     """POST the message to the webhook URL; raise DeliveryError on any failure."""
     if not settings.url:
         raise DeliveryError("notify.webhook.url is not set")
+    limit = settings.timeout_seconds
     try:
         # Streamed, so a receiver that responds with a huge body costs no more
         # than the few bytes an error message shows.
+        # NOTE: httpx applies the timeout to each connect, write and read, not
+        # to the whole request, so a receiver that sends its headers a byte at
+        # a time can take longer than notify.webhook.timeout_seconds.
         with httpx.stream(
-            "POST",
-            settings.url,
-            json=slack_payload(message),
-            timeout=settings.timeout_seconds,
+            "POST", settings.url, json=slack_payload(message), timeout=limit
         ) as response:
             status = response.status_code
             body = b"" if response.is_success else _read_start(response)
     except httpx.TimeoutException as error:
-        raise DeliveryError(
-            f"webhook timed out after {settings.timeout_seconds:g} s: {error}"
+        raise DeliveryTimeout(
+            f"webhook timed out after {limit:g} s ({type(error).__name__})"
         ) from error
+
     except httpx.HTTPError as error:
         raise DeliveryError(f"webhook request failed: {error}") from error
     if not 200 <= status < 300:

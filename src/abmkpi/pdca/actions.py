@@ -17,10 +17,12 @@ from typing import Any
 
 from abmkpi.config import Settings
 from abmkpi.errors import NotFoundError
+from abmkpi.free_text import checked_text
 from abmkpi.metrics.accounts import JOURNEY_STAGES, find_account, live_account_of
-from abmkpi.pdca.rules import checked_action_rule
+from abmkpi.pdca.rules import check_pattern_key, checked_action_rule
 from abmkpi.pdca.states import account_states
 from abmkpi.periods import Calendar, Period, business_date
+from abmkpi.plan_dates import check_plan_date
 from abmkpi.store.database import Store
 from abmkpi.usage import UsageKind, record_usage, utc_now
 
@@ -86,10 +88,14 @@ def add_action(
     """Log an open action on an account (id, source id or exact name), with
     its score and journey stage now."""
     when = now or utc_now()
-    checked_title = _checked_text(title, "title", MAX_TITLE_LENGTH, required=True)
-    checked_owner = _checked_text(owner, "owner", MAX_OWNER_LENGTH)
+    checked_title = checked_text(title, "title", MAX_TITLE_LENGTH, required=True)
+    checked_owner = checked_text(owner, "owner", MAX_OWNER_LENGTH)
     checked_rule = checked_action_rule(rule)
+    if due_date is not None:
+        today = business_date(when, settings.workspace.time_zone)
+        check_plan_date(due_date, today, "due_date")
 
+    check_pattern_key(store, checked_rule)
     account_id, _ = live_account_of(store, find_account(store, account))
     state = account_states(
         store, settings, current_quarter(settings, when), [account_id], when
@@ -117,21 +123,6 @@ def add_action(
     )
     logger.info("added PDCA action %d on account %s", action_id, account_id)
     return get_action(store, action_id)
-
-
-def _checked_text(
-    value: str | None, name: str, limit: int, required: bool = False
-) -> str | None:
-    text = value.strip() if value is not None else None
-    if not text:
-        if required:
-            raise ValueError(f"the action {name} is empty; give a short {name}")
-        return None
-    if len(text) > limit:
-        raise ValueError(
-            f"the action {name} has {len(text)} characters; the maximum is {limit}"
-        )
-    return text
 
 
 _SELECT = """
@@ -237,7 +228,7 @@ def _close(
             f"PDCA action {action_id} is already {action.status}; only open "
             "actions can be closed"
         )
-    text = _checked_text(note, "note", MAX_NOTE_LENGTH)
+    text = checked_text(note, "note", MAX_NOTE_LENGTH, multiline=True)
     store.execute(
         "UPDATE pdca_actions SET status = ?, done_at = ?, note = coalesce(?, note) "
         "WHERE id = ?",

@@ -10,12 +10,20 @@ the pattern's key as the pattern report lists it).
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
+from abmkpi.canonical import ActivityType
+from abmkpi.errors import FieldError
 from abmkpi.pdca.patterns import PatternKind
+
+if TYPE_CHECKING:
+    from abmkpi.store.database import Store
 
 PATTERN_RULE = "pattern"
 PATTERN_PREFIX = PATTERN_RULE + ":"
 MAX_RULE_LENGTH = 300
+# Valid keys an error message lists when a pattern rule names an unknown one.
+LISTED_KEYS = 5
 
 
 class Rule(StrEnum):
@@ -60,4 +68,54 @@ def checked_action_rule(rule: str | None) -> str | None:
         and len(text) <= MAX_RULE_LENGTH
     ):
         return text
-    raise ValueError(f"unknown rule {text[:80]!r}; use {allowed_rules()}")
+    raise FieldError("rule", f"unknown rule {text[:80]!r}; use {allowed_rules()}")
+
+
+def check_pattern_key(store: Store, rule: str | None) -> None:
+    """Raise FieldError when a ``pattern:KIND:KEY`` rule names an activity
+    type, campaign or asset that the workspace does not have, listing a few
+    that it has. Other rules pass unchanged."""
+    if rule is None or not rule.startswith(PATTERN_PREFIX):
+        return
+    kind, _, key = rule.removeprefix(PATTERN_PREFIX).partition(":")
+    key = key.strip()
+    if kind == PatternKind.ACTIVITY_TYPE:
+        known = key in {item.value for item in ActivityType}
+        examples = sorted(item.value for item in ActivityType)[:LISTED_KEYS]
+    else:
+        column = "campaign_id" if kind == PatternKind.CAMPAIGN else "asset"
+        known = _activity_value_exists(store, column, key)
+        examples = _common_activity_values(store, column)
+    if known:
+        return
+    known_keys = (
+        f"keys in this workspace include {', '.join(examples)}"
+        if examples
+        else f"no activity in this workspace has a {kind}"
+    )
+    raise FieldError(
+        "rule",
+        f"unknown {kind.replace('_', ' ')} {key[:80]!r} in rule {rule[:120]!r}; "
+        f"{known_keys} ('abmkpi pdca patterns' lists the patterns)",
+    )
+
+
+def _activity_value_exists(store: Store, column: str, value: str) -> bool:
+    found = store.fetch_one(
+        f"SELECT 1 FROM activities WHERE {column} = ? AND NOT is_deleted LIMIT 1",
+        [value],
+    )
+    return found is not None
+
+
+def _common_activity_values(store: Store, column: str) -> list[str]:
+    """Return the most frequent values of an activity column, a few of them."""
+    rows = store.fetch_all(
+        f"""
+        SELECT {column} FROM activities
+        WHERE {column} IS NOT NULL AND {column} <> '' AND NOT is_deleted
+        GROUP BY {column} ORDER BY count(*) DESC, {column} LIMIT ?
+        """,
+        [LISTED_KEYS],
+    )
+    return [str(row[0]) for row in rows]

@@ -72,6 +72,7 @@ def render_html(pack: ReportPack, calendar: Calendar, language: str) -> str:
         funnel_total=sum(pack.funnel.values()),
         sections=[section_view(section, fmt) for section in pack.sections],
         agenda=build_agenda(pack, fmt),
+        timing_note=texts.timing_note(pack, fmt),
         notes=pack.report.notes,
     )
 

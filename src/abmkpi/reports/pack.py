@@ -9,14 +9,15 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
+from enum import StrEnum
 
 from abmkpi.config import Settings
 from abmkpi.metrics.accounts import JOURNEY_STAGES, list_accounts
 from abmkpi.metrics.compute import KpiReport, compute_kpis
 from abmkpi.metrics.registry import DEFINITIONS
 from abmkpi.metrics.results import KpiResult
-from abmkpi.periods import Calendar, Period
+from abmkpi.periods import Calendar, Period, business_date
 from abmkpi.reports.cadence import KPI_KEYS, Cadence, trend_periods
 from abmkpi.reports.sections import (
     ReportSection,
@@ -57,6 +58,24 @@ class KpiLine:
         return self.result.value - self.prior
 
 
+class PeriodTiming(StrEnum):
+    """The state of a pack's period on the day it is built (or its as-of day)."""
+
+    FUTURE = "future"  # not started, so the pack has no data for it yet
+    RUNNING = "running"  # started and not ended: the pack covers it to date
+    ENDED = "ended"
+
+
+def period_timing(period: Period, as_of_date: date) -> PeriodTiming:
+    """Return whether ``period`` has not started, is running or has ended on
+    ``as_of_date`` (a business date)."""
+    if as_of_date < period.start:
+        return PeriodTiming.FUTURE
+    if as_of_date <= period.end:
+        return PeriodTiming.RUNNING
+    return PeriodTiming.ENDED
+
+
 @dataclass
 class ReportPack:
     """Everything one report shows, before it is formatted."""
@@ -71,6 +90,7 @@ class ReportPack:
     sections: list[ReportSection]
     mqa_threshold: float
     generated_at: datetime
+    timing: PeriodTiming = PeriodTiming.ENDED
 
     @property
     def currency(self) -> str:
@@ -113,6 +133,9 @@ def build_pack(
         sections=collect_sections(context, providers),
         mqa_threshold=settings.engagement.mqa_threshold,
         generated_at=utc_now(),
+        timing=period_timing(
+            period, business_date(now or utc_now(), calendar.time_zone)
+        ),
     )
     logger.info(
         "built the %s pack of %s: %d KPIs, %d sections in %.1fs",

@@ -18,6 +18,7 @@ from abmkpi.errors import ReportError
 from abmkpi.periods import Calendar, Period
 from abmkpi.reports.cadence import Cadence
 from abmkpi.reports.pack import ReportPack
+from abmkpi.staged_files import StagedFile
 from abmkpi.store.database import Store
 from abmkpi.usage import UsageKind, record_usage, utc_now
 
@@ -60,12 +61,21 @@ def output_paths(
     """Return the file of each format.
 
     ``output`` is a file when it ends in the extension of the one format
-    requested, else a folder; without it files go to ``folder``.
+    requested or exists and is no folder (such as /dev/stdout), else a
+    folder; without it files go to ``folder``.
     """
     for name in formats:
         if name not in FORMATS:
             raise ReportError(f"unknown report format {name!r}; use html, xlsx or pdf")
     suffix = output.suffix.lower().lstrip(".") if output is not None else ""
+    if output is not None and output.exists() and not output.is_dir():
+        if len(formats) != 1:
+            raise ReportError(
+                f"--output {output} is a file, but the formats are "
+                f"{', '.join(formats)}; give a folder for several formats, or one "
+                "--format"
+            )
+        return {formats[0]: output}
     if output is not None and suffix in FORMATS:
         if formats != [suffix]:
             raise ReportError(
@@ -83,33 +93,101 @@ def output_paths(
 def write_files(
     pack: ReportPack, calendar: Calendar, language: str, paths: dict[str, Path]
 ) -> None:
-    """Render the pack in ``language`` into each format's file."""
+    """Render the pack in ``language`` into each format's file.
+
+    Every file is written through a temporary file and renamed into place
+    once all formats are written, so a failure leaves no new file and no
+    half-written one (see :mod:`abmkpi.staged_files`).
+    """
     from abmkpi.reports.html import render_html
 
     for path in paths.values():
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as error:
-            raise ReportError(
-                f"cannot create the report folder {path.parent}: "
-                f"{error.strerror or error}"
-            ) from error
+        _make_folder(path.parent)
     html = render_html(pack, calendar, language)
+    staged: list[StagedFile] = []
     try:
-        if "html" in paths:
-            paths["html"].write_text(html, encoding="utf-8")
-        if "xlsx" in paths:
-            from abmkpi.reports.xlsx import write_xlsx
+        for file_format, path in paths.items():
+            staged.append(_staged(path))
+            _render(file_format, pack, calendar, language, html, staged[-1])
+        for item in staged:
+            _commit(item)
+    except BaseException:
+        for item in staged:
+            item.discard()
+        raise
 
-            write_xlsx(pack, calendar, language, paths["xlsx"])
+
+def _make_folder(folder: Path) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise ReportError(
-            f"cannot write the report {error.filename}: {error.strerror or error}"
+            f"cannot create the report folder {folder}: {error.strerror or error}"
         ) from error
-    if "pdf" in paths:
-        from abmkpi.reports.pdf import write_pdf
 
-        write_pdf(html, paths["pdf"])
+
+def _staged(path: Path) -> StagedFile:
+    try:
+        return StagedFile(path)
+    except OSError as error:
+        raise ReportError(f"cannot write {path}: {error.strerror or error}") from error
+
+
+def _render(
+    file_format: str,
+    pack: ReportPack,
+    calendar: Calendar,
+    language: str,
+    html: str,
+    staged: StagedFile,
+) -> None:
+    """Write one format to the staged file; raise ReportError naming the
+    target when the write fails."""
+    from xlsxwriter.exceptions import FileCreateError
+
+    try:
+        if file_format == "html":
+            staged.write_path.write_text(html, encoding="utf-8")
+        elif file_format == "xlsx":
+            from abmkpi.reports.xlsx import write_xlsx
+
+            write_xlsx(pack, calendar, language, staged.write_path)
+        else:
+            _write_pdf(html, staged)
+    except (OSError, FileCreateError) as error:
+        reason = _reason(error)
+        raise ReportError(f"cannot write {staged.path}: {reason}") from error
+
+
+def _write_pdf(html: str, staged: StagedFile) -> None:
+    from playwright.sync_api import Error as PlaywrightError
+
+    from abmkpi.reports.pdf import write_pdf
+
+    try:
+        write_pdf(html, staged.write_path)
+    except PlaywrightError as error:
+        reason = error.message.splitlines()[0] if error.message else str(error)
+        raise ReportError(f"cannot write {staged.path}: {reason}") from error
+
+
+def _commit(staged: StagedFile) -> None:
+    try:
+        staged.commit()
+    except OSError as error:
+        raise ReportError(
+            f"cannot write {staged.path}: {error.strerror or error}"
+        ) from error
+
+
+def _reason(error: BaseException) -> str:
+    """Return the operating system's reason for a failed write."""
+    cause = error.args[0] if error.args else None
+    if isinstance(error, OSError) and error.strerror:
+        return error.strerror
+    if isinstance(cause, OSError) and cause.strerror:
+        return cause.strerror
+    return str(error)
 
 
 def record_run(

@@ -11,7 +11,7 @@ from typing import Any
 from abmkpi.i18n import N_, translate
 from abmkpi.metrics.registry import DEFINITIONS
 from abmkpi.metrics.results import KpiResult, Unit
-from abmkpi.reports.pack import KpiLine
+from abmkpi.reports.pack import KpiLine, PeriodTiming, ReportPack
 from abmkpi.reports.sections import Column, ColumnKind
 from abmkpi.web.pages.cards import PACED_TARGET, kpi_label
 from abmkpi.web.pages.formats import MISSING, Formatter
@@ -123,3 +123,25 @@ def localized(raw: Any, language: str) -> str:
     if isinstance(raw, dict):
         return str(raw.get(language) or raw.get("en") or "")
     return str(raw)
+
+
+FUTURE_PERIOD = N_(
+    "This period has not started: it starts on %(start)s, so the pack has no "
+    "data for it yet."
+)
+RUNNING_PERIOD = N_(
+    "This period is still running: the pack covers it to date, as of %(as_of)s."
+)
+
+
+def timing_note(pack: ReportPack, fmt: Formatter) -> str | None:
+    """Return the header note of a pack whose period has not ended, or None."""
+    if pack.timing == PeriodTiming.FUTURE:
+        return translate(FUTURE_PERIOD, fmt.language) % {
+            "start": fmt.date(pack.period.start)
+        }
+    if pack.timing == PeriodTiming.RUNNING:
+        return translate(RUNNING_PERIOD, fmt.language) % {
+            "as_of": fmt.datetime(pack.as_of)
+        }
+    return None

@@ -8,6 +8,7 @@ starts with '=' never becomes a formula.
 from __future__ import annotations
 
 import unicodedata
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +52,9 @@ KPI_HEADER = [
 UNIT_COLUMNS = (5, 6, 7, 9, 10, 11, 12)
 PLAIN_COLUMNS = (13, 14)
 MAX_WIDTH = 60
+# The dates an Excel date cell can show.
+EXCEL_FIRST_DATE = date(1900, 1, 1)
+EXCEL_LAST_DATE = date(9999, 12, 31)
 TEXT_KINDS = (ColumnKind.TEXT, ColumnKind.LOCALIZED)
 
 
@@ -135,6 +139,9 @@ def _summary_sheet(
         (N_("generated"), fmt.datetime(pack.generated_at)),
         (N_("Reporting currency"), pack.currency),
     ]
+    note = texts.timing_note(pack, fmt)
+    if note is not None:
+        rows.append((N_("Note"), note))
     for index, (label, value) in enumerate(rows, start=2):
         sheet.write_string(index, 0, translate(label, language), styles.header)
         sheet.write_string(index, 1, value)
@@ -264,7 +271,7 @@ def _section_sheet(
                 continue
             value = row[number]
             if column.kind == ColumnKind.DATE and value is not None:
-                sheet.write_datetime(index, number, value, styles.date)
+                _write_date(sheet, index, number, value, styles.date)
             else:
                 _write_number(sheet, index, number, value, styles.column(column.kind))
     if section.chart_column and rows:
@@ -272,6 +279,18 @@ def _section_sheet(
         _bar_chart(
             workbook, sheet, header[chart_at], len(rows), chart_at, (len(rows) + 3, 0)
         )
+
+
+def _write_date(
+    sheet: Worksheet, row: int, column: int, value: date | datetime, style: Format
+) -> None:
+    """Write a date as a date cell, or as ISO text outside Excel's date range
+    (1900-01-01 to 9999-12-31), where a serial number would be negative."""
+    day = value.date() if isinstance(value, datetime) else value
+    if EXCEL_FIRST_DATE <= day <= EXCEL_LAST_DATE:
+        sheet.write_datetime(row, column, value, style)
+    else:
+        sheet.write_string(row, column, value.isoformat())
 
 
 def _raw_cell(column: Any, row: dict[str, Any], fmt: Formatter) -> Any:

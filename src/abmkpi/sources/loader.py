@@ -40,6 +40,7 @@ from abmkpi.sources.base import (
 )
 from abmkpi.sources.record_checks import check_records
 from abmkpi.spreadsheet import safe_cell
+from abmkpi.staged_files import staged_file
 from abmkpi.store.database import Store, UpsertCounts
 from abmkpi.store.schema import TABLES_BY_NAME
 from abmkpi.workspace import Workspace
@@ -479,15 +480,19 @@ def write_reject_file(
 ) -> Path:
     """Write every problem to a CSV that opens cleanly in Excel (UTF-8 with BOM).
 
-    The file goes to the workspace's rejects folder unless ``folder`` is given.
-    Text that a spreadsheet would run as a formula is written quoted.
+    The file goes to the workspace's rejects folder unless ``folder`` is given,
+    whole or not at all. Text that a spreadsheet would run as a formula is
+    written quoted.
     """
     folder = folder or workspace.rejects_dir
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
     path = folder / f"{stem}-{stamp}.csv"
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        with path.open("w", encoding="utf-8-sig", newline="") as handle:
+        with (
+            staged_file(path) as written,
+            written.open("w", encoding="utf-8-sig", newline="") as handle,
+        ):
             writer = csv.writer(handle)
             writer.writerow(["file", "line", "column", "value", "reason"])
             for problem in problems:

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from abmkpi.handoff.records import (
+    MAX_ACTOR_LENGTH,
     Handoff,
     acknowledge,
     delivery_states,
@@ -38,7 +39,7 @@ class AcknowledgeRequest(BaseModel):
     by: str | None = Field(
         None,
         min_length=1,
-        max_length=200,
+        max_length=MAX_ACTOR_LENGTH,
         description="Who acknowledges; default the token's name.",
     )
 

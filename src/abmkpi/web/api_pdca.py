@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 
+from abmkpi.errors import FieldError
 from abmkpi.pdca.actions import (
     ActionStatus,
     add_action,
@@ -132,10 +133,13 @@ def get_actions(
 
 @contextmanager
 def _action_writer(state: WebState, field: str) -> Iterator[Store]:
-    """Yield a store for one action write; a ValueError becomes a 422."""
+    """Yield a store for one action write; a ValueError becomes a 422 naming
+    ``field``, or the body field a FieldError names."""
     with state.write_lock, state.reader() as store:
         try:
             yield store
+        except FieldError as error:
+            raise invalid(f"body.{error.field}", str(error)) from error
         except ValueError as error:
             raise invalid(field, str(error)) from error
 

@@ -20,7 +20,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from abmkpi.errors import AbmkpiError, NotFoundError, PeriodError, StoreError
+from abmkpi.errors import (
+    AbmkpiError,
+    FieldError,
+    NotFoundError,
+    PeriodError,
+    StoreError,
+)
 from abmkpi.web.redaction import loggable_path, without_emails
 
 logger = logging.getLogger(__name__)
@@ -137,6 +143,17 @@ def install_error_handlers(app: FastAPI) -> None:
             without_emails(str(error)),
         )
         return error_response(ApiError(500, "internal error; see the server log"))
+
+    @app.exception_handler(FieldError)
+    async def _field_error(request: Request, error: FieldError) -> JSONResponse:
+        field = f"body.{error.field}"
+        return error_response(
+            ApiError(
+                422,
+                f"invalid {field}: {error}",
+                details=[{"field": field, "problem": str(error)}],
+            )
+        )
 
     @app.exception_handler(AbmkpiError)
     async def _abmkpi_error(request: Request, error: AbmkpiError) -> JSONResponse:

@@ -2,9 +2,10 @@
 
 It wakes when an ingest records a handoff, and otherwise every
 ``TICK_SECONDS``: it stamps SLA breaches, then sends every delivery whose
-next attempt is due, so retries go out on time. Sending happens outside the
-write lock, because a webhook or SMTP server may take seconds to respond.
-Only recording each outcome takes the lock.
+next attempt is due (the channels concurrently), so retries go out on
+time. Sending happens outside the write lock, because a webhook or SMTP
+server may take seconds to respond. Only recording each outcome takes the
+lock.
 
 Handoffs and deliveries are no KPI data, so these writes leave the data
 version alone and cached KPI facts stay valid.
@@ -22,10 +23,10 @@ from typing import TYPE_CHECKING
 from abmkpi.handoff.sla import mark_breaches
 from abmkpi.notify.deliveries import (
     DeliveryRun,
-    attempt,
     count,
     due_deliveries,
     record_attempt,
+    send_concurrently,
 )
 from abmkpi.store.database import Store
 from abmkpi.usage import utc_now
@@ -103,10 +104,9 @@ class Notifier:
         with state.reader() as store:
             due = due_deliveries(store, when)
         run = DeliveryRun()
-        for delivery in due:
-            if self._stopping.is_set():
-                break
-            error = attempt(delivery, settings, state.workspace.root)
+        root = state.workspace.root
+        sent = send_concurrently(due, settings, root, self._stopping)
+        for delivery, error in sent:
             with workflow_writer(state) as store:
                 count(run, record_attempt(store, delivery, error, settings, utc_now()))
         if due:
