@@ -20,7 +20,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from abmkpi.errors import AbmkpiError, NotFoundError, PeriodError, StoreError
+from abmkpi.errors import (
+    AbmkpiError,
+    NotFoundError,
+    PeriodError,
+    StoreBusyError,
+    StoreError,
+)
 from abmkpi.web.redaction import loggable_path, without_emails
 
 logger = logging.getLogger(__name__)
@@ -37,7 +43,11 @@ _CODES = {
     422: "invalid_request",
     429: "rate_limited",
     500: "internal_error",
+    503: "unavailable",
 }
+
+# Seconds a client is told to wait when another process has the workspace.
+BUSY_RETRY_SECONDS = 5
 
 
 class ApiError(Exception):
@@ -137,6 +147,18 @@ def install_error_handlers(app: FastAPI) -> None:
             without_emails(str(error)),
         )
         return error_response(ApiError(500, "internal error; see the server log"))
+
+    @app.exception_handler(StoreBusyError)
+    async def _store_busy(request: Request, error: StoreBusyError) -> JSONResponse:
+        # Another process (an import) has the workspace open; no cached
+        # number is served meanwhile, as it may be changing the data.
+        return error_response(
+            ApiError(
+                503,
+                str(error),
+                headers={"Retry-After": str(BUSY_RETRY_SECONDS)},
+            )
+        )
 
     @app.exception_handler(AbmkpiError)
     async def _abmkpi_error(request: Request, error: AbmkpiError) -> JSONResponse:
