@@ -77,6 +77,16 @@ class WebState:
     def store_path(self) -> Path:
         return self.workspace.store_path
 
+    def refresh(self) -> None:
+        """Make ``data_version`` cover writes by other processes.
+
+        Another process can write only while the server has the store
+        closed, and the lease checks for such writes each time it opens
+        it, so holding the lease once suffices.
+        """
+        with self.lease.lease():
+            pass
+
     @contextmanager
     def reader(self) -> Iterator[Store]:
         """Yield a store on a fresh cursor for one request's reads."""
