@@ -8,12 +8,14 @@ process holds the store open to make it busy.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import subprocess
 import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -22,6 +24,8 @@ import pytest
 
 from abmkpi.demo import DemoSize, generate
 from abmkpi.errors import StoreBusyError
+from abmkpi.reports.scheduler import ReportScheduler
+from abmkpi.store.database import Store
 from abmkpi.store.lock import MARKER_SUFFIX, waiting_processes
 from abmkpi.workspace import Workspace
 from tests.cli_support import run_cli
@@ -372,3 +376,23 @@ def _ended_pid() -> int:
     process = subprocess.Popen([sys.executable, "-c", "pass"])
     process.wait(timeout=60)
     return process.pid
+
+
+def test_scheduler_skips_busy_tick(
+    workspace: Workspace, caplog: pytest.LogCaptureFixture
+) -> None:
+    message = "the workspace is busy: process 1 is writing it"
+
+    @contextmanager
+    def busy() -> Iterator[Store]:
+        raise StoreBusyError(message, 1)
+        yield  # pragma: no cover
+
+    scheduler = ReportScheduler(workspace, busy, busy)
+    with caplog.at_level(logging.INFO, logger="abmkpi.reports.scheduler"):
+        assert scheduler.tick() == []
+        assert scheduler.tick() == []
+    skipped = [r for r in caplog.records if message in r.getMessage()]
+    assert len(skipped) == 1
+    assert skipped[0].levelno == logging.WARNING
+    assert "retrying later" in skipped[0].getMessage()

@@ -1,4 +1,4 @@
-"""Waiting for a store that another process holds open.
+"""Waiting for a store that another process has open.
 
 DuckDB lets one process at a time open a file for writing (and none open it
 read-only meanwhile). A command that finds the store held waits for it,
@@ -43,7 +43,7 @@ Announce = Callable[[Path, int | None], None]
 
 @dataclass
 class LockWait:
-    """How long a process waits for a held store, and how it says so."""
+    """The wait for a locked store, and the function that reports it."""
 
     seconds: float = 0.0
     announce: Announce | None = None
@@ -64,8 +64,8 @@ def default_lock_wait() -> float:
 
 
 def is_lock_error(error: BaseException) -> bool:
-    # DuckDB is imported where it is used: the command line configures the
-    # wait before it knows whether the command opens a store at all.
+    # DuckDB is imported where it is used, because the command line sets
+    # the wait before it is clear whether the command opens a store at all.
     import duckdb
 
     return isinstance(error, duckdb.IOException) and "lock" in str(error).lower()
@@ -96,7 +96,7 @@ def connect_waiting(
     mark: bool = True,
 ) -> duckdb.DuckDBPyConnection:
     """Connect to the store file, waiting up to ``wait`` seconds (default:
-    the configured wait) while another process holds it.
+    the configured wait) while another process has it locked.
 
     With ``mark`` the wait leaves a marker file that asks a serving process
     to close the store. Errors other than the lock propagate at once.

@@ -3,7 +3,7 @@
 DuckDB lets one process at a time open a file for writing, so a server that
 kept the store open would lock out every other command (a nightly import,
 ``abmkpi kpi``). The lease opens the store when a request or a background
-thread asks for it, counts the users, and closes it once it has been idle
+thread requests it, counts the users, and closes it once it has been idle
 for :data:`LINGER_SECONDS`. When a command waits for the store (it leaves a
 marker file, see :mod:`abmkpi.store.lock`), the lease opens no new
 connection and closes as soon as its current users finish.
@@ -39,11 +39,11 @@ logger = logging.getLogger(__name__)
 # How long an idle store stays open, in seconds, so that the requests of
 # one page load share a connection.
 LINGER_SECONDS = 1.5
-# How long a request waits for a store that another process holds.
+# How long a request waits for a store that another process has open.
 BUSY_WAIT_SECONDS = 4.0
-# How often, at most, the lease looks for waiting commands' markers.
+# The minimum interval between two looks for waiting commands' markers.
 MARKER_CHECK_SECONDS = 0.2
-# How long a waiting request sleeps between two looks at the store.
+# The pause of a waiting request between two attempts to get the store.
 RETRY_PAUSE = 0.1
 
 
@@ -73,11 +73,14 @@ class StoreLease:
         self._wrote = False
         self._closed = False
         self._closer: threading.Thread | None = None
+        # Set and cleared under the condition's lock, so an open right after
+        # a close never relies on a closing thread that is about to end.
+        self._closer_running = False
         self._waiters_checked = 0.0
         self._waiters: list[int] = []
-        # Leases the current thread holds: a nested lease never waits for a
-        # command, which would wait for the outer lease to end.
-        self._held = threading.local()
+        # The number of leases the current thread has. A nested lease does
+        # not wait for a command, which itself waits for the outer lease.
+        self._thread_leases = threading.local()
         self.opens = 0
 
     # Using the store ----------------------------------------------------------
@@ -87,8 +90,8 @@ class StoreLease:
         """Yield a store on a fresh cursor; ``writing`` marks that the user
         writes, so other servers of the workspace learn of it."""
         store = self._acquire(writing)
-        depth = getattr(self._held, "depth", 0)
-        self._held.depth = depth + 1
+        depth = getattr(self._thread_leases, "depth", 0)
+        self._thread_leases.depth = depth + 1
         try:
             cursor = store.cursor()
             try:
@@ -96,7 +99,7 @@ class StoreLease:
             finally:
                 cursor.close()
         finally:
-            self._held.depth = depth
+            self._thread_leases.depth = depth
             self._release()
 
     def open_now(self, wait: float | None = None) -> None:
@@ -133,15 +136,15 @@ class StoreLease:
             while True:
                 if self._closed:
                     raise StoreBusyError("the server is stopping", None)
-                nested = getattr(self._held, "depth", 0) > 0
+                nested = getattr(self._thread_leases, "depth", 0) > 0
                 waiting = [] if nested else self._commands_waiting()
                 if self._store is not None and not waiting:
-                    self._users += 1
                     if writing and not self._wrote:
                         self._count_write_locked()
+                    self._users += 1
                     return self._store
                 if self._store is not None and self._users == 0:
-                    # A command waits and nobody uses the store: hand it over.
+                    # A command waits and no user is left: close to let it in.
                     self._close_locked()
                 if self._store is None and not waiting:
                     try:
@@ -217,24 +220,30 @@ class StoreLease:
     # The closing thread -------------------------------------------------------
 
     def _start_closer(self) -> None:
-        if self._closer is None or not self._closer.is_alive():
-            self._closer = threading.Thread(
-                target=self._close_when_idle, name="abmkpi-store-lease", daemon=True
-            )
-            self._closer.start()
+        """Start the closing thread unless it runs; call with the lock held."""
+        if self._closer_running:
+            return
+        self._closer_running = True
+        self._closer = threading.Thread(
+            target=self._close_when_idle, name="abmkpi-store-lease", daemon=True
+        )
+        self._closer.start()
 
     def _close_when_idle(self) -> None:
         with self._changed:
-            while not self._closed and self._store is not None:
-                if self._users == 0:
-                    idle = time.monotonic() - self._idle_since
-                    if idle >= self.linger or self._commands_waiting():
-                        self._close_locked()
-                        break
-                    pause = min(self.linger - idle, MARKER_CHECK_SECONDS)
-                else:
-                    pause = MARKER_CHECK_SECONDS
-                self._changed.wait(pause)
+            try:
+                while not self._closed and self._store is not None:
+                    if self._users == 0:
+                        idle = time.monotonic() - self._idle_since
+                        if idle >= self.linger or self._commands_waiting():
+                            self._close_locked()
+                            break
+                        pause = min(self.linger - idle, MARKER_CHECK_SECONDS)
+                    else:
+                        pause = MARKER_CHECK_SECONDS
+                    self._changed.wait(pause)
+            finally:
+                self._closer_running = False
 
 
 class BusyLog:
