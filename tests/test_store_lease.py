@@ -20,6 +20,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from abmkpi.demo import DemoSize, generate
@@ -154,6 +155,45 @@ def test_command_writes_while_serving(
     assert "cleared 1 stored KPI targets" in listed.stdout
     assert _target_of(server) is None
     assert server.state.data_version == version + 2
+
+
+def test_command_write_streams_event(
+    served: tuple[Server, LogCapture], demo_root: Path
+) -> None:
+    """Open dashboards hear of a command's write without making a request:
+    the notifier's tick reopens the store."""
+    server, _ = served
+    server.state.keep_alive = 0.5
+    _target_of(server)
+    version = server.state.data_version
+    timeout = httpx.Timeout(60, read=60)
+    with server.client().stream("GET", "/api/v1/events", timeout=timeout) as stream:
+        lines = stream.iter_lines()
+        assert next(lines) == ": connected"
+        run_cli("-w", demo_root, "targets", "kpi", "set", KPI, "12", "--period", PERIOD)
+        event = _next_event(lines, time.monotonic() + 120)
+    run_cli("-w", demo_root, "targets", "kpi", "clear", "--all")
+
+    assert event == {
+        "data_version": version + 1,
+        "accounts": [],
+        "inserted": 0,
+        "external": True,
+    }
+
+
+def _next_event(lines: Iterator[str], deadline: float) -> dict[str, Any]:
+    """Read the stream up to the next ``activities`` event and return its data."""
+    name = None
+    for line in lines:
+        if line.startswith("event:"):
+            name = line.split(":", 1)[1].strip()
+        elif line.startswith("data:") and name == "activities":
+            data: dict[str, Any] = json.loads(line.split(":", 1)[1])
+            return data
+        if time.monotonic() > deadline:
+            break
+    raise AssertionError("no activities event arrived")
 
 
 def test_reading_command_while_serving(

@@ -11,6 +11,7 @@ import {
 import { setLatest } from "./sparkline.js";
 
 const DEBOUNCE_MS = 300;
+const RECONNECT_MS = 5000;
 const body = document.body;
 const texts = JSON.parse(document.getElementById("ui-text")?.textContent || "{}");
 let timer = null;
@@ -127,7 +128,14 @@ function schedule(data) {
 function connect(url) {
   const source = new EventSource(url);
   source.addEventListener("open", () => setState("open"));
-  source.addEventListener("error", () => setState("error"));
+  source.addEventListener("error", () => {
+    setState("error");
+    // A browser retries a dropped stream itself, but not one that got an
+    // error status (such as 503 while an import has the workspace).
+    if (source.readyState === EventSource.CLOSED) {
+      setTimeout(() => connect(url), RECONNECT_MS);
+    }
+  });
   source.addEventListener("activities", (event) => {
     try {
       schedule(JSON.parse(event.data));
