@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.text import Text
 
 from abmkpi.errors import AbmkpiError
+from abmkpi.store.lock import DEFAULT_LOCK_WAIT, LOCK_WAIT_ENV, configure_lock_wait
 
 app = typer.Typer(
     name="abmkpi",
@@ -67,9 +68,9 @@ def main_options(
         callback=_check_language,
     ),
     wait: float = typer.Option(
-        60.0,
+        DEFAULT_LOCK_WAIT,
         "--wait",
-        envvar="ABMKPI_LOCK_WAIT",
+        envvar=LOCK_WAIT_ENV,
         min=0,
         metavar="SECONDS",
         help="How long to wait for the workspace while another process (such "
@@ -91,9 +92,6 @@ def main_options(
 
 
 def _configure_lock_wait(seconds: float) -> None:
-    # Imported here: the lock module loads DuckDB, which --help does not need.
-    from abmkpi.store.lock import configure_lock_wait
-
     announced = False
 
     def announce(path: Path, pid: int | None) -> None:

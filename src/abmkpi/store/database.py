@@ -20,8 +20,8 @@ logger = logging.getLogger(__name__)
 
 STAGE_PREFIX = "stage_"
 
-# The meta key counting the times a process opened the store for writing;
-# a server that finds it changed knows another process may have written.
+# The meta key counting the times a process opened the store for writing.
+# A server that finds the count changed assumes another process wrote.
 WRITE_GENERATION_KEY = "write_generation"
 
 
@@ -48,7 +48,8 @@ class Store:
 
     A file another process holds open is waited for (see
     :mod:`abmkpi.store.lock`): ``wait`` seconds, by default the wait the
-    command line set; ``mark`` leaves a marker that asks a server to close it.
+    command line set. With ``mark`` the wait leaves a marker file, which makes
+    a running server close the store as soon as its requests end.
     """
 
     def __init__(

@@ -80,7 +80,7 @@ def _report_scheduler(state: WebState) -> ReportScheduler | None:
 
 
 def _current_data(request: Request) -> None:
-    """Bring the data version up to date before a request is answered.
+    """Bring the data version up to date before the route runs.
 
     Cached numbers are served from memory, so a request may read no table
     at all; this opens the store (or finds it open), which notices a write

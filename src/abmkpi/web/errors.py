@@ -46,7 +46,7 @@ _CODES = {
     503: "unavailable",
 }
 
-# Seconds a client is told to wait when another process has the workspace.
+# The Retry-After of a 503 while another process has the workspace, in seconds.
 BUSY_RETRY_SECONDS = 5
 
 

@@ -133,8 +133,8 @@ def _html_for_pages(handler: Handler) -> Handler:
 
 
 def _busy_page(handler: Handler) -> Handler:
-    """Answer a browser with a page that reloads itself while another
-    process has the workspace; it reads nothing from the store."""
+    """Render, for a browser, a page that reloads itself while another
+    process has the workspace. The page reads nothing from the store."""
 
     async def handle(request: Request, error: Exception) -> Response:
         assert isinstance(error, StoreBusyError)
