@@ -96,7 +96,7 @@ class WebState:
     @contextmanager
     def writer(self) -> Iterator[Store]:
         """Yield a store for writes, one writer at a time; bumps the data version."""
-        with self.write_lock, self.lease.lease(writing=True) as store:
+        with self.write_lock, self.lease.lease(changes_data=True) as store:
             try:
                 yield store
             finally:
@@ -106,7 +106,7 @@ class WebState:
     def workflow_writer(self) -> Iterator[Store]:
         """Yield a store for writes to workflow tables (handoffs, deliveries,
         usage), under the write lock but without a new data version."""
-        with self.write_lock, self.lease.lease(writing=True) as store:
+        with self.write_lock, self.lease.lease() as store:
             yield store
 
     def next_data_version(self) -> int:

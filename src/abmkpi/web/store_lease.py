@@ -86,10 +86,16 @@ class StoreLease:
     # Using the store ----------------------------------------------------------
 
     @contextmanager
-    def lease(self, writing: bool = False) -> Iterator[Store]:
-        """Yield a store on a fresh cursor; ``writing`` marks that the user
-        writes, so other servers of the workspace learn of it."""
-        store = self._acquire(writing)
+    def lease(self, changes_data: bool = False) -> Iterator[Store]:
+        """Yield a store on a fresh cursor.
+
+        ``changes_data`` marks a user that writes KPI data: the first such
+        user of each open counts in the write generation, so another server
+        of the workspace notices the write. Workflow writes (handoffs,
+        deliveries, usage) change no cached number and do not count, which
+        keeps an idle server from writing the file on every notifier tick.
+        """
+        store = self._acquire(changes_data)
         depth = getattr(self._thread_leases, "depth", 0)
         self._thread_leases.depth = depth + 1
         try:
@@ -129,7 +135,7 @@ class StoreLease:
 
     # Opening and closing ------------------------------------------------------
 
-    def _acquire(self, writing: bool) -> Store:
+    def _acquire(self, changes_data: bool) -> Store:
         deadline = time.monotonic() + self.busy_wait
         holder: int | None = None
         with self._changed:
@@ -139,7 +145,7 @@ class StoreLease:
                 nested = getattr(self._thread_leases, "depth", 0) > 0
                 waiting = [] if nested else self._commands_waiting()
                 if self._store is not None and not waiting:
-                    if writing and not self._wrote:
+                    if changes_data and not self._wrote:
                         self._count_write_locked()
                     self._users += 1
                     return self._store
