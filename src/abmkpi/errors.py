@@ -9,6 +9,7 @@ bad value, where it came from, and what to do next.
     AbmkpiError
     ├── ConfigError          invalid workspace config (file, key, value)
     ├── WorkspaceError       workspace missing, already present, or locked
+    │   └── StoreBusyError   another process holds the store open
     ├── InputError           a bad input file (file, line, column, value)
     │   ├── EncodingError    bytes that do not decode in the detected encoding
     │   ├── CsvFormatError   truncated file, unterminated quote, wrong field count
@@ -40,6 +41,15 @@ class ConfigError(AbmkpiError):
 
 class WorkspaceError(AbmkpiError):
     """The workspace directory is missing, already initialised, or locked."""
+
+
+class StoreBusyError(WorkspaceError):
+    """Another process holds the workspace's store open, so this one cannot
+    open it; ``pid`` is that process's id when DuckDB names it."""
+
+    def __init__(self, message: str, pid: int | None = None):
+        super().__init__(message)
+        self.pid = pid
 
 
 @dataclass(frozen=True)

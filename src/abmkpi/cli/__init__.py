@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.text import Text
 
 from abmkpi.errors import AbmkpiError
+from abmkpi.store.lock import DEFAULT_LOCK_WAIT, LOCK_WAIT_ENV, configure_lock_wait
 
 app = typer.Typer(
     name="abmkpi",
@@ -67,9 +68,20 @@ def main_options(
         help="Language of labels: ja or en (default: the config's).",
         callback=_check_language,
     ),
+    wait: float = typer.Option(
+        DEFAULT_LOCK_WAIT,
+        "--wait",
+        envvar=LOCK_WAIT_ENV,
+        min=0,
+        metavar="SECONDS",
+        help="How long to wait for the workspace while another process (such "
+        "as an import, or 'abmkpi serve' during a request) has it open; 0 "
+        "fails at once.",
+    ),
 ) -> None:
     state.workspace = workspace
     state.language = language
+    _configure_lock_wait(wait)
     level = {0: logging.WARNING, 1: logging.INFO}.get(verbose, logging.DEBUG)
     logging.basicConfig(
         level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
@@ -78,6 +90,23 @@ def main_options(
     # carries its secret (in the path for Slack, or as user:password).
     for name in ("httpx", "httpcore"):
         logging.getLogger(name).setLevel(max(level, logging.WARNING))
+
+
+def _configure_lock_wait(seconds: float) -> None:
+    announced = False
+
+    def announce(path: Path, pid: int | None) -> None:
+        nonlocal announced
+        if announced:
+            return
+        announced = True
+        holder = f"process {pid}" if pid is not None else "another process"
+        errors.print(
+            f"waiting for the workspace: {holder} has {path} open "
+            f"(up to {seconds:g} s; Ctrl+C stops)"
+        )
+
+    configure_lock_wait(seconds, announce)
 
 
 def main() -> None:

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 
-from abmkpi.errors import AbmkpiError
+from abmkpi.errors import AbmkpiError, StoreBusyError
 from abmkpi.reports.pack import build_pack
 from abmkpi.reports.runs import (
     ReportFile,
@@ -129,14 +129,30 @@ class ReportScheduler:
         self._interval = interval
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
+        self._busy = False
 
     def tick(self) -> list[ReportFile]:
-        """Write the packs due at the clock's time; errors are logged, not raised."""
+        """Write the packs due at the clock's time; errors are logged, not raised.
+
+        While another process has the workspace the tick is skipped (logged
+        once); a pack not recorded yet is still due at the next tick.
+        """
         try:
-            return run_due(self.workspace, self._reading, self._writing, self._clock())
+            written = run_due(
+                self.workspace, self._reading, self._writing, self._clock()
+            )
+        except StoreBusyError as error:
+            if not self._busy:
+                logger.warning("scheduled reports: %s; retrying later", error)
+            self._busy = True
+            return []
         except AbmkpiError as error:
             logger.error("scheduled report failed: %s", error)
             return []
+        if self._busy:
+            logger.info("scheduled reports: the workspace is available again")
+        self._busy = False
+        return written
 
     def start(self) -> None:
         if self._thread is not None:

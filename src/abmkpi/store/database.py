@@ -13,11 +13,16 @@ import duckdb
 import pyarrow as pa
 
 from abmkpi.errors import StoreError, WorkspaceError
+from abmkpi.store.lock import connect_waiting
 from abmkpi.store.schema import MIGRATIONS, SCHEMA_VERSION, Table
 
 logger = logging.getLogger(__name__)
 
 STAGE_PREFIX = "stage_"
+
+# The meta key counting the times a process opened the store for writing.
+# A server that finds the count changed assumes another process wrote.
+WRITE_GENERATION_KEY = "write_generation"
 
 
 @dataclass
@@ -40,6 +45,11 @@ class Store:
 
     Writes happen inside :meth:`transaction`, so a failing import or a killed
     process leaves the file as it was before the transaction began.
+
+    A file another process holds open is waited for (see
+    :mod:`abmkpi.store.lock`): ``wait`` seconds, by default the wait the
+    command line set. With ``mark`` the wait leaves a marker file, which makes
+    a running server close the store as soon as its requests end.
     """
 
     def __init__(
@@ -47,17 +57,14 @@ class Store:
         path: Path,
         read_only: bool = False,
         connection: duckdb.DuckDBPyConnection | None = None,
+        wait: float | None = None,
+        mark: bool = True,
     ):
         self.path = path
         self.read_only = read_only
         try:
-            self.con = connection or duckdb.connect(str(path), read_only=read_only)
+            self.con = connection or connect_waiting(path, read_only, wait, mark)
         except duckdb.IOException as error:
-            if "lock" in str(error).lower():
-                raise WorkspaceError(
-                    f"cannot open store {path}: {error}. Another abmkpi process "
-                    "may hold it open for writing; stop it or wait for it to finish."
-                ) from error
             raise damaged_store_error(path, error) from error
         self._in_transaction = False
 
@@ -79,13 +86,24 @@ class Store:
         return store
 
     @classmethod
-    def open(cls, path: Path, read_only: bool = False) -> Store:
-        """Open an existing store, bringing its schema up to date when writable."""
+    def open(
+        cls,
+        path: Path,
+        read_only: bool = False,
+        wait: float | None = None,
+        mark: bool = True,
+        count_open: bool = True,
+    ) -> Store:
+        """Open an existing store, bringing its schema up to date when writable.
+
+        A writable open counts in the store's write generation (unless
+        ``count_open`` is off, as for a server that tracks its own writes).
+        """
         if not path.exists():
             raise WorkspaceError(
                 f"store {path} not found; run 'abmkpi init DIR' to create a workspace"
             )
-        store = cls(path, read_only=read_only)
+        store = cls(path, read_only=read_only, wait=wait, mark=mark)
         try:
             version = store.schema_version()
         except duckdb.Error as error:
@@ -103,6 +121,8 @@ class Store:
                     "run any abmkpi command that writes, such as 'abmkpi match'"
                 )
             store.migrate()
+        if not read_only and count_open:
+            store.next_write_generation()
         return store
 
     def close(self) -> None:
@@ -126,6 +146,23 @@ class Store:
             "SELECT value FROM meta WHERE key = 'schema_version'"
         ).fetchone()
         return int(row[0]) if row else 0
+
+    def write_generation(self) -> int:
+        """Return how often processes opened the store for writing."""
+        value = self.scalar(
+            "SELECT value FROM meta WHERE key = ?", [WRITE_GENERATION_KEY]
+        )
+        return int(value) if value is not None else 0
+
+    def next_write_generation(self) -> int:
+        """Count one more writing open of the store and return the new count."""
+        with self.transaction():
+            generation = self.write_generation() + 1
+            self.execute(
+                "INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                [WRITE_GENERATION_KEY, str(generation)],
+            )
+        return generation
 
     def migrate(self) -> None:
         """Apply every migration newer than the store's schema version."""

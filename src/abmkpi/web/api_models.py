@@ -38,6 +38,8 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         413: "Request body too large.",
         422: "Invalid parameter or body field.",
         429: "Rate limit reached; see Retry-After.",
+        503: "Another process (such as an import) has the workspace open; "
+        "see Retry-After.",
     }.items()
 }
 

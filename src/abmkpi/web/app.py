@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
-from fastapi import FastAPI, Request, Response
+from fastapi import Depends, FastAPI, Request, Response
 
 from abmkpi.web.api import install_api
 from abmkpi.web.errors import install_error_handlers
@@ -21,6 +21,10 @@ if TYPE_CHECKING:
     from abmkpi.reports.scheduler import ReportScheduler
 
 logger = logging.getLogger(__name__)
+
+# Routes that show no workspace data: the event stream (a browser's
+# EventSource gives up on an error status) and the chart library.
+NO_DATA_PATHS = frozenset({"/api/v1/events", "/vendor/plotly.min.js"})
 
 
 def create_app(workspace: Workspace, bind_host: str = "127.0.0.1") -> FastAPI:
@@ -51,6 +55,7 @@ def create_app(workspace: Workspace, bind_host: str = "127.0.0.1") -> FastAPI:
         docs_url="/api/docs",
         openapi_url="/api/openapi.json",
         redoc_url=None,
+        dependencies=[Depends(_current_data)],
     )
     app.state.web = state
     app.state.notifier = notifier
@@ -72,6 +77,20 @@ def _report_scheduler(state: WebState) -> ReportScheduler | None:
     from abmkpi.reports.scheduler import ReportScheduler
 
     return ReportScheduler(state.workspace, state.reader, state.writer)
+
+
+def _current_data(request: Request) -> None:
+    """Bring the data version up to date before the route runs.
+
+    Cached numbers are served from memory, so a request may read no table
+    at all; this opens the store (or finds it open), which notices a write
+    by another process since the server last had the store. While another
+    process has the store it raises StoreBusyError (a 503).
+    """
+    if request.url.path in NO_DATA_PATHS:
+        return
+    state: WebState = request.app.state.web
+    state.refresh()
 
 
 async def _log_requests(

@@ -25,6 +25,7 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 
 from fastapi import Request
 
@@ -97,15 +98,15 @@ def authenticate(store: Store, token: str) -> TokenInfo | None:
     return info
 
 
-def was_verified(store: Store, token: str) -> bool:
-    """Return whether this process has verified the token before (it may have
-    been revoked since)."""
+def was_verified(store_path: Path, token: str) -> bool:
+    """Return whether this process has verified the token for the store
+    before (it may have been revoked since)."""
     token_id = token_id_of(token)
     if token_id is None:
         return False
     digest = hashlib.sha256(token.encode("utf-8")).digest()
     with _lock:
-        known = _verified.get((str(store.path), token_id))
+        known = _verified.get((str(store_path), token_id))
     return known is not None and hmac.compare_digest(known, digest)
 
 
@@ -178,7 +179,7 @@ def _bearer_token(request: Request, state: WebState, header: str) -> TokenInfo:
     client = client_key(request)
     wait = (
         None
-        if was_verified(state.store, value.strip())
+        if was_verified(state.store_path, value.strip())
         else (state.auth_failures.peek(client))
     )
     if wait is not None:

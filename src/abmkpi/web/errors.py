@@ -25,6 +25,7 @@ from abmkpi.errors import (
     FieldError,
     NotFoundError,
     PeriodError,
+    StoreBusyError,
     StoreError,
 )
 from abmkpi.web.redaction import loggable_path, without_emails
@@ -43,7 +44,11 @@ _CODES = {
     422: "invalid_request",
     429: "rate_limited",
     500: "internal_error",
+    503: "unavailable",
 }
+
+# The Retry-After of a 503 while another process has the workspace, in seconds.
+BUSY_RETRY_SECONDS = 5
 
 
 class ApiError(Exception):
@@ -152,6 +157,18 @@ def install_error_handlers(app: FastAPI) -> None:
                 422,
                 f"invalid {field}: {error}",
                 details=[{"field": field, "problem": str(error)}],
+            )
+        )
+
+    @app.exception_handler(StoreBusyError)
+    async def _store_busy(request: Request, error: StoreBusyError) -> JSONResponse:
+        # Another process (an import) has the workspace open; no cached
+        # number is served meanwhile, as it may be changing the data.
+        return error_response(
+            ApiError(
+                503,
+                str(error),
+                headers={"Retry-After": str(BUSY_RETRY_SECONDS)},
             )
         )
 

@@ -29,12 +29,17 @@ KEEP_ALIVE_SECONDS = 15.0
 @dataclass(frozen=True)
 class Change:
     """The effect of one write: the accounts whose facts changed, and whether
-    it added people (which changes the leads of a period)."""
+    it added people (which changes the leads of a period).
+
+    ``external`` marks a write by another process, whose effect is unknown:
+    any number may have changed.
+    """
 
     version: int
     account_ids: frozenset[str] = frozenset()
     people_added: bool = False
     inserted: int = 0
+    external: bool = False
 
     def merged(self, other: Change) -> Change:
         return Change(
@@ -42,6 +47,7 @@ class Change:
             self.account_ids | other.account_ids,
             self.people_added or other.people_added,
             self.inserted + other.inserted,
+            self.external or other.external,
         )
 
 
@@ -156,6 +162,7 @@ def event_text(change: Change) -> str:
         "data_version": change.version,
         "accounts": sorted(change.account_ids),
         "inserted": change.inserted,
+        "external": change.external,
     }
     return f"event: activities\ndata: {json.dumps(data)}\n\n"
 

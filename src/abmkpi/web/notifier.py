@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from abmkpi.errors import StoreBusyError
 from abmkpi.handoff.sla import mark_breaches
 from abmkpi.notify.deliveries import (
     DeliveryRun,
@@ -30,6 +31,7 @@ from abmkpi.notify.deliveries import (
 )
 from abmkpi.store.database import Store
 from abmkpi.usage import utc_now
+from abmkpi.web.store_lease import BusyLog
 
 if TYPE_CHECKING:
     from abmkpi.web.state import WebState
@@ -44,12 +46,8 @@ TICK_SECONDS = 10.0
 def workflow_writer(state: WebState) -> Iterator[Store]:
     """Yield a store for writes to workflow tables (handoffs, deliveries,
     usage), under the write lock but without a new data version."""
-    with state.write_lock:
-        cursor = state.store.cursor()
-        try:
-            yield cursor
-        finally:
-            cursor.close()
+    with state.workflow_writer() as store:
+        yield store
 
 
 class Notifier:
@@ -61,6 +59,7 @@ class Notifier:
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
+        self._busy = BusyLog("sending handoff notifications")
 
     def start(self) -> None:
         with self._lock:
@@ -88,6 +87,10 @@ class Notifier:
         while not self._stopping.is_set():
             try:
                 self.run_once()
+                self._busy.available()
+            except StoreBusyError as error:
+                # Another process has the workspace; the next tick retries.
+                self._busy.busy(error)
             except Exception:
                 logger.exception("sending handoff notifications failed; will retry")
             self._wake.wait(timeout=TICK_SECONDS)

@@ -36,7 +36,7 @@ def record_page_view(request: Request, state: WebState) -> None:
     token_id = session.get(SESSION_TOKEN_KEY)
     actor = f"token:{token_id}" if isinstance(token_id, int) else None
     path = request.url.path
-    key = (str(state.store.path), actor or client_key(request), path)
+    key = (str(state.store_path), actor or client_key(request), path)
     if not _due(key):
         return
     try:

@@ -17,8 +17,10 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from abmkpi.errors import StoreBusyError
 from abmkpi.web.facts_cache import as_of_for, minute_end
 from abmkpi.web.live import Change
+from abmkpi.web.store_lease import BusyLog
 
 if TYPE_CHECKING:
     from abmkpi.web.state import WebState
@@ -43,6 +45,7 @@ class Refresher:
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
+        self._busy = BusyLog("refreshing cached KPI facts")
 
     def start(self) -> None:
         """Start the thread unless it runs already."""
@@ -90,9 +93,22 @@ class Refresher:
                     self._state.broadcaster.publish(change)
                 self._prepare()
                 self._prewarm()
+                self._busy.available()
+            except StoreBusyError as error:
+                # Another process has the workspace: the change waits for
+                # the next tick, and the lease stays closed meanwhile.
+                if change is not None:
+                    self._requeue(change)
+                self._busy.busy(error)
             except Exception:
                 logger.exception("refreshing cached KPI facts failed; will retry")
         logger.debug("refresher stopped")
+
+    def _requeue(self, change: Change) -> None:
+        with self._lock:
+            self._pending = (
+                change if self._pending is None else change.merged(self._pending)
+            )
 
     def _prepare(self) -> None:
         for entry in self._state.facts.entries():

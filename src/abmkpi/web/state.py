@@ -1,8 +1,10 @@
 """What every request handler shares: the workspace, its store and caches.
 
-The server process keeps the workspace's DuckDB file open. Each request
-works on its own cursor (DuckDB cursors share the database but not
-transactions), and writes take a lock so ingests commit one at a time.
+The server opens the workspace's DuckDB file while requests and background
+threads use it, and closes it when idle, so other commands can open it (see
+:mod:`abmkpi.web.store_lease`). Each request works on its own cursor (DuckDB
+cursors share the database but not transactions), and writes take a lock so
+ingests commit one at a time.
 """
 
 from __future__ import annotations
@@ -14,15 +16,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
-
-import duckdb
+from pathlib import Path
 
 from abmkpi.matching.freemail import FreeMailDomains, resolve_free_mail
 from abmkpi.store.database import Store
 from abmkpi.web.facts_cache import FactCache
 from abmkpi.web.limits import AUTH_FAILURES_PER_MINUTE, RateLimiter
-from abmkpi.web.live import KEEP_ALIVE_SECONDS, Broadcaster, ChangeLog
+from abmkpi.web.live import KEEP_ALIVE_SECONDS, Broadcaster, Change, ChangeLog
 from abmkpi.web.refresher import Refresher
+from abmkpi.web.store_lease import StoreLease
 from abmkpi.workspace import Workspace
 
 logger = logging.getLogger(__name__)
@@ -30,15 +32,16 @@ logger = logging.getLogger(__name__)
 
 @dataclass
 class WebState:
-    """The workspace a server serves, its open store and a data version.
+    """The workspace a server serves, its store lease and a data version.
 
     ``data_version`` increases on every write, so caches keyed by it never
     return numbers older than the data. ``changes`` records what each
-    ingest changed, so cached facts catch up without a full recompute.
+    ingest changed, so cached facts catch up without a full recompute. A
+    write by another process (an import while the server runs) also
+    increases it, drops the cached facts and notifies the event streams.
     """
 
     workspace: Workspace
-    store: Store
     bind_host: str = "127.0.0.1"
     data_version: int = 0
     write_lock: threading.Lock = field(default_factory=threading.Lock)
@@ -48,6 +51,10 @@ class WebState:
     limiter: RateLimiter = field(init=False)
     auth_failures: RateLimiter = field(init=False)
     refresher: Refresher = field(init=False)
+    lease: StoreLease = field(init=False)
+    _version_lock: threading.Lock = field(
+        default_factory=threading.Lock, init=False, repr=False
+    )
     latest_ingest_at: datetime | None = None
     keep_alive: float = KEEP_ALIVE_SECONDS  # seconds between event-stream comments
 
@@ -56,30 +63,63 @@ class WebState:
         self.limiter = RateLimiter(web.rate_limit_per_minute)
         self.auth_failures = RateLimiter(AUTH_FAILURES_PER_MINUTE)
         self.refresher = Refresher(self)
+        self.lease = StoreLease(self.workspace.store_path, self._external_change)
 
     @classmethod
     def open(cls, workspace: Workspace, bind_host: str = "127.0.0.1") -> WebState:
-        return cls(workspace, workspace.open_store(), bind_host)
+        """Return the state of a server; the store opens once now, so a
+        missing or damaged store fails at start-up."""
+        state = cls(workspace, bind_host)
+        state.lease.open_now()
+        return state
+
+    @property
+    def store_path(self) -> Path:
+        return self.workspace.store_path
+
+    def refresh(self) -> None:
+        """Make ``data_version`` cover writes by other processes.
+
+        Another process can write only while the server has the store
+        closed, and the lease checks for such writes each time it opens
+        it, so holding the lease once suffices.
+        """
+        with self.lease.lease():
+            pass
 
     @contextmanager
     def reader(self) -> Iterator[Store]:
         """Yield a store on a fresh cursor for one request's reads."""
-        cursor = self.store.cursor()
-        try:
-            yield cursor
-        finally:
-            cursor.close()
+        with self.lease.lease() as store:
+            yield store
 
     @contextmanager
     def writer(self) -> Iterator[Store]:
         """Yield a store for writes, one writer at a time; bumps the data version."""
-        with self.write_lock:
-            cursor = self.store.cursor()
+        with self.write_lock, self.lease.lease(changes_data=True) as store:
             try:
-                yield cursor
+                yield store
             finally:
-                cursor.close()
-                self.data_version += 1
+                self.next_data_version()
+
+    @contextmanager
+    def workflow_writer(self) -> Iterator[Store]:
+        """Yield a store for writes to workflow tables (handoffs, deliveries,
+        usage), under the write lock but without a new data version."""
+        with self.write_lock, self.lease.lease() as store:
+            yield store
+
+    def next_data_version(self) -> int:
+        with self._version_lock:
+            self.data_version += 1
+            return self.data_version
+
+    def _external_change(self) -> None:
+        """Another process may have written: no change log describes what,
+        so cached facts are dropped and open dashboards re-fetch."""
+        version = self.next_data_version()
+        self.facts.clear()
+        self.broadcaster.publish(Change(version, external=True))
 
     @property
     def is_local(self) -> bool:
@@ -93,9 +133,4 @@ class WebState:
     def close(self) -> None:
         self.refresher.stop()
         self.broadcaster.close()
-        try:
-            self.store.close()
-        except duckdb.Error as error:
-            # A request thread still runs a query (its task was cancelled at
-            # shutdown); the process exit closes the file.
-            logger.warning("closing the store while a query runs failed: %s", error)
+        self.lease.close()

@@ -17,10 +17,19 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
-from fastapi.responses import FileResponse, PlainTextResponse, RedirectResponse
+from fastapi.responses import (
+    FileResponse,
+    HTMLResponse,
+    PlainTextResponse,
+    RedirectResponse,
+)
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
+from abmkpi.errors import StoreBusyError
+from abmkpi.i18n import translate
+from abmkpi.web.app import web_state
+from abmkpi.web.errors import BUSY_RETRY_SECONDS
 from abmkpi.web.pages import (
     accounts,
     departments,
@@ -31,7 +40,13 @@ from abmkpi.web.pages import (
     overview,
     pdca,
 )
-from abmkpi.web.pages.rendering import build_page, render
+from abmkpi.web.pages.rendering import (
+    PAGE_HEADERS,
+    build_page,
+    environment,
+    page_language,
+    render,
+)
 from abmkpi.web.pages.security import LoginRequired
 
 logger = logging.getLogger(__name__)
@@ -100,6 +115,9 @@ def _install_html_errors(app: FastAPI) -> None:
     for key, handler in list(app.exception_handlers.items()):
         app.exception_handlers[key] = _html_for_pages(handler)
     app.exception_handlers[LoginRequired] = _redirect_to_login
+    busy = app.exception_handlers.get(StoreBusyError)
+    if busy is not None:
+        app.exception_handlers[StoreBusyError] = _busy_page(busy)
 
 
 def _html_for_pages(handler: Handler) -> Handler:
@@ -110,6 +128,30 @@ def _html_for_pages(handler: Handler) -> Handler:
         if not _wants_html(request):
             return response
         return _error_page(request, response)
+
+    return handle
+
+
+def _busy_page(handler: Handler) -> Handler:
+    """Render, for a browser, a page that reloads itself while another
+    process has the workspace. The page reads nothing from the store."""
+
+    async def handle(request: Request, error: Exception) -> Response:
+        assert isinstance(error, StoreBusyError)
+        if not _wants_html(request):
+            response = handler(request, error)
+            return await response if inspect.isawaitable(response) else response
+        language = page_language(request, web_state(request))
+
+        def gettext(message: str, **values: Any) -> str:
+            text = translate(message, language)
+            return text % values if values else text
+
+        html = environment.get_template("busy.html").render(
+            lang=language, _=gettext, pid=error.pid, seconds=BUSY_RETRY_SECONDS
+        )
+        headers = {**PAGE_HEADERS, "Retry-After": str(BUSY_RETRY_SECONDS)}
+        return HTMLResponse(html, status_code=503, headers=headers)
 
     return handle
 

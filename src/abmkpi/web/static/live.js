@@ -11,10 +11,12 @@ import {
 import { setLatest } from "./sparkline.js";
 
 const DEBOUNCE_MS = 300;
+const RECONNECT_MS = 5000;
 const body = document.body;
 const texts = JSON.parse(document.getElementById("ui-text")?.textContent || "{}");
 let timer = null;
 let touched = new Set();
+let everything = false;
 
 function setState(state) {
   const status = document.getElementById("live-status");
@@ -88,12 +90,12 @@ async function refreshCards() {
   }
 }
 
-async function refreshRows(accounts) {
+async function refreshRows(accounts, all = false) {
   const table = document.getElementById("accounts-table");
   if (!table || !table.dataset.rowsUrl) return;
   const visible = [...table.querySelectorAll("tr[data-account-id]")];
   const hit = visible.filter((row) => accounts.has(row.dataset.accountId));
-  if (!hit.length) return;
+  if (!hit.length && !all) return;
   const response = await fetch(table.dataset.rowsUrl, { headers: { Accept: "text/html" } });
   if (!response.ok) return;
   const template = document.createElement("template");
@@ -108,12 +110,16 @@ async function refreshRows(accounts) {
 
 function schedule(data) {
   for (const account of data.accounts || []) touched.add(account);
+  // Another process (an import) wrote: any row may have changed.
+  if (data.external) everything = true;
   if (timer) return;
   timer = setTimeout(() => {
     timer = null;
     const accounts = touched;
+    const all = everything;
     touched = new Set();
-    Promise.all([refreshCards(), refreshRows(accounts)]).catch((error) =>
+    everything = false;
+    Promise.all([refreshCards(), refreshRows(accounts, all)]).catch((error) =>
       console.warn("live update failed", error),
     );
   }, DEBOUNCE_MS);
@@ -122,7 +128,14 @@ function schedule(data) {
 function connect(url) {
   const source = new EventSource(url);
   source.addEventListener("open", () => setState("open"));
-  source.addEventListener("error", () => setState("error"));
+  source.addEventListener("error", () => {
+    setState("error");
+    // A browser retries a dropped stream itself, but not one that got an
+    // error status (such as 503 while an import has the workspace).
+    if (source.readyState === EventSource.CLOSED) {
+      setTimeout(() => connect(url), RECONNECT_MS);
+    }
+  });
   source.addEventListener("activities", (event) => {
     try {
       schedule(JSON.parse(event.data));
