@@ -217,7 +217,7 @@ def test_run_due_again_writes_nothing(weekly_run: list[str], demo: Demo) -> None
     result = run_cli(
         "-w", demo.root, "schedule", "--run-due", "--now", "2025-03-24T09:00+09:00"
     )
-    assert result.stdout.strip() == "no report pack is due"
+    assert result.stdout.strip() == "期限の来たレポートパックはありません"
 
 
 def test_weekly_xlsx_matches_kpi_json(weekly_run: list[str], demo: Demo) -> None:

@@ -90,7 +90,7 @@ def kpi_target_set(
     message = t(
         "target of %(kpi)s for %(period)s (%(segment)s) set to %(value)s",
         kpi=t.kpi(target.kpi_key),
-        period=target.period_id,
+        period=workspace.calendar.label(chosen, t.language),
         segment=t.term("segment", target.segment),
         value=_target_value(target.kpi_key, target.value, t),
     )

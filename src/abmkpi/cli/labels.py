@@ -72,10 +72,13 @@ class Labels:
             label = f"{label}: {variant_label(variant, self.language)}"
         return label
 
-    def instant(self, value: datetime | None) -> str:
-        """Return a stored instant (naive UTC, or aware) in the workspace zone."""
+    def instant(self, value: datetime | str | None) -> str:
+        """Return an instant in the workspace zone: a stored one (naive UTC),
+        an aware one, or ISO-8601 text as the JSON documents carry it."""
         if value is None:
             return ""
+        if isinstance(value, str):
+            value = datetime.fromisoformat(value)
         if value.tzinfo is None:
             value = value.replace(tzinfo=UTC)
         return f"{value.astimezone(self.zone):%Y-%m-%d %H:%M}"

@@ -265,14 +265,10 @@ def _print_schedule(
                 t.term("cadence", row["cadence"]),
                 row["cron"],
                 row["time_zone"],
-                t.instant(datetime.fromisoformat(row["next_run"])),
-                t.instant(_parse_optional(row["last_run"])) or t("never"),
+                t.instant(row["next_run"]),
+                t.instant(row["last_run"]) or t("never"),
                 t.yes(row["due"]),
             ]
             for row in rows
         ),
     )
-
-
-def _parse_optional(text: str | None) -> datetime | None:
-    return None if text is None else datetime.fromisoformat(text)
