@@ -19,8 +19,9 @@ from abmkpi.web.pages.formats import Formatter
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "abmkpi"
 WEB = PACKAGE / "web"
 KEYWORDS = {"_": None, "N_": None}
-# The CLI translates with a Labels object named t: t("..."), t.zoned("...").
-CLI_KEYWORDS = {"t": None, "zoned": None, "N_": None}
+# The CLI translates with a Labels object: t("..."), t.zoned("...") and,
+# inside the Labels class, self("...").
+CLI_KEYWORDS = {"t": None, "self": None, "zoned": None, "N_": None}
 # Messages that read the same in Japanese.
 SAME_IN_JAPANESE = {"KPI", "MQA", "API", "ID"}
 

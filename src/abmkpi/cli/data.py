@@ -179,7 +179,8 @@ def run_handoffs_after_import(workspace: Workspace, store: Store) -> None:
 
     run = run_after_import(store, workspace.settings, workspace.root)
     if run is not None and (run.created or run.breached or run.followed_up):
-        errors.print(f"handoffs: {run.describe()}")
+        t = Labels.of(workspace)
+        errors.print(t("handoffs: %(summary)s", summary=t.handoff_run(run)))
 
 
 def _source_and_paths(

@@ -187,7 +187,7 @@ def handoff_run(
     if output == OutputFormat.CSV:
         print_csv(list(document), [document])
         return
-    console.print(run.describe())
+    console.print(Labels.of(workspace).handoff_run(run))
 
 
 @handoff_app.command("ack")

@@ -19,6 +19,8 @@ from abmkpi.metrics.results import Unit
 from abmkpi.vocabulary import TIER_LABEL, term_label
 
 if TYPE_CHECKING:
+    from abmkpi.handoff.run import HandoffRun
+    from abmkpi.notify.deliveries import DeliveryRun
     from abmkpi.workspace import Workspace
 
 MISSING = "–"
@@ -96,3 +98,28 @@ class Labels:
 
     def yes(self, flag: bool) -> str:
         return self("yes") if flag else self("no")
+
+    def handoff_run(self, run: HandoffRun) -> str:
+        """Return what a handoff pass did, as ``HandoffRun.describe`` does
+        in English."""
+        text = self(
+            "%(created)s new handoffs, %(followed_up)s followed up by sales, "
+            "%(breached)s newly breached",
+            created=format(len(run.created), ","),
+            followed_up=format(run.followed_up, ","),
+            breached=format(len(run.breached), ","),
+        )
+        if run.deliveries is not None:
+            text += "; " + self.deliveries(run.deliveries)
+        return text
+
+    def deliveries(self, run: DeliveryRun) -> str:
+        """Return what a sending pass did, as ``DeliveryRun.describe`` does
+        in English."""
+        return self(
+            "%(delivered)s notifications delivered, %(retrying)s to retry, "
+            "%(failed)s failed for good",
+            delivered=format(run.delivered, ","),
+            retrying=format(run.retrying, ","),
+            failed=format(run.failed, ","),
+        )

@@ -148,7 +148,7 @@ def _send(
         )
         return
     run = deliver_due(store, settings, workspace.root)
-    console.print(run.describe())
+    console.print(Labels.of(workspace).deliveries(run))
 
 
 def _print_written(written: list[ReportFile], t: Labels) -> None:
@@ -203,7 +203,7 @@ def schedule(
                 from abmkpi.notify import deliver_due
 
                 run = deliver_due(store, workspace.settings, workspace.root)
-                console.print(run.describe())
+                console.print(Labels.of(workspace).deliveries(run))
         t = Labels.of(workspace)
         if not written:
             console.print(t("no report pack is due"))
