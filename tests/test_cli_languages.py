@@ -1,8 +1,9 @@
 """The CLI's tables in Japanese and English, on a demo workspace.
 
-Headers, titles and enum values are translated under --lang ja, instants are
-shown in the workspace zone (Asia/Tokyo, UTC+9 without daylight saving) with
-the zone in the header, and JSON and CSV output keep English ids and UTC.
+Under --lang ja, headers, titles and enum values are translated. Instants are
+shown in the workspace zone with the zone in the header. The zone is
+Asia/Tokyo, UTC+9 without daylight saving. JSON and CSV keep English ids and
+UTC instants.
 """
 
 from __future__ import annotations
@@ -305,3 +306,12 @@ def test_stored_target_time_in_tokyo(demo: Path) -> None:
     line = next(line for line in output.splitlines() if "保存済み" in line)
     assert stored["set_at"].endswith("Z")
     assert f"{set_at + timedelta(hours=9):%Y-%m-%d %H:%M}" in line
+
+
+def test_kpi_as_of_in_tokyo(demo: Path) -> None:
+    # 15:30 UTC on 14 February is 00:30 on 15 February in Tokyo.
+    output = ja(
+        demo, "kpi", "-p", "FY2024-Q4", "--kpi", "contact_rate",
+        "--as-of", "2025-02-14T15:30:00Z",
+    )  # fmt: skip
+    assert "2025-02-15 00:30 時点 (Asia/Tokyo)" in output.splitlines()[0]

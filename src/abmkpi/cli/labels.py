@@ -4,7 +4,8 @@ Tables and summaries print headers through the translation catalog, enum
 values through the shared vocabulary, dates as ISO ``YYYY-MM-DD`` and stored
 instants (naive UTC) as ``YYYY-MM-DD HH:MM`` in the workspace time zone.
 JSON and CSV output keep English ids and ISO-8601 instants, and do not use
-this module.
+this module. Commands name their ``Labels`` object ``t``, as i18n libraries
+name their translate function, and the catalog test extracts ``t("...")``.
 """
 
 from __future__ import annotations
@@ -13,21 +14,19 @@ from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from abmkpi.formatting import format_value
-from abmkpi.i18n import translate
-from abmkpi.metrics.results import Unit
 from abmkpi.vocabulary import TIER_LABEL, term_label
 
+# Babel and the KPI modules (NumPy) are imported when a table is printed,
+# so 'abmkpi --help' and argument errors start without them.
 if TYPE_CHECKING:
     from abmkpi.handoff.run import HandoffRun
+    from abmkpi.metrics.results import Unit
     from abmkpi.notify.deliveries import DeliveryRun
     from abmkpi.workspace import Workspace
 
-MISSING = "–"
-
 
 class Labels:
-    """Translates and formats the values of one command's human output."""
+    """The translator and formatter of one command's human output."""
 
     def __init__(self, language: str, time_zone: str, currency: str):
         self.language = language
@@ -45,6 +44,8 @@ class Labels:
 
     def __call__(self, message: str, **values: Any) -> str:
         """Return ``message`` translated, with ``%(name)s`` fields filled in."""
+        from abmkpi.i18n import translate
+
         text = translate(message, self.language)
         return text % values if values else text
 
@@ -89,11 +90,17 @@ class Labels:
         return "" if value is None else value.isoformat()
 
     def money(self, value: float | None, currency: str | None = None) -> str:
+        from abmkpi.formatting import format_value
+        from abmkpi.metrics.results import Unit
+
         return format_value(
             value, Unit.CURRENCY, currency or self.currency, self.language
         )
 
     def value(self, value: float | None, unit: Unit | str) -> str:
+        from abmkpi.formatting import format_value
+        from abmkpi.metrics.results import Unit
+
         return format_value(value, Unit(unit), self.currency, self.language)
 
     def yes(self, flag: bool) -> str:
