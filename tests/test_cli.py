@@ -134,8 +134,11 @@ def test_targets_file_warns_outside_range(tmp_path: Path, cases: Path) -> None:
     folder = cases / "07-free-email-domain"
     run_cli("init", workspace)
     run_cli("-w", workspace, "import", "salesforce", folder / "Account.csv")
-    result = run_cli("-w", workspace, "targets", "set", folder / "target_accounts.csv")
-    assert "3 target accounts" in result.stdout
+    result = run_cli(
+        "-w", workspace, "--lang", "en", "targets", "set",
+        folder / "target_accounts.csv",
+    )  # fmt: skip
+    assert "3 target accounts (from a list)" in result.stdout
     assert "start with 10-20" in result.stderr
 
 

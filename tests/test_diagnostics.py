@@ -294,6 +294,17 @@ def test_no_report_run_in_review_window(workspace: Workspace) -> None:
     assert check(workspace, "operation.reviews").status is CheckStatus.FAIL
 
 
+def test_last_page_view_in_tokyo(workspace: Workspace) -> None:
+    viewed = days_before_now(0.01).replace(second=0, microsecond=0)
+    with workspace.open_store() as store:
+        record_usage(store, UsageKind.PAGE_VIEWED, detail={"path": "/"}, when=viewed)
+    item = check(workspace, "implementation.dashboard")
+    # Tokyo is UTC+9 all year.
+    local = f"{viewed + timedelta(hours=9):%Y-%m-%d %H:%M} Asia/Tokyo"
+    assert f"last view: {local}." in item.summary.render("en")
+    assert item.evidence["last_page_view_at"] == viewed
+
+
 def test_recent_report_run_passes(workspace: Workspace) -> None:
     add_report_run(workspace, "weekly", 2)
     with workspace.open_store() as store:

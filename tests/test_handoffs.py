@@ -313,8 +313,9 @@ def test_ack_records_usage(workspace: Workspace) -> None:
             workspace, store, form_fills("a", utc_now(), 3)
         ).handoff_ids[0]
     output = run_cli(
-        "--workspace", workspace.root, "handoff", "ack", str(handoff_id), "--by", "田中"
-    ).stdout
+        "--workspace", workspace.root, "--lang", "en", "handoff", "ack",
+        str(handoff_id), "--by", "田中",
+    ).stdout  # fmt: skip
     with workspace.open_store(read_only=True) as store:
         listed = list_handoffs(store, "acknowledged")
         used = usage_count(store, UsageKind.HANDOFF_ACKNOWLEDGED, timedelta(hours=1))

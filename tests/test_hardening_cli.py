@@ -119,12 +119,12 @@ def test_negative_limit_rejected(base: Path) -> None:
 
 
 def test_deleted_account_detail_says_so(base: Path) -> None:
-    result = run_cli("-w", base, "account", "t:A4", "-p", "FY2024-Q1")
+    result = run_cli("-w", base, "--lang", "en", "account", "t:A4", "-p", "FY2024-Q1")
     assert "note: deleted in its source: no KPI counts this account" in result.stdout
 
 
 def test_merged_account_detail_says_so(base: Path) -> None:
-    result = run_cli("-w", base, "account", "t:A5", "-p", "FY2024-Q1")
+    result = run_cli("-w", base, "--lang", "en", "account", "t:A5", "-p", "FY2024-Q1")
     assert "note: account t:A5 was merged into t:A1; showing t:A1" in result.stdout
 
 
@@ -149,7 +149,9 @@ def test_stage_history_without_stage(base: Path, tmp_path: Path) -> None:
     base_mapping.write_text(MAPPING, encoding="utf-8")
     run_cli("-w", workspace, "import", "csv", *paths, "--mapping", base_mapping)
     run_cli("-w", workspace, "import", "csv", history, "--mapping", mapping)
-    result = run_cli("-w", workspace, "account", "t:A3", "-p", "FY2024-Q1")
+    result = run_cli(
+        "-w", workspace, "--lang", "en", "account", "t:A3", "-p", "FY2024-Q1"
+    )
     assert "Prospecting → (no stage)" in result.stdout
 
 

@@ -174,7 +174,9 @@ def test_cli_sets_lists_and_clears(usd: Workspace) -> None:
     assert ("contact_rate", "*", 0.6) in [
         (r["kpi"], r["period"], r["value"]) for r in config
     ]
-    cleared = run_cli("-w", root, "targets", "kpi", "clear", "mqa_count")
+    cleared = run_cli(
+        "-w", root, "--lang", "en", "targets", "kpi", "clear", "mqa_count"
+    )
     assert "cleared 1 stored KPI targets" in cleared.stdout
     with usd.open_store(read_only=True) as store:
         assert len(list_kpi_targets(store)) == 1

@@ -70,6 +70,6 @@ def test_table_output_states_rates(tmp_path: Path, shared_data: Path) -> None:
     workspace = tmp_path / "workspace"
     run_cli("init", workspace)
     run_cli("-w", workspace, "import", "marketo", shared_data / "fivetran-marketo")
-    output = run_cli("-w", workspace, "match", "--report").stdout
-    assert "free_mail_domain 100" in output
+    output = run_cli("-w", workspace, "--lang", "en", "match", "--report").stdout
+    assert "Free-mail address 100" in output
     assert "0.0%" in output

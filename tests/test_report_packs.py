@@ -57,7 +57,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
             "INSERT INTO pdca_actions (id, account_id, title, rule, owner, due_date, "
             "status, created_at) VALUES "
             "(1, 'demo:acc1', 'Invite to the user conference', 'no_engagement', "
-            "'佐藤', DATE '2025-03-10', 'open', TIMESTAMP '2025-03-01 00:00:00'), "
+            "'佐藤', DATE '2025-03-10', 'open', TIMESTAMP '2025-02-28 15:30:00'), "
             "(2, 'demo:acc3', 'Call the CFO', NULL, 'Kim', DATE '2025-06-30', "
             "'open', TIMESTAMP '2025-03-02 00:00:00'), "
             "(3, 'demo:acc3', 'Send the case study', NULL, 'Kim', "
@@ -217,7 +217,7 @@ def test_run_due_again_writes_nothing(weekly_run: list[str], demo: Demo) -> None
     result = run_cli(
         "-w", demo.root, "schedule", "--run-due", "--now", "2025-03-24T09:00+09:00"
     )
-    assert result.stdout.strip() == "no report pack is due"
+    assert result.stdout.strip() == "期限の来たレポートパックはありません"
 
 
 def test_weekly_xlsx_matches_kpi_json(weekly_run: list[str], demo: Demo) -> None:
@@ -409,6 +409,21 @@ def test_open_actions_section(quarterly: ReportPack) -> None:
         "Call the CFO",
     ]
     assert [row["overdue"] for row in section.rows] == [True, False]
+
+
+def test_open_action_dates_are_local(quarterly: ReportPack) -> None:
+    section = quarterly.section("pdca_actions")
+    assert section is not None
+    # Logged at 15:30 UTC on 28 February: 00:30 on 1 March in Tokyo.
+    assert section.rows[0]["created_at"] == date(2025, 3, 1)
+    assert section.rows[1]["created_at"] == date(2025, 3, 2)
+
+
+def test_open_action_labels(quarterly: ReportPack) -> None:
+    section = quarterly.section("pdca_actions")
+    assert section is not None
+    assert section.rows[0]["rule"] == {"en": "No engagement", "ja": "接点なし"}
+    assert section.rows[1]["rule"] is None
 
 
 def test_agenda_lists_overdue_actions(quarterly_files: dict[str, Path]) -> None:

@@ -160,7 +160,7 @@ def test_send_deliveries_delivered(manual: Sent) -> None:
 
 
 def test_send_prints_delivery_counts(manual: Sent) -> None:
-    assert "2 notifications delivered" in manual.output
+    assert "通知の送信済み 2 件" in manual.output
 
 
 def test_scheduled_send_one_message(scheduled: Sent) -> None:

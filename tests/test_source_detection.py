@@ -190,17 +190,20 @@ def test_cli_detects_source(cli_workspace: Path, shared_data: Path) -> None:
 def test_cli_source_option(cli_workspace: Path, shared_data: Path) -> None:
     folder = shared_data / "mautic-fixtures"
     result = run_cli(
-        "-w", cli_workspace, "import", "--source", "mautic", folder, "--dry-run"
-    )
+        "-w", cli_workspace, "--lang", "en", "import", "--source", "mautic", folder,
+        "--dry-run",
+    )  # fmt: skip
     assert "detected" not in result.stderr
     assert "read 58 rows" in result.stdout
 
 
 def test_cli_source_argument(cli_workspace: Path, shared_data: Path) -> None:
     folder = shared_data / "mautic-fixtures"
-    result = run_cli("-w", cli_workspace, "import", "mautic", folder, "--dry-run")
+    result = run_cli(
+        "-w", cli_workspace, "--lang", "en", "import", "mautic", folder, "--dry-run"
+    )
     assert "detected" not in result.stderr
-    assert "import (dry run) from mautic" in result.stdout
+    assert "Import check (dry run) of Mautic files" in result.stdout
 
 
 def test_cli_wrong_source_fails(cli_workspace: Path, shared_data: Path) -> None:
@@ -219,8 +222,10 @@ def test_cli_mapping_means_csv(cli_workspace: Path, tmp_path: Path) -> None:
         '\n[tables.columns]\nid = "code"\nname = "company"\n',
         encoding="utf-8",
     )
-    result = run_cli("-w", cli_workspace, "import", data, "--mapping", mapping)
-    assert "import 1 from crm" in result.stdout
+    result = run_cli(
+        "-w", cli_workspace, "--lang", "en", "import", data, "--mapping", mapping
+    )
+    assert "Import 1 from crm" in result.stdout
 
 
 def test_cli_mapping_with_native_source_fails(

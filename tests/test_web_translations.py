@@ -1,4 +1,5 @@
-"""Every visible label has a Japanese translation, and formats follow the locale."""
+"""Every visible label of the pages and the CLI has a Japanese translation,
+and formats follow the locale."""
 
 from __future__ import annotations
 
@@ -15,8 +16,14 @@ from abmkpi.metrics.results import Unit
 from abmkpi.periods import Calendar
 from abmkpi.web.pages.formats import Formatter
 
-WEB = Path(__file__).resolve().parents[1] / "src" / "abmkpi" / "web"
+PACKAGE = Path(__file__).resolve().parents[1] / "src" / "abmkpi"
+WEB = PACKAGE / "web"
 KEYWORDS = {"_": None, "N_": None}
+# The CLI translates with a Labels object: t("..."), t.zoned("...") and,
+# inside the Labels class, self("...").
+CLI_KEYWORDS = {"t": None, "self": None, "zoned": None, "N_": None}
+# Messages that read the same in Japanese.
+SAME_IN_JAPANESE = {"KPI", "MQA", "API", "ID"}
 
 
 def _messages() -> list[tuple[str, str]]:
@@ -26,9 +33,18 @@ def _messages() -> list[tuple[str, str]]:
         method = "jinja2.ext:babel_extract"
         for _, message, _, _ in extract_from_file(method, str(path), KEYWORDS):
             found.append((path.name, message))
-    for path in sorted((WEB / "pages").glob("*.py")):
+    for path in [*sorted((WEB / "pages").glob("*.py")), PACKAGE / "vocabulary.py"]:
         for _, message, _, _ in extract_from_file("python", str(path), KEYWORDS):
             found.append((path.name, message))
+    return found
+
+
+def _cli_messages() -> list[tuple[str, str]]:
+    """Return (file, message) for every message the CLI's tables translate."""
+    found = []
+    for path in sorted((PACKAGE / "cli").glob("*.py")):
+        for _, message, _, _ in extract_from_file("python", str(path), CLI_KEYWORDS):
+            found.append((f"cli/{path.name}", message))
     return found
 
 
@@ -36,9 +52,15 @@ def test_pages_mark_messages() -> None:
     assert len(_messages()) > 200
 
 
-@pytest.mark.parametrize(("file", "message"), _messages())
+def test_cli_marks_messages() -> None:
+    files = {file for file, _ in _cli_messages()}
+    assert len(_cli_messages()) > 150
+    assert {"cli/account_output.py", "cli/handoff.py", "cli/pdca.py"} <= files
+
+
+@pytest.mark.parametrize(("file", "message"), _messages() + _cli_messages())
 def test_message_translated(file: str, message: str) -> None:
-    assert translate(message, "ja") != message or message in {"KPI", "MQA", "API"}
+    assert translate(message, "ja") != message or message in SAME_IN_JAPANESE
 
 
 @pytest.mark.parametrize("kpi_id", list(DEFINITIONS))
@@ -75,7 +97,23 @@ def test_instant_in_business_zone(calendar: Calendar) -> None:
 
 
 def test_date_in_english(calendar: Calendar) -> None:
-    assert Formatter("en", "JPY", calendar).date(date(2024, 5, 1)) == "May 1, 2024"
+    assert Formatter("en", "JPY", calendar).date(date(2024, 5, 1)) == "1 May 2024"
+
+
+def test_short_date_in_english(calendar: Calendar) -> None:
+    assert Formatter("en", "JPY", calendar).short_date(date(2024, 5, 1)) == "1 May"
+
+
+def test_instant_in_english(calendar: Calendar) -> None:
+    # 13:04 UTC is 22:04 in Tokyo, shown with a 24-hour clock, not 5/1/24.
+    formatter = Formatter("en", "JPY", calendar)
+    assert formatter.datetime(datetime(2024, 5, 1, 13, 4)) == "1 May 2024 22:04"
+
+
+def test_instant_before_ten_padded(calendar: Calendar) -> None:
+    # 2026-01-05 00:05 UTC is 09:05 in Tokyo.
+    formatter = Formatter("ja", "JPY", calendar)
+    assert formatter.datetime(datetime(2026, 1, 5, 0, 5)) == "2026/01/05 09:05"
 
 
 def test_late_instant_is_next_day(calendar: Calendar) -> None:

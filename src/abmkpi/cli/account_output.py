@@ -2,63 +2,60 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
-
 from rich.text import Text
 
 from abmkpi.cli import console
-from abmkpi.cli.common import language, print_table
-from abmkpi.formatting import format_value
+from abmkpi.cli.common import print_table
+from abmkpi.cli.labels import Labels
 from abmkpi.metrics.accounts import AccountDetail
-from abmkpi.metrics.results import Unit
 from abmkpi.workspace import Workspace
-
-
-def _local(instant: datetime, zone: ZoneInfo) -> str:
-    return f"{instant.replace(tzinfo=UTC).astimezone(zone):%Y-%m-%d %H:%M}"
 
 
 def print_account(workspace: Workspace, detail: AccountDetail) -> None:
     """Print an account's header, score explanation, people, deals and timeline."""
-    zone_name = workspace.settings.workspace.time_zone
-    zone = ZoneInfo(zone_name)
-    when = f"when ({zone_name})"
-    _print_header(detail)
-    _print_score(detail, zone, when)
-    _print_people(detail)
-    _print_opportunities(workspace, detail)
-    _print_timeline(detail, zone, when)
+    t = Labels.of(workspace)
+    _print_header(detail, t)
+    _print_score(detail, t)
+    _print_people(detail, t)
+    _print_opportunities(detail, t)
+    _print_timeline(detail, t)
 
 
-def _print_header(detail: AccountDetail) -> None:
+def _print_header(detail: AccountDetail, t: Labels) -> None:
     account = detail.account
-    target = (
-        f"target, tier {account['tier']}" if account["is_target"] else "not a target"
-    )
+    if account["is_target"]:
+        target = t("target account, tier %(tier)s", tier=account["tier"])
+    else:
+        target = t("not a target account")
     console.print(
         Text(account["name"] or "", style="bold"), f"({account['id']}), {target}"
     )
     if detail.note:
-        console.print(f"note: {detail.note}")
+        console.print(t("note: %(note)s", note=detail.note))
     console.print(
-        f"industry {account['industry'] or '–'}, "
-        f"employees {account['employees'] or '–'}, "
-        f"owner {account['owner'] or '–'}, domains {account['domains'] or '–'}",
+        t(
+            "industry %(industry)s, employees %(employees)s, owner %(owner)s, "
+            "domains %(domains)s",
+            industry=account["industry"] or "–",
+            employees=account["employees"] or "–",
+            owner=account["owner"] or "–",
+            domains=account["domains"] or "–",
+        ),
         highlight=False,
         markup=False,
     )
 
 
-def _print_score(detail: AccountDetail, zone: ZoneInfo, when: str) -> None:
-    console.print(f"engagement score {detail.score:.1f}")
+def _print_score(detail: AccountDetail, t: Labels) -> None:
+    score = format(detail.score, ".1f")
+    console.print(t("Engagement score: %(score)s", score=score))
     print_table(
-        "why: top contributing activities",
-        [when, "type", "asset", "points", "now worth"],
+        t("Why this score: top contributing activities"),
+        [t.zoned("When"), t("Type"), t("Asset"), t("Points"), t("Contribution now")],
         (
             [
-                _local(row["occurred_at"], zone),
-                row["type"],
+                t.instant(row["occurred_at"]),
+                t.term("activity_type", row["type"]),
                 row["asset"] or "",
                 f"{row['points']:.1f}",
                 f"{row['contribution']:.2f}",
@@ -68,23 +65,30 @@ def _print_score(detail: AccountDetail, zone: ZoneInfo, when: str) -> None:
         right=(3, 4),
     )
     history = detail.score_history[-13:]
-    console.print(
-        "score by week: "
-        + "  ".join(f"{point['as_of']:%m-%d} {point['score']:.0f}" for point in history)
+    weeks = "  ".join(
+        f"{point['as_of']:%m-%d} {point['score']:.0f}" for point in history
     )
+    console.print(t("Score by week: %(weeks)s", weeks=weeks))
 
 
-def _print_people(detail: AccountDetail) -> None:
+def _print_people(detail: AccountDetail, t: Labels) -> None:
     print_table(
-        "people",
-        ["name", "title", "persona", "kind", "matched by", "activities"],
+        t("People"),
+        [
+            t("Name"),
+            t("Title"),
+            t("Persona"),
+            t("Kind"),
+            t("Matched by"),
+            t("Activities"),
+        ],
         (
             [
                 p["name"],
                 p["title"],
-                p["persona"],
-                p["kind"],
-                p["match_method"],
+                t.term("persona", p["persona"]),
+                t.term("person_kind", p["kind"]),
+                t.term("match_method", p["match_method"]),
                 p["activities"],
             ]
             for p in detail.people
@@ -93,32 +97,30 @@ def _print_people(detail: AccountDetail) -> None:
     )
 
 
-def _print_opportunities(workspace: Workspace, detail: AccountDetail) -> None:
-    lang = language(workspace)
-    currency = workspace.settings.workspace.reporting_currency
+def _print_opportunities(detail: AccountDetail, t: Labels) -> None:
     print_table(
-        "opportunities",
+        t("Opportunities"),
         [
-            "name",
-            "type",
-            "stage",
-            "amount",
-            "created",
-            "close",
-            "shared",
-            "stage history",
+            t("Name"),
+            t("Type"),
+            t("Stage"),
+            t("Amount"),
+            t("Created"),
+            t("Close date"),
+            t("Shared deal"),
+            t("Stage history"),
         ],
         (
             [
                 deal["name"],
-                deal["type"],
+                t.term("opportunity_type", deal["type"]),
                 deal["stage"],
-                format_value(deal["amount_reporting"], Unit.CURRENCY, currency, lang),
-                deal["created_on"],
-                deal["close_date"],
-                "yes" if deal["shared"] else "",
+                t.money(deal["amount_reporting"]),
+                t.date(deal["created_on"]),
+                t.date(deal["close_date"]),
+                t("yes") if deal["shared"] else "",
                 " → ".join(
-                    h["stage"] or "(no stage)"
+                    h["stage"] or t("(no stage)")
                     for h in detail.stage_history.get(deal["id"], [])
                 ),
             ]
@@ -128,17 +130,17 @@ def _print_opportunities(workspace: Workspace, detail: AccountDetail) -> None:
     )
 
 
-def _print_timeline(detail: AccountDetail, zone: ZoneInfo, when: str) -> None:
+def _print_timeline(detail: AccountDetail, t: Labels) -> None:
     print_table(
-        "timeline (latest 20)",
-        [when, "type", "asset", "person", "matched by"],
+        t("Activity timeline (latest 20)"),
+        [t.zoned("When"), t("Type"), t("Asset"), t("Person"), t("Matched by")],
         (
             [
-                _local(row["occurred_at"], zone),
-                row["type"],
+                t.instant(row["occurred_at"]),
+                t.term("activity_type", row["type"]),
                 row["asset"] or "",
                 row["person"] or "",
-                row["match_method"] or "",
+                t.term("match_method", row["match_method"]),
             ]
             for row in detail.timeline[:20]
         ),

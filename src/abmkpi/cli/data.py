@@ -23,8 +23,10 @@ from abmkpi.cli.common import (
     print_json,
     print_table,
 )
+from abmkpi.cli.labels import Labels
 from abmkpi.errors import AbmkpiError
 from abmkpi.progress import listening
+from abmkpi.vocabulary import N_
 
 if TYPE_CHECKING:
     from abmkpi.sources.base import ImportOptions
@@ -32,6 +34,25 @@ if TYPE_CHECKING:
     from abmkpi.sources.loader import ImportSummary
     from abmkpi.store.database import Store
     from abmkpi.workspace import Workspace
+
+
+TARGET_MODES = {
+    "list": N_("from a list"),
+    "icp": N_("from the ICP rules"),
+    "none": N_("none set"),
+}
+
+IMPORT_HEADERS = {
+    "file": N_("File"),
+    "object": N_("Object"),
+    "read": N_("Read"),
+    "new": N_("New"),
+    "updated": N_("Updated"),
+    "unchanged": N_("Unchanged"),
+    "deleted": N_("Deleted"),
+    "skipped": N_("Skipped"),
+    "rejected": N_("Rejected"),
+}
 
 
 def _parse_date_formats(values: list[str]) -> dict[str, str]:
@@ -146,7 +167,7 @@ def import_files(
         summary = load_batch(workspace, store, batch, options)
         if not dry_run:
             run_handoffs_after_import(workspace, store)
-    _print_import_summary(summary, output, detection)
+    _print_import_summary(workspace, summary, output, detection)
 
 
 def run_handoffs_after_import(workspace: Workspace, store: Store) -> None:
@@ -158,13 +179,18 @@ def run_handoffs_after_import(workspace: Workspace, store: Store) -> None:
 
     run = run_after_import(store, workspace.settings, workspace.root)
     if run is not None and (run.created or run.breached or run.followed_up):
-        errors.print(f"handoffs: {run.describe()}")
+        t = Labels.of(workspace)
+        errors.print(t("handoffs: %(summary)s", summary=t.handoff_run(run)))
     if run is not None and run.backfilled:
+        t = Labels.of(workspace)
         errors.print(
-            f"handoffs: {len(run.backfilled):,} crossed the MQA threshold more than "
-            f"{workspace.settings.handoff.backfill_days} days ago and are recorded as "
-            "backfilled, without a notice each; list them with 'abmkpi handoff list "
-            "--status backfilled'"
+            t(
+                "handoffs: %(count)s crossed the MQA threshold more than %(days)s "
+                "days ago and are recorded as backfilled, without a notice each; "
+                "list them with 'abmkpi handoff list --status backfilled'",
+                count=format(len(run.backfilled), ","),
+                days=workspace.settings.handoff.backfill_days,
+            )
         )
 
 
@@ -245,7 +271,10 @@ class ImportProgress:
 
 
 def _print_import_summary(
-    summary: ImportSummary, output: OutputFormat, detection: Detection | None
+    workspace: Workspace,
+    summary: ImportSummary,
+    output: OutputFormat,
+    detection: Detection | None,
 ) -> None:
     rows: list[dict[str, Any]] = [
         {
@@ -291,20 +320,62 @@ def _print_import_summary(
     if output == OutputFormat.CSV:
         print_csv(columns, rows)
         return
+    t = Labels.of(workspace)
+    if summary.import_id:
+        title = t(
+            "Import %(id)s from %(source)s",
+            id=summary.import_id,
+            source=t.term("source_system", summary.source_system),
+        )
+    else:
+        title = t(
+            "Import check (dry run) of %(source)s files",
+            source=t.term("source_system", summary.source_system),
+        )
     print_table(
-        f"import {summary.import_id or '(dry run)'} from {summary.source_system}",
-        columns,
+        title,
+        [t(IMPORT_HEADERS[column]) for column in columns],
         ([Path(row["file"]).name, *[row[c] for c in columns[1:]]] for row in rows),
         right=range(2, len(columns)),
     )
     for row in rows:
+        name = Path(row["file"]).name
         for reason, count in row["skipped_reasons"].items():
-            console.print(f"  {Path(row['file']).name}: skipped {count} ({reason})")
+            skipped = t("skipped %(count)s (%(reason)s)", count=count, reason=reason)
+            console.print(f"  {name}: {skipped}")
         for note in row["notes"]:
-            console.print(f"  {Path(row['file']).name}: {note}")
-    console.print(summary.describe())
+            console.print(f"  {name}: {note}")
+    console.print(_summary_text(summary, t))
     _print_currency_warnings(summary.derived)
     print_merge_warning(summary.derived)
+
+
+def _summary_text(summary: ImportSummary, t: Labels) -> str:
+    """Return the import's totals in the output language, as
+    ``ImportSummary.describe`` writes them in English."""
+    counts = {
+        key: f"{summary.total(key):,}"
+        for key in (
+            "rows_read",
+            "loaded",
+            "updated",
+            "unchanged",
+            "deleted",
+            "skipped",
+            "rejected",
+        )
+    }
+    text = t(
+        "read %(rows_read)s rows: %(loaded)s new, %(updated)s updated, "
+        "%(unchanged)s unchanged, %(deleted)s deleted, %(skipped)s skipped, "
+        "%(rejected)s rejected",
+        **counts,
+    )
+    if summary.reject_file:
+        text += "; " + t("see %(file)s", file=summary.reject_file)
+    if summary.dry_run:
+        text += " " + t("(dry run: nothing was stored)")
+    return text
 
 
 def print_merge_warning(derived: dict[str, Any]) -> None:
@@ -363,7 +434,7 @@ def match(
         return
     from abmkpi.cli.match_output import print_match_report
 
-    print_match_report(match_report, output)
+    print_match_report(match_report, output, Labels.of(workspace))
 
 
 targets_app = typer.Typer(
@@ -388,7 +459,7 @@ def targets_show(
     workspace = load_workspace()
     with workspace.open_store() as store:
         report = targets.apply(store, workspace.settings)
-    _print_targets(report, output)
+    _print_targets(workspace, report, output)
 
 
 @targets_app.command("set")
@@ -413,7 +484,7 @@ def targets_set(
     entries = targets.read_target_file(file, default_tier=tier)
     with workspace.open_store() as store:
         report = targets.set_list(store, workspace.settings, entries)
-    _print_targets(report, output)
+    _print_targets(workspace, report, output)
 
 
 @targets_app.command("icp")
@@ -433,7 +504,7 @@ def targets_icp(
         )
     with workspace.open_store() as store:
         report = targets.set_from_icp(store, workspace.settings)
-    _print_targets(report, output)
+    _print_targets(workspace, report, output)
 
 
 @targets_app.command("clear")
@@ -444,10 +515,11 @@ def targets_clear() -> None:
     workspace = load_workspace()
     with workspace.open_store() as store:
         targets.clear(store, workspace.settings)
-    console.print("target list cleared")
+    t = Labels.of(workspace)
+    console.print(t("target list cleared"))
 
 
-def _print_targets(report: object, output: OutputFormat) -> None:
+def _print_targets(workspace: Workspace, report: object, output: OutputFormat) -> None:
     from abmkpi.targets import TargetReport
 
     assert isinstance(report, TargetReport)
@@ -468,12 +540,23 @@ def _print_targets(report: object, output: OutputFormat) -> None:
     if output == OutputFormat.CSV:
         print_csv(columns, report.targets)
         return
+    t = Labels.of(workspace)
     print_table(
-        f"{len(report.targets)} target accounts ({report.mode})",
-        ["id", "name", "tier", "fit", "grade"],
+        t(
+            "%(count)s target accounts (%(mode)s)",
+            count=len(report.targets),
+            mode=t(TARGET_MODES.get(report.mode, report.mode)),
+        ),
+        [t("ID"), t("Account"), t("Tier"), t("Fit"), t("Grade")],
         (
-            [t["source_id"], t["name"], t["tier"], t["fit_score"], t["fit_grade"]]
-            for t in report.targets
+            [
+                target["source_id"],
+                target["name"],
+                target["tier"],
+                target["fit_score"],
+                target["fit_grade"],
+            ]
+            for target in report.targets
         ),
     )
     for entry in report.unresolved:

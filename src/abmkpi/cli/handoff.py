@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -17,6 +16,8 @@ from abmkpi.cli.common import (
     print_json,
     print_table,
 )
+from abmkpi.cli.labels import Labels
+from abmkpi.vocabulary import N_
 
 handoff_app = typer.Typer(
     help="MQA handoffs to sales: list them, run detection and notifications, "
@@ -84,34 +85,41 @@ def handoff_list(
     if output == OutputFormat.CSV:
         print_csv(
             HANDOFF_COLUMNS,
-            [
-                {**row, "deliveries": _deliveries_text(row["deliveries"])}
-                for row in rows
-            ],
+            [{**row, "deliveries": _deliveries_csv(row["deliveries"])} for row in rows],
         )
         return
+    _print_handoffs(Labels.of(workspace), status, rows)
+
+
+def _print_handoffs(
+    t: Labels, status: StatusFilter, rows: list[dict[str, Any]]
+) -> None:
     print_table(
-        f"{len(rows)} handoffs ({status.value})",
+        t(
+            "%(count)s handoffs (%(status)s)",
+            count=len(rows),
+            status=t.term("handoff_status", status.value),
+        ),
         [
-            "id",
-            "account",
-            "status",
-            "crossed (UTC)",
-            "score",
-            "owner",
-            "SLA due (UTC)",
-            "notifications",
+            t("ID"),
+            t("Account"),
+            t("Status"),
+            t.zoned("Crossed at"),
+            t("Score"),
+            t("Owner"),
+            t.zoned("SLA due"),
+            t("Notifications"),
         ],
         (
             [
                 row["id"],
                 row["account_name"] or row["account_id"],
-                row["status"],
-                _instant(row["crossed_at"]),
+                t.term("handoff_status", row["status"]),
+                t.instant(row["crossed_at"]),
                 f"{row['score']:.1f}",
                 row["owner_id"],
-                "no SLA" if row["backfilled"] else _instant(row["sla_due_at"]),
-                _notifications_text(row),
+                t("no SLA") if row["backfilled"] else t.instant(row["sla_due_at"]),
+                _notifications_text(t, row),
             ]
             for row in rows
         ),
@@ -119,14 +127,35 @@ def handoff_list(
     )
 
 
-def _notifications_text(row: dict[str, Any]) -> str:
+def _notifications_text(t: Labels, row: dict[str, Any]) -> str:
     if row["backfilled"]:
-        return "none: backfilled, counted in one summary"
-    return _deliveries_text(row["deliveries"])
+        return t("none: backfilled, counted in one summary")
+    return _deliveries_text(t, row["deliveries"])
 
 
-def _deliveries_text(deliveries: list[dict[str, Any]]) -> str:
-    """Return 'webhook delivered, email pending (2 attempts, next 10:05)'."""
+def _deliveries_text(t: Labels, deliveries: list[dict[str, Any]]) -> str:
+    """Return 'Webhook: Delivered, E-mail: Pending (2 attempts, next 10:05)'."""
+    parts = []
+    for delivery in deliveries:
+        text = (
+            f"{t.term('channel', delivery['channel'])}: "
+            f"{t.term('delivery_status', delivery['status'])}"
+        )
+        if delivery["subject_kind"] != "handoff":
+            text = t("SLA breach %(delivery)s", delivery=text)
+        if delivery["status"] != "delivered" and delivery["attempts"]:
+            text += " (" + t("%(count)s attempts", count=delivery["attempts"])
+            if delivery["next_attempt_at"] is not None:
+                next_attempt = t.instant(delivery["next_attempt_at"])
+                text += ", " + t("next %(time)s", time=next_attempt)
+            text += ")"
+        parts.append(text)
+    return ", ".join(parts)
+
+
+def _deliveries_csv(deliveries: list[dict[str, Any]]) -> str:
+    """Return 'webhook delivered, email pending (2 attempts, next 10:05)' with
+    English ids and UTC instants, as the CSV column has always read."""
     parts = []
     for delivery in deliveries:
         text = f"{delivery['channel']} {delivery['status']}"
@@ -135,14 +164,10 @@ def _deliveries_text(deliveries: list[dict[str, Any]]) -> str:
         if delivery["status"] != "delivered" and delivery["attempts"]:
             text += f" ({delivery['attempts']} attempts"
             if delivery["next_attempt_at"] is not None:
-                text += f", next {_instant(delivery['next_attempt_at'])}"
+                text += f", next {delivery['next_attempt_at']:%Y-%m-%d %H:%M}"
             text += ")"
         parts.append(text)
     return ", ".join(parts)
-
-
-def _instant(value: datetime | None) -> str:
-    return "" if value is None else f"{value:%Y-%m-%d %H:%M}"
 
 
 @handoff_app.command("run")
@@ -173,7 +198,7 @@ def handoff_run(
     if output == OutputFormat.CSV:
         print_csv(list(document), [document])
         return
-    console.print(run.describe())
+    console.print(Labels.of(workspace).handoff_run(run))
 
 
 @handoff_app.command("ack")
@@ -197,8 +222,15 @@ def handoff_ack(
             handoff = acknowledge(store, handoff_id, by)
         except FieldError as error:
             raise bad_parameter(error, {"by": "--by"}) from error
-    who = f" by {handoff.acknowledged_by}" if handoff.acknowledged_by else ""
-    console.print(
-        f"handoff {handoff.id} ({handoff.account_name or handoff.account_id}) "
-        f"acknowledged{who} at {_instant(handoff.acknowledged_at)} UTC"
-    )
+    t = Labels.of(workspace)
+    values = {
+        "id": handoff.id,
+        "account": handoff.account_name or handoff.account_id,
+        "by": handoff.acknowledged_by,
+        "time": t.instant(handoff.acknowledged_at),
+    }
+    if handoff.acknowledged_by:
+        message = N_("handoff %(id)s (%(account)s) acknowledged by %(by)s at %(time)s")
+    else:
+        message = N_("handoff %(id)s (%(account)s) acknowledged at %(time)s")
+    console.print(t(message, **values) + f" ({t.zone_name})")

@@ -10,17 +10,18 @@ import typer
 from abmkpi.cli import app, console
 from abmkpi.cli.common import (
     OutputFormat,
-    language,
     load_workspace,
     print_csv,
     print_json,
     print_table,
 )
+from abmkpi.cli.labels import Labels
+from abmkpi.vocabulary import N_
 
 if TYPE_CHECKING:
     from abmkpi.metrics.journey import JourneyProgress
 
-MOVES_SUMMARY = "%(up)s up, %(down)s down, %(stayed)s stayed"
+MOVES_SUMMARY = N_("%(up)s up, %(down)s down, %(stayed)s stayed")
 
 MOVE_COLUMNS = ["account_id", "name", "tier", "from_stage", "to_stage", "direction"]
 
@@ -81,44 +82,45 @@ def journey(
     elif output == OutputFormat.CSV:
         print_csv(MOVE_COLUMNS, (move.to_dict() for move in progress.accounts))
     else:
-        _print_progress(progress, language(workspace))
+        _print_progress(progress, Labels.of(workspace))
 
 
-def _print_progress(progress: JourneyProgress, lang: str) -> None:
-    from abmkpi.cli.reports import segment_label
-    from abmkpi.i18n import translate
-    from abmkpi.web.pages.vocabulary import term_label
-
-    def stage_label(stage: str) -> str:
-        return translate(term_label("journey", stage), lang)
-
+def _print_progress(progress: JourneyProgress, t: Labels) -> None:
     before = progress.counts("from")
     after = progress.counts("to")
+    from_date, to_date = t.date(progress.from_date), t.date(progress.to_date)
     print_table(
-        f"{segment_label(progress.segment, lang)}: "
-        f"{progress.from_date} → {progress.to_date}",
-        [translate("Journey stage", lang), str(progress.from_date),
-         str(progress.to_date), "±"],
+        f"{t.term('segment', progress.segment)}: {from_date} → {to_date}",
+        [t("Journey stage"), from_date, to_date, "±"],
         (
-            [stage_label(stage), before[stage], after[stage],
-             f"{after[stage] - before[stage]:+d}"]
+            [
+                t.term("journey", stage),
+                before[stage],
+                after[stage],
+                f"{after[stage] - before[stage]:+d}",
+            ]
             for stage in before
         ),
         right=[1, 2, 3],
-    )  # fmt: skip
+    )
     counts = {
         "up": len(progress.moved("up")),
         "down": len(progress.moved("down")),
         "stayed": len(progress.moved("stayed")),
     }
-    console.print(translate(MOVES_SUMMARY, lang) % counts)
+    console.print(t(MOVES_SUMMARY, **counts))
     if progress.movers:
         print_table(
-            translate("Accounts that changed stage", lang),
-            ["id", "name", "tier", str(progress.from_date), str(progress.to_date)],
+            t("Accounts that changed stage"),
+            [t("ID"), t("Account"), t("Tier"), from_date, to_date],
             (
-                [move.account_id, move.name, move.tier,
-                 stage_label(move.from_stage), stage_label(move.to_stage)]
+                [
+                    move.account_id,
+                    move.name,
+                    move.tier,
+                    t.term("journey", move.from_stage),
+                    t.term("journey", move.to_stage),
+                ]
                 for move in progress.movers
             ),
-        )  # fmt: skip
+        )

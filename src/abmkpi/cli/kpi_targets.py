@@ -20,6 +20,8 @@ from abmkpi.cli.common import (
     print_table,
 )
 from abmkpi.cli.data import targets_app
+from abmkpi.cli.labels import Labels
+from abmkpi.vocabulary import N_
 
 if TYPE_CHECKING:
     from abmkpi.periods import Period
@@ -32,6 +34,8 @@ kpi_targets_app = typer.Typer(
     "uses its config default (kpi.targets)."
 )
 targets_app.add_typer(kpi_targets_app, name="kpi")
+
+TARGET_SOURCES = {"stored": N_("stored"), "config": N_("config default")}
 
 TARGET_COLUMNS = ["kpi", "period", "segment", "value", "source", "set_at"]
 
@@ -105,10 +109,15 @@ def kpi_target_set(
                 "segment": "--account" if account else "--segment",
             }
             raise bad_parameter(error, options) from error
-    console.print(
-        f"target of {target.kpi_key} for {target.period_id} ({target.segment}) "
-        f"set to {target.value:g}"
+    t = Labels.of(workspace)
+    message = t(
+        "target of %(kpi)s for %(period)s (%(segment)s) set to %(value)s",
+        kpi=t.kpi(target.kpi_key),
+        period=workspace.calendar.label(chosen, t.language),
+        segment=t.term("segment", target.segment),
+        value=_target_value(target.kpi_key, target.value, t),
     )
+    console.print(message)
 
 
 @kpi_targets_app.command("list")
@@ -133,13 +142,47 @@ def kpi_target_list(
     elif output == OutputFormat.CSV:
         print_csv(TARGET_COLUMNS, rows)
     else:
-        title = f"KPI targets{f' of {period_id}' if period_id else ''}"
-        print_table(
-            title,
-            ["KPI", "period", "segment", "value", "source", "set at (UTC)"],
-            ([row.get(column) for column in TARGET_COLUMNS] for row in rows),
-            right=[3],
-        )
+        _print_targets(Labels.of(workspace), period_id, rows)
+
+
+def _print_targets(
+    t: Labels, period_id: str | None, rows: list[dict[str, Any]]
+) -> None:
+    if period_id:
+        title = t("KPI targets of %(period)s", period=period_id)
+    else:
+        title = t("KPI targets")
+    print_table(
+        title,
+        [
+            "KPI",
+            t("Period"),
+            t("Segment"),
+            t("Target"),
+            t("Source"),
+            t.zoned("Set at"),
+        ],
+        (
+            [
+                t.kpi(row["kpi"]),
+                t("every period") if row["period"] == "*" else row["period"],
+                t.term("segment", row["segment"]),
+                _target_value(row["kpi"], row["value"], t),
+                t(TARGET_SOURCES[row["source"]]),
+                t.instant(row["set_at"]),
+            ]
+            for row in rows
+        ),
+        right=[3],
+    )
+
+
+def _target_value(key: str, value: float, t: Labels) -> str:
+    """Return a target in its KPI's unit: 40.0%, ￥5,000,000 or 12.0日."""
+    from abmkpi.metrics.registry import DEFINITIONS
+
+    definition = DEFINITIONS.get(key.partition(":")[0])
+    return t.value(value, definition.unit) if definition else f"{value:g}"
 
 
 @kpi_targets_app.command("clear")
@@ -169,7 +212,8 @@ def kpi_target_clear(
             _segment_id(store, segment, account) if segment or account else None
         )
         count = clear_kpi_targets(store, key, period_id, segment_id)
-    console.print(f"cleared {count} stored KPI targets")
+    t = Labels.of(workspace)
+    console.print(t("cleared %(count)s stored KPI targets", count=count))
 
 
 def _parse_period(workspace: Workspace, text: str) -> Period:

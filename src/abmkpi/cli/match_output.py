@@ -6,7 +6,11 @@ from typing import Any
 
 from abmkpi.cli import console
 from abmkpi.cli.common import OutputFormat, print_csv, print_table
+from abmkpi.cli.labels import Labels
 from abmkpi.matching.report import MatchCounts, MatchReport
+from abmkpi.vocabulary import N_
+
+TABLE_LABELS = {"people": N_("People"), "activities": N_("Activities")}
 
 CSV_COLUMNS = [
     "source",
@@ -25,22 +29,24 @@ def _rate(counts: MatchCounts) -> str:
     return "–" if rate is None else f"{rate:.1%}"
 
 
-def _breakdown(counts: MatchCounts) -> str:
+def _breakdown(counts: MatchCounts, t: Labels) -> str:
     matched = ", ".join(
-        f"{method} {n:,}" for method, n in sorted(counts.by_method.items())
+        f"{t.term('match_method', method)} {n:,}"
+        for method, n in sorted(counts.by_method.items())
     )
     unmatched = ", ".join(
-        f"{reason} {n:,}" for reason, n in sorted(counts.unmatched.items())
+        f"{t.term('unmatched_reason', reason)} {n:,}"
+        for reason, n in sorted(counts.unmatched.items())
     )
     parts = []
     if matched:
-        parts.append(f"matched by {matched}")
+        parts.append(t("matched by %(methods)s", methods=matched))
     if unmatched:
-        parts.append(f"unmatched: {unmatched}")
+        parts.append(t("unmatched: %(reasons)s", reasons=unmatched))
     return "; ".join(parts)
 
 
-def print_match_report(report: MatchReport, output: OutputFormat) -> None:
+def print_match_report(report: MatchReport, output: OutputFormat, t: Labels) -> None:
     if output == OutputFormat.CSV:
         print_csv(CSV_COLUMNS, _csv_rows(report))
         return
@@ -51,54 +57,69 @@ def print_match_report(report: MatchReport, output: OutputFormat) -> None:
             if counts.total:
                 rows.append(
                     [
-                        source.source_system,
-                        table,
+                        t.term("source_system", source.source_system),
+                        t(TABLE_LABELS[table]),
                         f"{counts.total:,}",
                         f"{counts.matched:,}",
                         _rate(counts),
-                        _breakdown(counts),
+                        _breakdown(counts, t),
                     ]
                 )
     print_table(
-        "match report: people and activities matched to an account",
-        ["source", "table", "total", "matched", "rate", "how, and why not"],
+        t("Match report: people and activities matched to an account"),
+        [
+            t("Source"),
+            t("Records"),
+            t("Total"),
+            t("Matched records"),
+            t("Match rate"),
+            t("How, and why not"),
+        ],
         rows,
         right=(2, 3, 4),
     )
     for source in report.sources:
-        _print_issues(source)
+        _print_issues(source, t)
 
 
-def _print_issues(source: Any) -> None:
-    name = source.source_system
+def _print_issues(source: Any, t: Labels) -> None:
+    name = t.term("source_system", source.source_system)
     if source.ambiguous_total:
-        console.print(
-            f"{name}: {source.ambiguous_total:,} ambiguous records left unmatched"
+        message = t(
+            "%(count)s ambiguous records left unmatched",
+            count=format(source.ambiguous_total, ","),
         )
+        console.print(f"{name}: {message}")
         for item in source.ambiguous[:10]:
             console.print(
-                f"  {item.record_id} ({item.kind}): {', '.join(item.candidates)}",
+                f"  {item.record_id} ({t.term('unmatched_reason', item.kind)}): "
+                f"{', '.join(item.candidates)}",
                 markup=False,
                 highlight=False,
             )
     if source.duplicate_groups_total:
-        console.print(
-            f"{name}: {source.duplicate_groups_total:,} people with several records "
-            "(counted once)"
+        message = t(
+            "%(count)s people with several records (counted once)",
+            count=format(source.duplicate_groups_total, ","),
         )
+        console.print(f"{name}: {message}")
     if source.merge_problems_total:
-        console.print(
-            f"{name}: {source.merge_problems_total:,} merges not applied as the "
-            "source states them"
+        message = t(
+            "%(count)s merges not applied as the source states them",
+            count=format(source.merge_problems_total, ","),
         )
+        console.print(f"{name}: {message}")
         for problem in source.merge_problems[:10]:
             console.print(f"  {problem.record_id} ({problem.kind}): {problem.detail}")
     if source.free_mail_domains_total:
         domains = ", ".join(
             f"{item.domain} ({item.people})" for item in source.free_mail_domains[:8]
         )
+        message = t(
+            "free-mail domains never used for matching: %(domains)s", domains=domains
+        )
         console.print(
-            f"{name}: free-mail domains never used for matching: {domains}",
+            f"{name}: {message}",
             markup=False,
             highlight=False,
         )

@@ -17,6 +17,7 @@ from abmkpi.cli.common import (
     print_json,
     print_table,
 )
+from abmkpi.cli.labels import Labels
 from abmkpi.cli.reports import _parse_now
 
 if TYPE_CHECKING:
@@ -129,7 +130,7 @@ def report(
     _print_timing(pack)
     for note in pack.report.notes:
         errors.print(f"note: {note}")
-    _print_written(written)
+    _print_written(written, Labels.of(workspace))
 
 
 def _print_timing(pack: ReportPack) -> None:
@@ -165,12 +166,18 @@ def _send(
         )
         return
     run = deliver_due(store, settings, workspace.root)
-    console.print(run.describe())
+    console.print(Labels.of(workspace).deliveries(run))
 
 
-def _print_written(written: list[ReportFile]) -> None:
+def _print_written(written: list[ReportFile], t: Labels) -> None:
     for item in written:
-        console.print(f"wrote {item.format} ({item.language}): {item.path}")
+        message = t(
+            "wrote %(format)s (%(language)s): %(path)s",
+            format=item.format,
+            language=item.language,
+            path=item.path,
+        )
+        console.print(message)
 
 
 SCHEDULE_COLUMNS = ["cadence", "cron", "time_zone", "next_run", "last_run", "due"]
@@ -214,14 +221,15 @@ def schedule(
                 from abmkpi.notify import deliver_due
 
                 run = deliver_due(store, workspace.settings, workspace.root)
-                console.print(run.describe())
+                console.print(Labels.of(workspace).deliveries(run))
+        t = Labels.of(workspace)
         if not written:
-            console.print("no report pack is due")
-        _print_written(written)
+            console.print(t("no report pack is due"))
+        _print_written(written, t)
         return
     with workspace.open_store(read_only=True) as store:
         last = last_runs(store, Trigger.SCHEDULE)
-    _print_schedule(_schedule_rows(workspace, last, now), output)
+    _print_schedule(_schedule_rows(workspace, last, now), output, workspace)
 
 
 def _schedule_rows(
@@ -250,24 +258,35 @@ def _schedule_rows(
     return rows
 
 
-def _print_schedule(rows: list[dict[str, Any]], output: OutputFormat) -> None:
+def _print_schedule(
+    rows: list[dict[str, Any]], output: OutputFormat, workspace: Workspace
+) -> None:
     if output == OutputFormat.JSON:
         print_json({"schedule": rows})
-    elif output == OutputFormat.CSV:
+        return
+    if output == OutputFormat.CSV:
         print_csv(SCHEDULE_COLUMNS, rows)
-    else:
-        print_table(
-            "report schedule",
-            ["cadence", "cron", "time zone", "next run", "last scheduled run", "due"],
-            (
-                [
-                    row["cadence"],
-                    row["cron"],
-                    row["time_zone"],
-                    row["next_run"],
-                    row["last_run"] or "never",
-                    "yes" if row["due"] else "no",
-                ]
-                for row in rows
-            ),
-        )
+        return
+    t = Labels.of(workspace)
+    print_table(
+        t("Report schedule"),
+        [
+            t("Cadence"),
+            "cron",
+            t("Time zone"),
+            t("Next run"),
+            t("Last scheduled run"),
+            t("Due now"),
+        ],
+        (
+            [
+                t.term("cadence", row["cadence"]),
+                row["cron"],
+                row["time_zone"],
+                t.instant(row["next_run"]),
+                t.instant(row["last_run"]) or t("never"),
+                t.yes(row["due"]),
+            ]
+            for row in rows
+        ),
+    )

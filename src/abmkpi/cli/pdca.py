@@ -11,18 +11,21 @@ from abmkpi.cli import app, console
 from abmkpi.cli.common import (
     OutputFormat,
     bad_parameter,
-    language,
     load_workspace,
     print_csv,
     print_json,
     print_table,
 )
+from abmkpi.cli.labels import Labels
 from abmkpi.cli.reports import _parse_now
+from abmkpi.pdca.messages import rule_label
 
 # The PDCA modules load Ibis, DuckDB and SciPy, so the commands import them
 # when they run, and 'abmkpi --help' starts without them.
 if TYPE_CHECKING:
     from abmkpi.pdca.actions import Action
+    from abmkpi.periods import Period
+    from abmkpi.workspace import Workspace
 
 pdca_app = typer.Typer(
     help="The PDCA loop: low performers (check), patterns to reuse, per-account "
@@ -130,24 +133,28 @@ def pdca_check(
     if output == OutputFormat.CSV:
         print_csv(LOW_PERFORMER_COLUMNS, [_flat_low_performer(row) for row in rows])
         return
-    lang = language(workspace)
+    t = Labels.of(workspace)
     print_table(
-        f"Low performers {chosen.id}",
-        ["account", "tier", "rule", "why", "suggested action"],
+        t("Low performers, %(period)s", period=_period_label(workspace, chosen, t)),
+        [t("Account"), t("Tier"), t("Rule"), t("Why"), t("Suggested action")],
         (
             [
                 row["account_name"] or row["account_id"],
                 row["tier"],
-                row["rule"],
-                row["reason"][lang],
-                row["suggestion"]["text"][lang],
+                t(rule_label(row["rule"])),
+                row["reason"][t.language],
+                row["suggestion"]["text"][t.language],
             ]
             for row in rows
         ),
         row_lines=True,
     )
     if not rows:
-        console.print("no target account breaks a rule", highlight=False)
+        console.print(t("No target account breaks a rule."), highlight=False)
+
+
+def _period_label(workspace: Workspace, period: Period, t: Labels) -> str:
+    return workspace.calendar.label(period, t.language)
 
 
 def _flat_low_performer(row: dict[str, Any]) -> dict[str, Any]:
@@ -196,24 +203,43 @@ def pdca_patterns(
     if output == OutputFormat.CSV:
         print_csv(PATTERN_COLUMNS, document["patterns"])
         return
+    t = Labels.of(workspace)
+    title = t(
+        "Patterns, %(period)s (%(scope)s: %(reached)s of %(accounts)s accounts "
+        "reached an opportunity; window %(days)s days)",
+        period=_period_label(workspace, chosen, t),
+        scope=t.term("pattern_scope", scope),
+        reached=report.reached,
+        accounts=report.accounts,
+        days=report.window_days,
+    )
     print_table(
-        f"Patterns {chosen.id} ({scope}: {report.reached} of {report.accounts} "
-        f"accounts reached an opportunity; window {report.window_days} days)",
-        ["kind", "pattern", "reached/with", "reached/without", "lift (95% CI)", "p"],
-        (_pattern_cells(row) for row in document["patterns"]),
+        title,
+        [
+            t("Kind"),
+            t("Pattern"),
+            t("Reached / with"),
+            t("Reached / without"),
+            t("Lift (95% CI)"),
+            "p",
+        ],
+        (_pattern_cells(row, t) for row in document["patterns"]),
         right=(2, 3, 4, 5),
     )
 
 
-def _pattern_cells(row: dict[str, Any]) -> list[Any]:
+def _pattern_cells(row: dict[str, Any], t: Labels) -> list[Any]:
     lift = "∞" if row["lift"] is None else f"{row['lift']:.2f}"
     interval = ""
     if row["lift_low"] is not None:
         interval = f" ({row['lift_low']:.2f}–{row['lift_high']:.2f})"
-    marker = "" if not row["weak"] else " weak"
+    marker = " " + t("Weak evidence") if row["weak"] else ""
+    label = row["label"]
+    if row["kind"] == "activity_type":
+        label = t.term("activity_type", row["key"])
     return [
-        row["kind"],
-        row["label"],
+        t.term("pattern_kind", row["kind"]),
+        label,
         f"{row['reached_with']}/{row['accounts_with']}",
         f"{row['reached_without']}/{row['accounts_without']}",
         lift + interval,
@@ -244,15 +270,16 @@ def pdca_plan(
     if output == OutputFormat.CSV:
         print_csv(columns, rows)
         return
+    t = Labels.of(workspace)
     print_table(
-        f"Account plans {chosen.id}",
-        ["account", "KPI", "target", "actual"],
+        t("Account plans, %(period)s", period=_period_label(workspace, chosen, t)),
+        [t("Account"), "KPI", t("Target"), t("Actual")],
         (
             [
                 row["account_name"] or row["account_id"],
-                row["kpi_key"],
-                _figure(row["target"]),
-                _figure(row["actual"]),
+                t.kpi(row["kpi_key"]),
+                _unit_figure(row["target"], row["unit"], t),
+                _unit_figure(row["actual"], row["unit"], t),
             ]
             for row in rows
         ),
@@ -262,6 +289,14 @@ def pdca_plan(
 
 def _figure(value: float | None) -> str:
     return "" if value is None else f"{value:,.4g}"
+
+
+def _unit_figure(value: float | None, unit: str | None, t: Labels) -> str:
+    """Return a value in its KPI's unit (40.0%, ￥5,000,000), or as a plain
+    number when the KPI has no value to take the unit from."""
+    if value is None:
+        return ""
+    return t.value(value, unit) if unit else _figure(value)
 
 
 @action_app.command("add")
@@ -295,11 +330,17 @@ def action_add(
             )
         except ValueError as error:
             raise bad_parameter(error, ACTION_OPTIONS) from error
-    console.print(
-        f"added action {action.id} on {action.account_id} ({action.account_name}); "
-        f"score {_figure(action.score_before)}, stage {action.stage_before}",
-        highlight=False,
+    t = Labels.of(workspace)
+    message = t(
+        "added action %(id)s on %(account_id)s (%(account)s); score %(score)s, "
+        "stage %(stage)s",
+        id=action.id,
+        account_id=action.account_id,
+        account=action.account_name,
+        score=_figure(action.score_before),
+        stage=t.term("journey", action.stage_before),
     )
+    console.print(message, highlight=False)
 
 
 def _parse_date(text: str | None) -> date | None:
@@ -343,27 +384,39 @@ def action_list(
     if output == OutputFormat.CSV:
         print_csv(ACTION_COLUMNS, rows)
         return
+    t = Labels.of(workspace)
     print_table(
-        "PDCA actions",
-        ["id", "account", "title", "owner", "due", "status", "score", "stage"],
-        (_action_cells(action) for action in actions),
+        t("PDCA actions"),
+        [
+            t("ID"),
+            t("Account"),
+            t("Action"),
+            t("Owner"),
+            t("Due"),
+            t("Status"),
+            t("Score"),
+            t("Journey stage"),
+        ],
+        (_action_cells(action, t) for action in actions),
         right=(0, 6),
     )
 
 
-def _action_cells(action: Action) -> list[Any]:
-    status = str(action.status) + (" (overdue)" if action.overdue else "")
+def _action_cells(action: Action, t: Labels) -> list[Any]:
+    status = t.term("action_status", str(action.status))
+    if action.overdue:
+        status += " (" + t("Overdue") + ")"
     score = _figure(action.score_before)
-    stage = action.stage_before or ""
+    stage = t.term("journey", action.stage_before)
     if action.measured:
         score = f"{score} → {_figure(action.score_now)}"
-        stage = f"{stage} → {action.stage_now}"
+        stage = f"{stage} → {t.term('journey', action.stage_now)}"
     return [
         action.id,
         action.account_name or action.account_id,
         action.title,
         action.owner or "",
-        action.due_date or "",
+        t.date(action.due_date),
         status,
         score,
         stage,
@@ -399,7 +452,13 @@ def _close(action_id: int, note: str | None, close: Any) -> None:
             action = close(store, action_id, note)
         except ValueError as error:
             raise bad_parameter(error, ACTION_OPTIONS) from error
-    console.print(f"action {action.id} is {action.status}", highlight=False)
+    t = Labels.of(workspace)
+    message = t(
+        "action %(id)s is %(status)s",
+        id=action.id,
+        status=t.term("action_status", str(action.status)),
+    )
+    console.print(message, highlight=False)
 
 
 @pdca_app.command("review")
@@ -410,4 +469,5 @@ def pdca_review() -> None:
     workspace = load_workspace()
     with workspace.open_store() as store:
         count = review_actions(store)
-    console.print(f"reviewed {count} open actions", highlight=False)
+    t = Labels.of(workspace)
+    console.print(t("reviewed %(count)s open actions", count=count), highlight=False)

@@ -11,12 +11,12 @@ import typer
 from abmkpi.cli import app, errors
 from abmkpi.cli.common import (
     OutputFormat,
-    language,
     load_workspace,
     print_csv,
     print_json,
     print_table,
 )
+from abmkpi.vocabulary import N_
 
 # The KPI modules load Ibis, DuckDB and NumPy, so the commands import them
 # when they run, and 'abmkpi --help' starts without them.
@@ -153,15 +153,18 @@ def _csv_row(document: dict[str, Any]) -> dict[str, Any]:
 def _print_kpi_table(workspace: Workspace, report: KpiReport) -> None:
     """Print one row per KPI: per segment its value with status and, when any
     KPI of that segment has a target, the segment's own goal beside it."""
+    from abmkpi.cli.labels import Labels
     from abmkpi.formatting import format_interval, format_status, format_value
     from abmkpi.i18n import translate
 
-    lang = language(workspace)
+    t = Labels.of(workspace)
+    lang = t.language
     currency = report.currency
     segments = report.segments
     title = f"{report.period_label[lang]} ({report.period.start} – {report.period.end})"
     if report.as_of.date() < report.period.end:
-        title += f", as of {report.as_of:%Y-%m-%d %H:%M} UTC"
+        as_of = t("as of %(time)s", time=t.instant(report.as_of))
+        title += f", {as_of} ({t.zone_name})"
     rows: dict[str, dict[str, Any]] = {}
     for result in report.results:
         row = rows.setdefault(result.key, {"cells": {}, "goals": {}})
@@ -230,6 +233,17 @@ def _goal_text(result: Any, currency: str, language: str) -> str:
     return text
 
 
+# Labels of the --sort keys of 'abmkpi accounts', for the table's title.
+SORT_LABELS = {
+    "score": N_("score"),
+    "name": N_("name"),
+    "tier": N_("tier"),
+    "stage": N_("stage"),
+    "pipeline": N_("pipeline"),
+    "won": N_("won amount"),
+    "people": N_("engaged people"),
+}
+
 ACCOUNT_COLUMNS = [
     "id",
     "source_id",
@@ -295,41 +309,44 @@ def accounts(
     if output == OutputFormat.CSV:
         print_csv(ACCOUNT_COLUMNS, rows)
         return
-    from abmkpi.formatting import format_value
-    from abmkpi.metrics.results import Unit
+    _print_accounts(workspace, chosen, sort, rows)
 
-    lang = language(workspace)
-    currency = workspace.settings.workspace.reporting_currency
 
+def _print_accounts(
+    workspace: Workspace, period: Period, sort: str, rows: list[dict[str, Any]]
+) -> None:
+    from abmkpi.cli.labels import Labels
+
+    t = Labels.of(workspace)
+    title = t(
+        "Accounts, %(period)s (sorted by %(sort)s)",
+        period=workspace.calendar.label(period, t.language),
+        sort=t(SORT_LABELS.get(sort, sort)),
+    )
     print_table(
-        f"accounts, {workspace.calendar.label(chosen, lang)} (sorted by {sort})",
+        title,
         [
-            "id",
-            "name",
-            "tier",
-            "stage",
-            "score",
-            "people",
-            "open pipeline (new business)",
-            "open pipeline (expansion, renewal)",
-            "won to date",
+            t("ID"),
+            t("Account"),
+            t("Tier"),
+            t("Journey stage"),
+            t("Score"),
+            t("Engaged people"),
+            t("Open pipeline (new business)"),
+            t("Open pipeline (expansion, renewal)"),
+            t("Won to date"),
         ],
         (
             [
                 r["source_id"],
                 r["name"],
                 r["tier"] or "",
-                r["journey_stage"],
+                t.term("journey", r["journey_stage"]),
                 f"{r['score']:.1f}",
                 r["engaged_people"],
-                format_value(r.get("open_pipeline"), Unit.CURRENCY, currency, lang),
-                format_value(
-                    r.get("open_pipeline_expansion_renewal"),
-                    Unit.CURRENCY,
-                    currency,
-                    lang,
-                ),
-                format_value(r.get("won_amount"), Unit.CURRENCY, currency, lang),
+                t.money(r.get("open_pipeline")),
+                t.money(r.get("open_pipeline_expansion_renewal")),
+                t.money(r.get("won_amount")),
             ]
             for r in rows
         ),

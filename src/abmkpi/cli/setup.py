@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 from datetime import date
 from pathlib import Path
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 import tomlkit
 import typer
@@ -13,8 +13,13 @@ from tomlkit.items import Table as TomlTable
 
 from abmkpi.cli import app, console
 from abmkpi.cli.common import OutputFormat
+from abmkpi.cli.labels import Labels
 from abmkpi.cli.serve import host_option, port_option, serve_workspace
 from abmkpi.errors import WorkspaceError
+
+if TYPE_CHECKING:
+    from abmkpi.demo.generator import DemoSummary
+    from abmkpi.workspace import Workspace
 
 
 @app.command()
@@ -51,10 +56,12 @@ def init(
     text = tomlkit.dumps(document)
     settings_from_dict(tomlkit.parse(text).unwrap())
     workspace = Workspace.init(directory, text)
-    console.print(f"created workspace {workspace.root}")
-    console.print(f"  config: {workspace.config_path}")
-    console.print(f"  store:  {workspace.store_path}")
-    console.print("next: abmkpi -w", directory, "import salesforce EXPORT_DIR")
+    t = Labels.of(workspace)
+    console.print(t("created workspace %(path)s", path=workspace.root))
+    console.print("  " + t("config: %(path)s", path=workspace.config_path))
+    console.print("  " + t("store: %(path)s", path=workspace.store_path))
+    command = f"abmkpi -w {directory} import salesforce EXPORT_DIR"
+    console.print(t("next: %(command)s", command=command))
 
 
 def _parse_end_date(text: str | None) -> date | None:
@@ -82,6 +89,26 @@ def _empty_folder(directory: Path) -> None:
             shutil.rmtree(child)
         else:
             child.unlink()
+
+
+def _demo_summary(workspace: Workspace, summary: DemoSummary, t: Labels) -> str:
+    """Return what the demo generated, as ``DemoSummary.describe`` does in
+    English."""
+    return t(
+        "demo workspace %(path)s: generated %(accounts)s accounts (%(targets)s "
+        "targets), %(people)s people, %(activities)s activities and "
+        "%(opportunities)s opportunities from %(start)s to %(end)s in "
+        "%(seconds)s s",
+        path=workspace.root,
+        accounts=format(summary.rows["accounts"], ","),
+        targets=len(summary.targets),
+        people=format(summary.rows["people"], ","),
+        activities=format(summary.rows["activities"], ","),
+        opportunities=format(summary.rows["opportunities"], ","),
+        start=t.date(summary.start_date),
+        end=t.date(summary.end_date),
+        seconds=format(summary.seconds, ".1f"),
+    )
 
 
 @app.command()
@@ -156,14 +183,15 @@ def demo(
         else:
             _empty_folder(directory)
         raise
+    t = Labels.of(workspace)
     if output == OutputFormat.TABLE:
-        console.print(f"demo workspace {workspace.root}: {summary.describe()}")
+        console.print(_demo_summary(workspace, summary, t))
     calendar = workspace.calendar
     current = calendar.fiscal_quarter_of(summary.end_date)
     latest = calendar.previous(current)[0]
     show_kpis(workspace, latest, None, output)
     if output == OutputFormat.TABLE:
-        console.print("\nexplore:")
+        console.print("\n" + t("explore:"))
         console.print(f"  abmkpi -w {directory} accounts --sort score --targets")
         console.print(f"  abmkpi -w {directory} kpi --period {current.id}")
     if not no_serve:

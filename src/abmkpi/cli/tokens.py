@@ -13,6 +13,7 @@ from abmkpi.cli.common import (
     print_json,
     print_table,
 )
+from abmkpi.cli.labels import Labels
 from abmkpi.errors import FieldError
 from abmkpi.tokens import create_token, list_tokens, parse_role, revoke_token
 
@@ -70,17 +71,25 @@ def token_list(
     if output == OutputFormat.CSV:
         print_csv(TOKEN_COLUMNS, tokens)
         return
+    t = Labels.of(workspace)
     print_table(
-        "API tokens",
-        ["id", "name", "role", "created (UTC)", "last used (UTC)", "revoked (UTC)"],
+        t("API tokens"),
+        [
+            t("ID"),
+            t("Name"),
+            t("Role"),
+            t.zoned("Created at"),
+            t.zoned("Last used"),
+            t.zoned("Revoked"),
+        ],
         (
             [
                 row["id"],
                 row["name"],
-                row["role"],
-                _instant(row["created_at"]),
-                _instant(row["last_used_at"]),
-                _instant(row["revoked_at"]),
+                t.term("role", row["role"]),
+                t.instant(row["created_at"]),
+                t.instant(row["last_used_at"]),
+                t.instant(row["revoked_at"]),
             ]
             for row in tokens
         ),
@@ -95,8 +104,6 @@ def token_revoke(
     workspace = load_workspace()
     with workspace.open_store() as store:
         info = revoke_token(store, token_id)
-    console.print(f"revoked token {info.id} ({info.name})", highlight=False)
-
-
-def _instant(value: object) -> str:
-    return "" if value is None else f"{value:%Y-%m-%d %H:%M}"
+    t = Labels.of(workspace)
+    message = t("revoked token %(id)s (%(name)s)", id=info.id, name=info.name)
+    console.print(message, highlight=False)

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from abmkpi.config import Settings
 from abmkpi.periods import Calendar, Period, business_date
@@ -55,6 +56,13 @@ class DiagnosticContext:
         if instant is None:
             return None
         return round((self.now - instant).total_seconds() / 86400, 1)
+
+    def local_time(self, instant: datetime) -> str:
+        """Return a stored instant (naive UTC) in the business time zone,
+        with the zone named: '2024-05-01 22:04 Asia/Tokyo'."""
+        zone_name = self.settings.workspace.time_zone
+        local = instant.replace(tzinfo=UTC).astimezone(ZoneInfo(zone_name))
+        return f"{local:%Y-%m-%d %H:%M} {zone_name}"
 
     def count(self, sql: str, params: list[Any] | None = None) -> int:
         return int(self.store.scalar(sql, params) or 0)

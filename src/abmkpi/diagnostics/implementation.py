@@ -211,7 +211,7 @@ def check_dashboard(ctx: DiagnosticContext) -> CheckItem:
         N_("%(views)s page views in the last %(days)s days; last view: %(last)s."),
         views=int(views),
         days=days,
-        last=f"{last_view:%Y-%m-%d %H:%M} UTC" if last_view else "-",
+        last=ctx.local_time(last_view) if last_view else "-",
     )
 
     fix = message(

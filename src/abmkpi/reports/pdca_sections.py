@@ -21,7 +21,7 @@ from abmkpi.reports.sections import (
     ReportSection,
     SectionContext,
 )
-from abmkpi.web.pages.vocabulary import term_label
+from abmkpi.vocabulary import term_label
 
 logger = logging.getLogger(__name__)
 

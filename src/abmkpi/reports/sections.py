@@ -18,7 +18,8 @@ from typing import Any
 
 from abmkpi.config import Settings
 from abmkpi.i18n import N_
-from abmkpi.periods import Calendar, Period
+from abmkpi.pdca.messages import in_languages, rule_label
+from abmkpi.periods import Calendar, Period, business_date
 from abmkpi.reports.cadence import Cadence
 from abmkpi.store.database import Store
 
@@ -121,11 +122,16 @@ def open_actions(context: SectionContext) -> ReportSection:
         "ORDER BY p.due_date NULLS LAST, p.id",
         list(CLOSED_ACTION_STATUSES),
     )
-    today = context.as_of.date()
+    # Dates are business dates: an action logged at 23:30 UTC on 4 May was
+    # logged on 5 May in Tokyo.
+    zone = context.settings.workspace.time_zone
+    today = business_date(context.as_of, zone)
     for row in rows:
         due = row["due_date"]
         row["overdue"] = isinstance(due, date) and due < today
-        row["created_at"] = row["created_at"].date() if row["created_at"] else None
+        logged = row["created_at"]
+        row["created_at"] = business_date(logged, zone) if logged else None
+        row["rule"] = in_languages(rule_label(row["rule"]), {}) if row["rule"] else None
     return ReportSection(
         id="pdca_actions",
         title=N_("Open PDCA actions"),
@@ -133,10 +139,10 @@ def open_actions(context: SectionContext) -> ReportSection:
         columns=[
             Column("name", N_("Account")),
             Column("title", N_("Action")),
-            Column("rule", N_("Rule")),
+            Column("rule", N_("Rule"), ColumnKind.LOCALIZED),
             Column("owner", N_("Owner")),
             Column("due_date", N_("Due date"), ColumnKind.DATE),
-            Column("status", N_("Status")),
+            Column("status", N_("Status"), term="action_status"),
             Column("created_at", N_("Logged"), ColumnKind.DATE),
         ],
         rows=rows,

@@ -14,8 +14,8 @@ from abmkpi.i18n import translate
 from abmkpi.metrics.compute import KpiReport
 from abmkpi.metrics.registry import DEFINITIONS
 from abmkpi.metrics.results import KpiResult, Unit
+from abmkpi.vocabulary import N_
 from abmkpi.web.pages.formats import Formatter
-from abmkpi.web.pages.vocabulary import N_
 
 DEPARTMENTS = {
     "marketing": N_("Marketing"),

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 
 from abmkpi.metrics.compute import KpiReport
+from abmkpi.vocabulary import N_
 from abmkpi.web.pages import records
 from abmkpi.web.pages.cards import cards_by_department, make_card, segment_table
 from abmkpi.web.pages.charts import pipeline_figure, share_bars_figure
@@ -21,7 +22,6 @@ from abmkpi.web.pages.overview import (
 )
 from abmkpi.web.pages.periods import choose_period
 from abmkpi.web.pages.rendering import Page, page_context, render
-from abmkpi.web.pages.vocabulary import N_
 from abmkpi.web.queries import kpi_report, now_minute
 
 router = APIRouter(include_in_schema=False)

@@ -9,9 +9,9 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 
 from abmkpi.diagnostics.items import PART_TITLES, STATUS_LABELS
+from abmkpi.vocabulary import N_
 from abmkpi.web.diagnostics import diagnostics_report
 from abmkpi.web.pages.rendering import Page, page_context, render
-from abmkpi.web.pages.vocabulary import N_
 
 router = APIRouter(include_in_schema=False)
 

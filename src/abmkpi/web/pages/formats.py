@@ -11,7 +11,7 @@ import datetime as dt
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_datetime, format_skeleton
+from babel.dates import format_date, format_datetime
 from babel.numbers import (
     format_compact_currency,
     format_compact_decimal,
@@ -24,9 +24,14 @@ from abmkpi.formatting import format_interval, format_value, locale_of
 from abmkpi.i18n import translate
 from abmkpi.metrics.results import KpiResult, Unit
 from abmkpi.periods import Calendar, Period
-from abmkpi.web.pages.vocabulary import TIER_LABEL, term_label
+from abmkpi.vocabulary import TIER_LABEL, term_label
 
 MISSING = "–"
+
+# One date and one date-time pattern per language: 2024/05/01 22:04 in
+# Japanese and 1 May 2024 22:04 in English, never the en_US 5/1/24 style.
+DATE_PATTERNS = {"ja": "yyyy/MM/dd", "en": "d MMM y"}
+SHORT_DATE_PATTERNS = {"ja": "M月d日", "en": "d MMM"}
 
 # Amounts at or above this are shown compactly (万/億, M/B) on cards.
 COMPACT_FROM = 1_000_000
@@ -99,26 +104,32 @@ class Formatter:
         return format_interval(result, self.currency, self.language)
 
     def date(self, value: dt.date | dt.datetime | None) -> str:
-        """Return a date such as 2024/05/01 or May 1, 2024."""
+        """Return a date such as 2024/05/01 or 1 May 2024."""
         if value is None:
             return MISSING
         if isinstance(value, dt.datetime):
             value = self.local(value).date()
-        return format_date(value, "medium", locale=self.locale)
+        return format_date(value, self._pattern(DATE_PATTERNS), locale=self.locale)
 
     def short_date(self, value: dt.date | dt.datetime | None) -> str:
-        """Return a date without the year, such as 5月1日 or May 1."""
+        """Return a date without the year, such as 5月1日 or 1 May."""
         if value is None:
             return MISSING
         if isinstance(value, dt.datetime):
             value = self.local(value).date()
-        return format_skeleton("MMMd", value, locale=self.locale)
+        pattern = self._pattern(SHORT_DATE_PATTERNS)
+        return format_date(value, pattern, locale=self.locale)
 
     def datetime(self, instant: dt.datetime | None) -> str:
-        """Return a stored instant (naive UTC) in the business time zone."""
+        """Return a stored instant (naive UTC) in the business time zone, such
+        as 2024/05/01 22:04 or 1 May 2024 22:04."""
         if instant is None:
             return MISSING
-        return format_datetime(self.local(instant), "short", locale=self.locale)
+        pattern = self._pattern(DATE_PATTERNS) + " HH:mm"
+        return format_datetime(self.local(instant), pattern, locale=self.locale)
+
+    def _pattern(self, patterns: dict[str, str]) -> str:
+        return patterns.get(self.language, patterns["en"])
 
     def local(self, instant: dt.datetime) -> dt.datetime:
         if instant.tzinfo is None:

@@ -23,35 +23,20 @@ from abmkpi.handoff.records import (
 )
 from abmkpi.tokens import Role, TokenInfo
 from abmkpi.usage import utc_now
+from abmkpi.vocabulary import TERMS
 from abmkpi.web.auth import current_token
 from abmkpi.web.errors import ApiError
 from abmkpi.web.notifier import workflow_writer
 from abmkpi.web.pages.rendering import Page, page_context, render
 from abmkpi.web.pages.security import check_csrf, login_required
-from abmkpi.web.pages.vocabulary import N_
 
 logger = logging.getLogger(__name__)
 
 router = APIRouter(include_in_schema=False)
 
-STATUS_LABELS = {
-    "open": N_("Open"),
-    "acknowledged": N_("Acknowledged"),
-    "breached": N_("SLA breached"),
-    "followed_up": N_("Followed up"),
-    "backfilled": N_("Backfilled"),
-    "all": N_("All"),
-}
-DELIVERY_LABELS = {
-    "pending": N_("Pending"),
-    "delivered": N_("Delivered"),
-    "failed": N_("Failed"),
-}
-CHANNEL_LABELS = {
-    "webhook": N_("Webhook"),
-    "email": N_("E-mail"),
-    "csv": N_("CSV queue"),
-}
+STATUS_LABELS = TERMS["handoff_status"]
+DELIVERY_LABELS = TERMS["delivery_status"]
+CHANNEL_LABELS = TERMS["channel"]
 
 
 def _editor(page: Page) -> TokenInfo | None:

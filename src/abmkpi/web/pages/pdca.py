@@ -32,12 +32,12 @@ from abmkpi.pdca.plan import account_plans
 from abmkpi.pdca.rules import MAX_RULE_LENGTH, PATTERN_RULE, Rule, pattern_rule
 from abmkpi.store.database import Store
 from abmkpi.tokens import Role
+from abmkpi.vocabulary import TERMS
 from abmkpi.web.auth import current_token
 from abmkpi.web.pages.overview import KindText, PeriodText
 from abmkpi.web.pages.periods import choose_period
 from abmkpi.web.pages.rendering import Page, page_context, render
 from abmkpi.web.pages.security import check_csrf, login_required, safe_next
-from abmkpi.web.pages.vocabulary import N_
 from abmkpi.web.queries import cache_of, clock_key, now_minute
 from abmkpi.web.state import WebState
 
@@ -45,13 +45,9 @@ logger = logging.getLogger(__name__)
 
 router = APIRouter(include_in_schema=False)
 
-SCOPES = {"target": N_("Target accounts"), "all": N_("All accounts")}
-PATTERN_KINDS = {
-    "activity_type": N_("Activity type"),
-    "campaign": N_("Campaign"),
-    "asset": N_("Asset"),
-}
-ACTION_STATUSES = {"open": N_("Open"), "done": N_("Done"), "cancelled": N_("Cancelled")}
+SCOPES = TERMS["pattern_scope"]
+PATTERN_KINDS = TERMS["pattern_kind"]
+ACTION_STATUSES = TERMS["action_status"]
 
 
 @router.get("/pdca")

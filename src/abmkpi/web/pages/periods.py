@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from typing import cast
 
 from abmkpi.periods import Period, PeriodKind, business_date, today_in
-from abmkpi.web.pages.vocabulary import N_
+from abmkpi.vocabulary import N_
 from abmkpi.web.queries import cache_of
 from abmkpi.web.state import WebState
 

@@ -19,6 +19,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from abmkpi.i18n import LANGUAGES, translate
+from abmkpi.vocabulary import N_, TERMS
 from abmkpi.web.app import web_state
 from abmkpi.web.page_views import record_page_view
 from abmkpi.web.pages.cards import PACED_TARGET
@@ -30,7 +31,6 @@ from abmkpi.web.pages.security import (
     require_viewer,
     signed_in_token,
 )
-from abmkpi.web.pages.vocabulary import N_, TERMS
 from abmkpi.web.state import WebState
 
 logger = logging.getLogger(__name__)

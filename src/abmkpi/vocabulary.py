@@ -1,9 +1,9 @@
-"""English labels of the identifiers pages show: stages, personas, types, reasons.
+"""English labels of identifiers: stages, personas, types, statuses, reasons.
 
 The labels are message ids of the translation catalog; ``N_`` only marks
-them for extraction, and :meth:`Formatter.term` translates them when a page
-is rendered. An identifier without a label (a CRM stage name, a new source)
-is shown as it is.
+them for extraction. The dashboard's ``Formatter.term`` and the CLI's
+``Labels.term`` translate them when a page or table is shown. An identifier
+without a label (a CRM stage name, a new source) is shown as it is.
 """
 
 from __future__ import annotations
@@ -89,6 +89,41 @@ TERMS: dict[str, dict[str, str]] = {
         "not_matched_yet": N_("Not matched yet"),
     },
     "entity": {"person": N_("Person"), "activity": N_("Activity")},
+    "handoff_status": {
+        "open": N_("Open"),
+        "acknowledged": N_("Acknowledged"),
+        "breached": N_("SLA breached"),
+        "followed_up": N_("Followed up"),
+        "backfilled": N_("Backfilled"),
+        "all": N_("All"),
+    },
+    "delivery_status": {
+        "pending": N_("Pending"),
+        "delivered": N_("Delivered"),
+        "failed": N_("Failed"),
+    },
+    "channel": {
+        "webhook": N_("Webhook"),
+        "email": N_("E-mail"),
+        "csv": N_("CSV queue"),
+    },
+    "cadence": {
+        "weekly": N_("weekly"),
+        "monthly": N_("monthly"),
+        "quarterly": N_("quarterly"),
+    },
+    "role": {"admin": N_("Admin"), "editor": N_("Editor"), "viewer": N_("Viewer")},
+    "pattern_scope": {"target": N_("Target accounts"), "all": N_("All accounts")},
+    "pattern_kind": {
+        "activity_type": N_("Activity type"),
+        "campaign": N_("Campaign"),
+        "asset": N_("Asset"),
+    },
+    "action_status": {
+        "open": N_("Open"),
+        "done": N_("Done"),
+        "cancelled": N_("Cancelled"),
+    },
     "source_system": {
         "salesforce": "Salesforce",
         "marketo": "Marketo",
