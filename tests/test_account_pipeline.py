@@ -113,8 +113,8 @@ def test_cli_table_labels_pipelines(workspace: Workspace) -> None:
     output = run_cli(
         "--workspace", workspace.root, "--lang", "en", "accounts", "--period", PERIOD
     ).stdout
-    assert "open pipeline (new business)" in output
-    assert "open pipeline (expansion, renewal)" in output
+    assert "Open pipeline (new business)" in output
+    assert "Open pipeline (expansion, renewal)" in output
 
 
 def test_api_pipeline_matches_kpi(workspace: Workspace) -> None:

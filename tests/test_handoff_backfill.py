@@ -204,7 +204,7 @@ def test_cli_lists_backfilled(workspace: Workspace) -> None:
     assert [row["id"] for row in document["handoffs"]] == [old_id]
     assert document["handoffs"][0]["backfilled"] is True
     assert document["handoffs"][0]["status"] == "backfilled"
-    assert "1 handoffs (backfilled)" in table
+    assert "1 handoffs (Backfilled)" in table
     assert "no SLA" in table
     assert "none: backfilled, counted in one summary" in table
 
