@@ -21,6 +21,7 @@ import tomlkit
 from aiosmtpd.controller import Controller
 
 from abmkpi.canonical import ActivityType
+from abmkpi.config_template import default_config_text
 from abmkpi.ingest import IngestResult, LiveEvent, ingest_events
 from abmkpi.matching.freemail import resolve_free_mail
 from abmkpi.store.database import Store
@@ -83,6 +84,20 @@ def salesforce_workspace(
     with workspace.open_store() as store:
         set_list(store, workspace.settings, [TargetEntry(TARGET_ID, "id", 1)])
     return workspace
+
+
+def salesforce_template(root: Path) -> Workspace:
+    """Build :func:`salesforce_workspace` under ``root``, for a module-scoped
+    fixture whose tests copy it with :func:`copy_workspace`."""
+    counter = iter(range(10))
+
+    def make(**overrides: Any) -> Workspace:
+        document = tomlkit.parse(default_config_text())
+        for section, values in overrides.items():
+            document[section] = values
+        return Workspace.init(root / f"ws{next(counter)}", tomlkit.dumps(document))
+
+    return salesforce_workspace(make, root)
 
 
 def copy_workspace(template: Workspace, root: Path, **overrides: Any) -> Workspace:

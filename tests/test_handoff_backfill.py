@@ -11,12 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
-import tomlkit
 
-from abmkpi.config_template import default_config_text
 from abmkpi.handoff.records import get_handoff, list_handoffs
 from abmkpi.handoff.run import run_handoffs
 from abmkpi.notify import deliveries_of
@@ -32,7 +29,7 @@ from tests.handoff_support import (
     copy_workspace,
     form_fills,
     ingest,
-    salesforce_workspace,
+    salesforce_template,
     utc_now,
     webhook_receiver,
 )
@@ -45,15 +42,7 @@ OTHER_EMAIL = "ceo@other.example.com"
 @pytest.fixture(scope="module")
 def template(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
     root = tmp_path_factory.mktemp("backfill-template")
-    counter = iter(range(10))
-
-    def make(**overrides: Any) -> Workspace:
-        document = tomlkit.parse(default_config_text())
-        for section, values in overrides.items():
-            document[section] = values
-        return Workspace.init(root / f"ws{next(counter)}", tomlkit.dumps(document))
-
-    return salesforce_workspace(make, root)
+    return salesforce_template(root)
 
 
 @pytest.fixture
