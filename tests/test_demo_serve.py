@@ -1,8 +1,10 @@
-"""`abmkpi demo` builds the demo workspace, prints the URL and serves it."""
+"""`abmkpi demo` builds the demo workspace, prints the URL and serves it,
+logs each request, and stops cleanly on Ctrl+C."""
 
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -30,12 +32,24 @@ def test_demo_serves_dashboard(tmp_path: Path) -> None:
         )
         try:
             response = _first_response(process, f"http://127.0.0.1:{port}/login")
+            with httpx.stream(
+                "GET", f"http://127.0.0.1:{port}/api/v1/events", timeout=10
+            ) as events:
+                first_line = next(events.iter_lines())
+                # Ctrl+C while a dashboard keeps its event stream open.
+                process.send_signal(signal.SIGINT)
+                process.wait(timeout=20)
         finally:
-            process.terminate()
-            process.wait(timeout=20)
+            if process.poll() is None:
+                process.kill()
+                process.wait(timeout=20)
     output = log_path.read_text(encoding="utf-8")
     assert f"open http://127.0.0.1:{port}/" in output
     assert response.status_code == 200
+    assert first_line == ": connected"
+    assert "abmkpi.web.app: GET /login 200 " in output
+    assert "Application shutdown complete." in output
+    assert "Traceback" not in output
 
 
 def _first_response(process: subprocess.Popen[bytes], url: str) -> httpx.Response:
