@@ -25,7 +25,15 @@ from abmkpi.errors import ConfigError, DeliveryError
 from abmkpi.handoff.records import get_handoff, list_handoffs
 from abmkpi.notify import Message, deliver_due, deliveries_of
 from abmkpi.notify.csv_queue import TASK_COLUMNS, append_task, task_row
-from abmkpi.notify.deliveries import Channel, channels_for
+from abmkpi.notify.deliveries import (
+    CLAIM_SECONDS,
+    Channel,
+    attempt,
+    channels_for,
+    claim_due,
+    record_attempt,
+    release,
+)
 from abmkpi.notify.email import send_email
 from abmkpi.notify.webhook import send_webhook, slack_payload
 from abmkpi.periods import business_date
@@ -123,6 +131,63 @@ def test_webhook_retried_until_up(
         f"http://abm.test/handoffs#handoff-{handoff_id}" in receiver.bodies[0]["text"]
     )
     assert [item.id for item in handoffs] == [handoff_id]
+
+
+def test_claimed_delivery_sent_once(template: Workspace, tmp_path: Path) -> None:
+    port = free_port()
+    workspace = copy_workspace(
+        template,
+        tmp_path / "ws",
+        notify={"webhook": {"url": f"http://127.0.0.1:{port}/hook"}},
+    )
+    handoff_id = hand_off(workspace)
+    created = states(workspace, handoff_id)["webhook"].created_at
+    settings, root = workspace.settings, workspace.root
+    later = created + timedelta(seconds=60)
+
+    with webhook_receiver(port) as receiver, workspace.open_store() as store:
+        # The server's notifier claims both rows, then a CLI pass runs.
+        claimed = claim_due(store, created)
+        during_claim = deliver_due(store, settings, root, later)
+        for delivery in claimed:
+            error = attempt(delivery, settings, root)
+            record_attempt(store, delivery, error, settings, later)
+        after_send = deliver_due(store, settings, root, later)
+
+    assert sorted(item.channel for item in claimed) == ["csv", "webhook"]
+    assert (during_claim.delivered, during_claim.retrying) == (0, 0)
+    assert (after_send.delivered, after_send.retrying) == (0, 0)
+    assert len(receiver.bodies) == 1
+    assert states(workspace, handoff_id)["webhook"].status == "delivered"
+
+
+def test_claim_released_or_expired(template: Workspace, tmp_path: Path) -> None:
+    port = free_port()
+    workspace = copy_workspace(
+        template,
+        tmp_path / "ws",
+        notify={"webhook": {"url": f"http://127.0.0.1:{port}/hook"}},
+    )
+    handoff_id = hand_off(workspace)
+    created = states(workspace, handoff_id)["webhook"].created_at
+    settings, root = workspace.settings, workspace.root
+    expiry = created + timedelta(seconds=CLAIM_SECONDS)
+
+    with webhook_receiver(port) as receiver, workspace.open_store() as store:
+        released = claim_due(store, created)
+        release(store, released)
+        reclaimed = claim_due(store, created)
+        # The claimer dies without storing an outcome: the rows wait out the
+        # claim, then a later pass sends them.
+        before_expiry = deliver_due(
+            store, settings, root, expiry - timedelta(seconds=1)
+        )
+        at_expiry = deliver_due(store, settings, root, expiry)
+
+    assert [item.id for item in reclaimed] == [item.id for item in released]
+    assert before_expiry.delivered == 0
+    assert at_expiry.delivered == 2
+    assert len(receiver.bodies) == 1
 
 
 def test_delivery_fails_after_max(template: Workspace, tmp_path: Path) -> None:

@@ -143,15 +143,27 @@ def test_command_writes_while_serving(
     assert server.state.facts.entries()
 
     result = run_cli(
-        "-w", demo_root, "targets", "kpi", "set", KPI, "31.5", "--period", PERIOD
+        "--lang",
+        "en",
+        "-w",
+        demo_root,
+        "targets",
+        "kpi",
+        "set",
+        KPI,
+        "31.5",
+        "--period",
+        PERIOD,
     )
 
-    assert f"target of {KPI} for {PERIOD} (target) set to 31.5" in result.stdout
+    assert "(Target accounts) set to 31.5" in result.stdout
     # The server notices the other process's write on its next open: the
     # cached facts (which hold the period's targets) are dropped.
     assert _target_of(server) == 31.5
     assert server.state.data_version == version + 1
-    listed = run_cli("-w", demo_root, "targets", "kpi", "clear", "--all")
+    listed = run_cli(
+        "--lang", "en", "-w", demo_root, "targets", "kpi", "clear", "--all"
+    )
     assert "cleared 1 stored KPI targets" in listed.stdout
     assert _target_of(server) is None
     assert server.state.data_version == version + 2
@@ -298,6 +310,8 @@ def test_command_waits_for_busy_server(
     try:
         _until(lambda: state.lease.is_open, "opening the store")
         result = run_cli(
+            "--lang",
+            "en",
             "-w",
             demo_root,
             "--wait",

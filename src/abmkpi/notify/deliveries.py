@@ -35,6 +35,12 @@ logger = logging.getLogger(__name__)
 # Characters of an error message kept in deliveries.last_error.
 MAX_ERROR_CHARS = 500
 
+# Seconds a claimed delivery stays out of other senders' sight. A pass sends
+# each channel's deliveries one after another and stops a channel at its
+# first timeout, so this is far longer than a pass takes unless a channel
+# has hundreds of slow sends due at once.
+CLAIM_SECONDS = 900
+
 
 class Channel(StrEnum):
     WEBHOOK = "webhook"
@@ -186,6 +192,39 @@ def due_deliveries(store: Store, now: datetime | None = None) -> list[Delivery]:
         [now or utc_now()],
     )
     return [_delivery(row) for row in rows]
+
+
+def claim_due(store: Store, now: datetime | None = None) -> list[Delivery]:
+    """Return the due deliveries and move their next attempt past the claim.
+
+    Another process (a CLI import while ``abmkpi serve`` runs, or a second
+    server) that looks for due deliveries while these are being sent does
+    not find them, so no message goes out twice. :func:`record_attempt`
+    stores the outcome, and :func:`release` makes unsent ones due again. A
+    process that dies mid-send leaves its claims to expire after
+    :data:`CLAIM_SECONDS`, and they are sent then.
+    """
+    when = now or utc_now()
+    with store.transaction():
+        due = due_deliveries(store, when)
+        if due:
+            store.execute(
+                "UPDATE deliveries SET next_attempt_at = ? WHERE list_contains(?, id)",
+                [when + timedelta(seconds=CLAIM_SECONDS), [item.id for item in due]],
+                table="deliveries",
+            )
+    return due
+
+
+def release(store: Store, deliveries: list[Delivery]) -> None:
+    """Make claimed deliveries that were not sent due again at their old time."""
+    for delivery in deliveries:
+        store.execute(
+            "UPDATE deliveries SET next_attempt_at = ? "
+            "WHERE id = ? AND status = 'pending' AND attempts = ?",
+            [delivery.next_attempt_at, delivery.id, delivery.attempts],
+            table="deliveries",
+        )
 
 
 def deliveries_of(
@@ -359,9 +398,12 @@ def deliver_due(
     each outcome."""
     when = now or utc_now()
     run = DeliveryRun()
-    due = due_deliveries(store, when)
-    for delivery, error in send_concurrently(due, settings, workspace_root):
+    due = claim_due(store, when)
+    sent = send_concurrently(due, settings, workspace_root)
+    for delivery, error in sent:
         count(run, record_attempt(store, delivery, error, settings, when))
+    sent_ids = {delivery.id for delivery, _ in sent}
+    release(store, [delivery for delivery in due if delivery.id not in sent_ids])
     return run
 
 

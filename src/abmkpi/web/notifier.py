@@ -23,10 +23,12 @@ from typing import TYPE_CHECKING
 from abmkpi.errors import StoreBusyError
 from abmkpi.handoff.sla import mark_breaches
 from abmkpi.notify.deliveries import (
+    Delivery,
     DeliveryRun,
+    claim_due,
     count,
-    due_deliveries,
     record_attempt,
+    release,
     send_concurrently,
 )
 from abmkpi.store.database import Store
@@ -40,6 +42,8 @@ logger = logging.getLogger(__name__)
 
 # How often the thread looks for due deliveries and breaches, in seconds.
 TICK_SECONDS = 10.0
+# Seconds between tries to store a send's outcome while the store is busy.
+RECORD_RETRY_SECONDS = 1.0
 
 
 @contextmanager
@@ -104,14 +108,40 @@ class Notifier:
         when = now or utc_now()
         with workflow_writer(state) as store:
             mark_breaches(store, settings, when)
-        with state.reader() as store:
-            due = due_deliveries(store, when)
+            due = claim_due(store, when)
         run = DeliveryRun()
         root = state.workspace.root
         sent = send_concurrently(due, settings, root, self._stopping)
         for delivery, error in sent:
+            status = self._record(delivery, error)
+            if status is not None:
+                count(run, status)
+        sent_ids = {delivery.id for delivery, _ in sent}
+        unsent = [delivery for delivery in due if delivery.id not in sent_ids]
+        if unsent:
             with workflow_writer(state) as store:
-                count(run, record_attempt(store, delivery, error, settings, utc_now()))
+                release(store, unsent)
         if due:
             logger.info("notifier: %s", run.describe())
         return run
+
+    def _record(self, delivery: Delivery, error: str | None) -> str | None:
+        """Store a send's outcome, waiting while another process has the store.
+
+        The message has gone out (or failed), so giving up here would send it
+        again once its claim expires. Returns None if the server stops first.
+        """
+        settings = self._state.workspace.settings
+        while True:
+            try:
+                with workflow_writer(self._state) as store:
+                    return record_attempt(store, delivery, error, settings, utc_now())
+            except StoreBusyError as busy:
+                self._busy.busy(busy)
+                if self._stopping.wait(RECORD_RETRY_SECONDS):
+                    logger.warning(
+                        "stopping before the outcome of delivery %d was stored; "
+                        "it is sent again after its claim expires",
+                        delivery.id,
+                    )
+                    return None
