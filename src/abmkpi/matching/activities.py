@@ -31,9 +31,11 @@ def match_activities(
     """Set the business date, identity and account match of every activity.
 
     ``scope`` names a table with an ``id`` column; when given, only those
-    activities are matched (see :mod:`abmkpi.matching.incremental`).
+    activities are matched (see :mod:`abmkpi.matching.incremental`), and the
+    caller must have staged ``stage_email_identities`` for their addresses.
     """
-    _stage_email_identities(store)
+    if scope is None:
+        _stage_email_identities(store)
     _stage_subjects(store, scope)
     apply_rules(
         store, "stage_activity_subjects", "stage_activity_rules", fuzzy_threshold
@@ -188,16 +190,14 @@ def match_nps_and_contracts(store: Store) -> None:
     )
 
 
-def match_nps_responses(store: Store, emails: str | None = None) -> None:
-    """Set the account of NPS responses (or only of those whose e-mail address
-    is in the ``emails`` table's ``email`` column).
+def match_nps_responses(store: Store, scope: str | None = None) -> None:
+    """Set the account of NPS responses (or only of those whose id is in the
+    ``scope`` table's ``id`` column).
 
     A response lands on its own account link, else on its person's identity
     account, else on the account of the person with its e-mail address.
     """
-    scope = "true"
-    if emails is not None:
-        scope = f"{email_key_sql('r')} IN (SELECT email FROM {emails})"
+    in_scope = "true" if scope is None else f"r.id IN (SELECT id FROM {scope})"
     store.execute(
         f"""
         UPDATE nps_responses AS n SET account_id = f.account_id
@@ -211,7 +211,7 @@ def match_nps_responses(store: Store, emails: str | None = None) -> None:
             LEFT JOIN people person ON person.id = given.identity_id
             LEFT JOIN stage_email_identities e ON e.email = {email_key_sql("r")}
             LEFT JOIN people by_email ON by_email.id = e.identity_id
-            WHERE {scope}
+            WHERE {in_scope}
         ) AS f
         WHERE f.id = n.id
         """,
