@@ -49,8 +49,9 @@ logger = logging.getLogger(__name__)
 CHANGES_TABLE = "stage_import_changes"
 CONFIG_DIGEST_KEY = "derived_config_digest"
 
-# Tables whose new or changed rows the incremental path handles.
-_MATCHED_TABLES = frozenset({"activities", "nps_responses", "people"})
+# Tables whose new or changed rows the incremental path matches; the loader
+# records changed ids for these only.
+MATCHED_TABLES = frozenset({"activities", "nps_responses", "people"})
 # Tables without derived columns that no derive step reads.
 _UNREAD_TABLES = frozenset(
     {"campaigns", "opportunity_stage_history", "opportunity_stages"}
@@ -112,9 +113,9 @@ def refresh_after_import(
     reason = fallback_reason(store, settings, free_mail, changes)
     if reason is not None:
         logger.info("recomputing all derived data: %s", reason)
-        summary = derive.refresh(store, settings, root)
+        refreshed = derive.refresh(store, settings, root)
         store.execute(f"DROP TABLE IF EXISTS {CHANGES_TABLE}")
-        return summary
+        return refreshed
 
     ids = _changed_ids(store)
     match = match_new_records(
@@ -154,7 +155,7 @@ def fallback_reason(
     changes: ImportChanges,
 ) -> str | None:
     """Return why the import needs a full refresh, or None when it does not."""
-    other = sorted(set(changes.written) - _MATCHED_TABLES - _UNREAD_TABLES)
+    other = sorted(set(changes.written) - MATCHED_TABLES - _UNREAD_TABLES)
     if other:
         return f"the import changed {', '.join(other)}"
     digest = store.scalar("SELECT value FROM meta WHERE key = ?", [CONFIG_DIGEST_KEY])

@@ -27,6 +27,7 @@ import pyarrow as pa
 
 from abmkpi.derive_import import (
     CHANGES_TABLE,
+    MATCHED_TABLES,
     ImportChanges,
     refresh_after_import,
     start_recording,
@@ -389,7 +390,8 @@ def _write_records(
         groups[(record.table, record.file, deleted, columns)].append(record.values)
     for (table_name, path, deleted, _), rows in groups.items():
         table = TABLES_BY_NAME[table_name]
-        counts = store.upsert(table, _arrow(rows), changes=CHANGES_TABLE)
+        recorded = CHANGES_TABLE if table_name in MATCHED_TABLES else None
+        counts = store.upsert(table, _arrow(rows), changes=recorded)
         changes.add(table_name, counts.loaded + counts.updated)
         notify("write", table_name)
         report = by_file.get(path)
