@@ -8,8 +8,10 @@ matches only the changed records, through
 :func:`abmkpi.matching.incremental.match_new_records`, when all of these
 hold:
 
-1. the last full refresh ran with the same config and free-mail list, whose
-   digest :func:`abmkpi.derive.refresh` stores in ``meta``;
+1. the last full refresh ran with the same config, free-mail list, store
+   schema and abmkpi release, whose digest :func:`abmkpi.derive.refresh`
+   stores in ``meta`` (a store without one, such as one refreshed by an
+   older release, gets a full refresh first);
 2. the import wrote rows only to activities, NPS responses, people,
    campaigns, opportunity stage history and opportunity stages. The last
    three have no derived columns and no derive step reads them;
@@ -19,7 +21,9 @@ hold:
 4. no stored record names a new person in a merge (the merges table or a
    person's merged-into field), a conversion link or an opportunity link.
 
-Under these conditions no account, identity, account domain, opportunity or
+Existing activities and NPS responses that name a new person by id, or
+carry its address without a stored person, are matched again too. Under
+these conditions no account, identity, account domain, opportunity or
 target changes, so the derived columns of the other records stay as a full
 refresh would leave them. Amounts are still converted to the reporting
 currency, because an opportunity without a close or creation date is
@@ -34,6 +38,7 @@ import hashlib
 import logging
 import time
 from dataclasses import dataclass, field
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +48,7 @@ from abmkpi.matching.freemail import FreeMailDomains, resolve_free_mail
 from abmkpi.merges import MERGE_ISSUE_KINDS
 from abmkpi.progress import notify
 from abmkpi.store.database import Store
+from abmkpi.store.schema import SCHEMA_VERSION
 
 logger = logging.getLogger(__name__)
 
@@ -78,8 +84,15 @@ def start_recording(store: Store) -> None:
 
 
 def config_digest(settings: Settings, free_mail: FreeMailDomains) -> str:
-    """Return a digest of everything in the config that derived columns use."""
-    digest = hashlib.sha256(settings.model_dump_json().encode("utf-8"))
+    """Return a digest of the config, the free-mail list, the store schema and
+    the abmkpi release: everything besides the records that derived columns
+    depend on."""
+    try:
+        release = metadata.version("abmkpi")
+    except metadata.PackageNotFoundError:
+        release = "unknown"
+    digest = hashlib.sha256(f"{SCHEMA_VERSION}\x00{release}\x00".encode())
+    digest.update(settings.model_dump_json().encode("utf-8"))
     for domains in (
         free_mail.listed.exact,
         free_mail.listed.suffixes,
@@ -118,6 +131,7 @@ def refresh_after_import(
         return refreshed
 
     ids = _changed_ids(store)
+    notify("derive", "personas")
     match = match_new_records(
         store,
         settings,
@@ -138,6 +152,8 @@ def refresh_after_import(
         "fx": currency.convert_amounts(store, settings),
     }
     notify("derive", "amounts")
+    # Targets read only accounts and their domains, which this import left alone.
+    notify("derive", "targets")
     store.execute(f"DROP TABLE IF EXISTS {CHANGES_TABLE}")
     logger.info(
         "recomputed derived data of %d people and %d activities in %.2fs",
@@ -160,7 +176,10 @@ def fallback_reason(
         return f"the import changed {', '.join(other)}"
     digest = store.scalar("SELECT value FROM meta WHERE key = ?", [CONFIG_DIGEST_KEY])
     if digest != config_digest(settings, free_mail):
-        return "the config or free-mail list changed since the last full refresh"
+        return (
+            "the config, free-mail list or abmkpi release changed since the last "
+            "full refresh"
+        )
     if "people" not in changes.written:
         return None
     return _new_people_reason(store)

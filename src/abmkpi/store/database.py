@@ -297,16 +297,12 @@ class Store:
         self, table: Table, stage: str, changes: str, key_match: str, differs: str
     ) -> None:
         """Add the ids of the staged rows that are new or differ to ``changes``."""
-        changed = (
-            f"EXISTS (SELECT 1 FROM {table.name} t WHERE {key_match} AND ({differs}))"
-        )
         self.execute(
             f"""
             INSERT INTO {changes} (table_name, id, is_new)
-            SELECT ?, s.id, NOT EXISTS (SELECT 1 FROM {table.name} t WHERE {key_match})
-            FROM {stage} s
-            WHERE NOT EXISTS (SELECT 1 FROM {table.name} t WHERE {key_match})
-               OR {changed if differs else "false"}
+            SELECT ?, s.id, t.id IS NULL
+            FROM {stage} s LEFT JOIN {table.name} t ON {key_match}
+            WHERE t.id IS NULL OR ({differs or "false"})
             """,
             [table.name],
             table=table.name,
