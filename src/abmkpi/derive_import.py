@@ -55,7 +55,7 @@ logger = logging.getLogger(__name__)
 CHANGES_TABLE = "stage_import_changes"
 CONFIG_DIGEST_KEY = "derived_config_digest"
 
-# Tables whose new or changed rows the incremental path matches; the loader
+# Tables whose new or changed rows the incremental path matches. The loader
 # records changed ids for these only.
 MATCHED_TABLES = frozenset({"activities", "nps_responses", "people"})
 # Tables without derived columns that no derive step reads.
@@ -114,7 +114,7 @@ def store_config_digest(store: Store, digest: str) -> None:
 def refresh_after_import(
     store: Store, settings: Settings, root: Path | None, changes: ImportChanges
 ) -> dict[str, Any]:
-    """Recompute the derived columns an import changed; return the summary.
+    """Recompute the derived columns an import changed and return the summary.
 
     Runs in the import's transaction, after every table is written.
     """
