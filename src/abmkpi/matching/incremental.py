@@ -145,12 +145,16 @@ def _add_activities_of_new_people(store: Store) -> int:
     store.execute(
         f"""
         INSERT INTO stage_activity_scope
-        SELECT a.id FROM activities a
-        LEFT JOIN people p ON p.id = a.person_id
-        WHERE (a.person_id IN (SELECT id FROM stage_new_people)
-               OR (p.id IS NULL AND NOT a.is_deleted
-                   AND {email_key_sql("a")} IN ({_NEW_EMAILS_SQL})))
-          AND a.id NOT IN (SELECT id FROM stage_activity_scope)
+        WITH candidates AS (
+            SELECT a.id, a.person_id FROM activities a
+            WHERE a.person_id IN (SELECT id FROM stage_new_people)
+               OR (NOT a.is_deleted
+                   AND {email_key_sql("a")} IN ({_NEW_EMAILS_SQL}))
+        )
+        SELECT c.id FROM candidates c
+        LEFT JOIN people p ON p.id = c.person_id
+        WHERE (c.person_id IN (SELECT id FROM stage_new_people) OR p.id IS NULL)
+          AND c.id NOT IN (SELECT id FROM stage_activity_scope)
         """
     )
     return int(store.scalar("SELECT count(*) FROM stage_activity_scope")) - scoped
