@@ -52,7 +52,9 @@ def test_rows_of_size(first_run: dict[str, Any]) -> None:
 
 def test_stage_details(first_run: dict[str, Any]) -> None:
     details = {stage["name"]: stage["detail"] for stage in first_run["stages"]}
-    assert details["import"].startswith("40 activities from a CSV file")
+    assert details["import"] == (
+        "40 activities from a CSV file, changed records matched, rolled back"
+    )
     assert details["ingest"].startswith("10 events")
 
 

@@ -4,7 +4,9 @@ Runs after every import and on ``abmkpi match``: merges and account parents,
 personas, account matches of people and activities, opportunity types and
 account links, amounts in the reporting currency, ICP fit and target flags.
 Everything here is a pure function of the stored source rows and the config,
-so running it twice gives the same store.
+so running it twice gives the same store. An import that only adds or
+changes activity-like records recomputes only those
+(:mod:`abmkpi.derive_import`).
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from typing import Any
 import pyarrow as pa
 
 from abmkpi.config import Settings
+from abmkpi.derive_import import config_digest, store_config_digest
+from abmkpi.matching.freemail import resolve_free_mail
 from abmkpi.merges import (
     MERGED_TABLES,
     MergeIssue,
@@ -64,6 +68,8 @@ def refresh(
         notify("derive", "amounts")
         summary["targets"] = targets.apply(store, settings)
         notify("derive", "targets")
+        free_mail = resolve_free_mail(settings.matching, root)
+        store_config_digest(store, config_digest(settings, free_mail))
     logger.info("recomputed derived data in %.2fs", time.perf_counter() - started)
     return summary
 

@@ -28,6 +28,9 @@ MERGED_TABLES = (
     ("opportunities", "opportunity"),
 )
 
+# The match_issues kinds of merges that could not be applied.
+MERGE_ISSUE_KINDS = ("merge_cycle", "merge_winner_missing", "merge_winner_deleted")
+
 
 @dataclass(frozen=True)
 class MergeIssue:
@@ -35,7 +38,7 @@ class MergeIssue:
 
     entity: str
     record_id: str
-    kind: str  # merge_cycle | merge_winner_missing | merge_winner_deleted
+    kind: str  # one of MERGE_ISSUE_KINDS
     detail: str
     chain: tuple[str, ...]
 

@@ -31,9 +31,11 @@ def match_activities(
     """Set the business date, identity and account match of every activity.
 
     ``scope`` names a table with an ``id`` column; when given, only those
-    activities are matched (see :mod:`abmkpi.matching.incremental`).
+    activities are matched (see :mod:`abmkpi.matching.incremental`), and the
+    caller must have staged ``stage_email_identities`` for their addresses.
     """
-    _stage_email_identities(store)
+    if scope is None:
+        _stage_email_identities(store)
     _stage_subjects(store, scope)
     apply_rules(
         store, "stage_activity_subjects", "stage_activity_rules", fuzzy_threshold
@@ -118,8 +120,8 @@ def _update_activities_sql(scope: str | None = None) -> str:
     An activity of a live person takes that person's method and note. An
     activity of a merged-away person, or one whose person was found by
     e-mail, takes those of the identity's canonical record. Only rows whose
-    values change are written, so a refresh after a small import rewrites
-    little.
+    values change are written. They are picked out before the join back to
+    the table, which then joins only them, not every activity.
     """
     link, unmatched = MatchMethod.SOURCE_LINK, MatchMethod.UNMATCHED
     not_counted = f"a.is_deleted OR {_PERSON_DELETED_SQL}"
@@ -132,43 +134,50 @@ def _update_activities_sql(scope: str | None = None) -> str:
             match_method = f.method,
             match_note = f.note
         FROM (
-            SELECT a.id,
-                CAST(timezone($1, timezone('UTC', a.occurred_at)) AS DATE)
-                    AS occurred_on,
-                CASE WHEN NOT a.is_deleted THEN ip.id END AS identity_id,
-                CASE WHEN {not_counted} THEN NULL
-                     ELSE coalesce(link.live_id, ip.account_id, h.account_id)
-                END AS account_id,
-                CASE WHEN {not_counted} THEN '{unmatched}'
-                     WHEN link.live_id IS NOT NULL THEN '{link}'
-                     WHEN ip.account_id IS NOT NULL AND {live_person}
-                         THEN p.match_method
-                     WHEN ip.account_id IS NOT NULL THEN ip.match_method
-                     WHEN h.account_id IS NOT NULL THEN h.method
-                     ELSE '{unmatched}' END AS method,
-                CASE WHEN {not_counted} THEN 'deleted'
-                     WHEN link.live_id IS NOT NULL
-                         THEN 'account ' || a.source_account_id
-                     WHEN ip.account_id IS NOT NULL AND {live_person}
-                         THEN p.match_note
-                     WHEN ip.account_id IS NOT NULL THEN ip.match_note
-                     WHEN h.account_id IS NOT NULL THEN h.note
-                     WHEN a.person_id IS NOT NULL AND p.id IS NULL
-                         THEN 'person_not_found'
-                     WHEN h.subject_id IS NOT NULL THEN h.note
-                     WHEN {live_person} THEN p.match_note
-                     WHEN ip.id IS NOT NULL THEN ip.match_note
-                     ELSE 'no_email_or_company' END AS note
-            {_ACTIVITY_JOINS_SQL}
-            LEFT JOIN stage_activity_rules h ON h.subject_id = a.id
-            WHERE {_in_scope_sql(scope)}
+            SELECT * FROM (
+                SELECT a.id,
+                    a.occurred_on AS stored_occurred_on,
+                    a.identity_id AS stored_identity_id,
+                    a.account_id AS stored_account_id,
+                    a.match_method AS stored_method,
+                    a.match_note AS stored_note,
+                    CAST(timezone($1, timezone('UTC', a.occurred_at)) AS DATE)
+                        AS occurred_on,
+                    CASE WHEN NOT a.is_deleted THEN ip.id END AS identity_id,
+                    CASE WHEN {not_counted} THEN NULL
+                         ELSE coalesce(link.live_id, ip.account_id, h.account_id)
+                    END AS account_id,
+                    CASE WHEN {not_counted} THEN '{unmatched}'
+                         WHEN link.live_id IS NOT NULL THEN '{link}'
+                         WHEN ip.account_id IS NOT NULL AND {live_person}
+                             THEN p.match_method
+                         WHEN ip.account_id IS NOT NULL THEN ip.match_method
+                         WHEN h.account_id IS NOT NULL THEN h.method
+                         ELSE '{unmatched}' END AS method,
+                    CASE WHEN {not_counted} THEN 'deleted'
+                         WHEN link.live_id IS NOT NULL
+                             THEN 'account ' || a.source_account_id
+                         WHEN ip.account_id IS NOT NULL AND {live_person}
+                             THEN p.match_note
+                         WHEN ip.account_id IS NOT NULL THEN ip.match_note
+                         WHEN h.account_id IS NOT NULL THEN h.note
+                         WHEN a.person_id IS NOT NULL AND p.id IS NULL
+                             THEN 'person_not_found'
+                         WHEN h.subject_id IS NOT NULL THEN h.note
+                         WHEN {live_person} THEN p.match_note
+                         WHEN ip.id IS NOT NULL THEN ip.match_note
+                         ELSE 'no_email_or_company' END AS note
+                {_ACTIVITY_JOINS_SQL}
+                LEFT JOIN stage_activity_rules h ON h.subject_id = a.id
+                WHERE {_in_scope_sql(scope)}
+            )
+            WHERE stored_occurred_on IS DISTINCT FROM occurred_on
+               OR stored_identity_id IS DISTINCT FROM identity_id
+               OR stored_account_id IS DISTINCT FROM account_id
+               OR stored_method IS DISTINCT FROM method
+               OR stored_note IS DISTINCT FROM note
         ) AS f
         WHERE f.id = t.id
-          AND (t.occurred_on IS DISTINCT FROM f.occurred_on
-               OR t.identity_id IS DISTINCT FROM f.identity_id
-               OR t.account_id IS DISTINCT FROM f.account_id
-               OR t.match_method IS DISTINCT FROM f.method
-               OR t.match_note IS DISTINCT FROM f.note)
     """
 
 
@@ -188,16 +197,14 @@ def match_nps_and_contracts(store: Store) -> None:
     )
 
 
-def match_nps_responses(store: Store, emails: str | None = None) -> None:
-    """Set the account of NPS responses (or only of those whose e-mail address
-    is in the ``emails`` table's ``email`` column).
+def match_nps_responses(store: Store, scope: str | None = None) -> None:
+    """Set the account of NPS responses (or only of those whose id is in the
+    ``scope`` table's ``id`` column).
 
     A response lands on its own account link, else on its person's identity
     account, else on the account of the person with its e-mail address.
     """
-    scope = "true"
-    if emails is not None:
-        scope = f"{email_key_sql('r')} IN (SELECT email FROM {emails})"
+    in_scope = "true" if scope is None else f"r.id IN (SELECT id FROM {scope})"
     store.execute(
         f"""
         UPDATE nps_responses AS n SET account_id = f.account_id
@@ -211,7 +218,7 @@ def match_nps_responses(store: Store, emails: str | None = None) -> None:
             LEFT JOIN people person ON person.id = given.identity_id
             LEFT JOIN stage_email_identities e ON e.email = {email_key_sql("r")}
             LEFT JOIN people by_email ON by_email.id = e.identity_id
-            WHERE {scope}
+            WHERE {in_scope}
         ) AS f
         WHERE f.id = n.id
         """,

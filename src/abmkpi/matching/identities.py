@@ -47,10 +47,10 @@ def resolve_identities(store: Store) -> dict[str, int]:
             SELECT q.id, {email_domain_sql("q")} AS email_domain, s.identity_id
             FROM people q
             LEFT JOIN stage_identities s ON s.id = coalesce(q.merged_into_id, q.id)
+            WHERE q.email_domain IS DISTINCT FROM {email_domain_sql("q")}
+               OR q.identity_id IS DISTINCT FROM s.identity_id
         ) AS i
         WHERE i.id = p.id
-          AND (p.email_domain IS DISTINCT FROM i.email_domain
-               OR p.identity_id IS DISTINCT FROM i.identity_id)
         """,
         table="people",
     )

@@ -1,18 +1,23 @@
 """Matching a few new people and activities without rematching everything.
 
 Live ingest adds activities, and people for unseen e-mail addresses, many
-times a minute, while :func:`abmkpi.matching.resolve.match_all` rereads every
-record. :func:`match_new_records` stages only what the new records need and
-runs the same rules and update statements, limited to those records, so a
-later full refresh leaves every match as it is.
+times a minute, and an import of one day's activities adds thousands, while
+:func:`abmkpi.matching.resolve.match_all` rereads every record.
+:func:`match_new_records` stages only what the new records need and runs the
+same rules and update statements, limited to those records, so a later full
+refresh leaves every match as it is.
 
-That is true under the conditions live ingest guarantees for new people: each
-is live, is a lead (so it adds no contact address and no account domain),
-and has an e-mail address that no other live person has, no conversion
-link and no merge. Each is therefore an identity of its own and no existing
-identity changes. Existing activities and NPS responses that carry such an
-address without a person are rematched, because a full refresh would now
-find the new person for them.
+That is true under these conditions on the new people (live ingest meets
+them, and :mod:`abmkpi.derive_import` checks them for imports): each is
+live, is a lead (so it adds no contact address and no account domain), and
+has an e-mail address that no other live person has, no conversion link and
+no merge, and no stored record names it in a merge or a conversion link.
+Each is therefore an identity of its own and no existing identity changes.
+Activities and NPS responses may be new or changed in any way, because no
+other record's match depends on them. Existing activities and NPS
+responses that name a new person by id, or carry its address without a
+stored person, are rematched, because a full refresh would now find the new
+person for them.
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ logger = logging.getLogger(__name__)
 _STAGE_TABLES = (
     "stage_new_people",
     "stage_activity_scope",
+    "stage_nps_scope",
     "stage_live_accounts",
     "stage_name_keys",
     "stage_state_keys",
@@ -72,8 +78,10 @@ def match_new_records(
     free_mail: FreeMailDomains,
     person_ids: list[str],
     activity_ids: list[str],
+    nps_ids: list[str] | None = None,
 ) -> IncrementalMatch:
-    """Match new people and activities to accounts, in the caller's transaction.
+    """Match new people, and new or changed activities and NPS responses, to
+    accounts, in the caller's transaction.
 
     Return the accounts whose activities changed: those the new activities
     landed on, and the old and new accounts of rematched activities.
@@ -81,8 +89,10 @@ def match_new_records(
     result = IncrementalMatch(people=len(person_ids))
     _stage_ids(store, "new_people", person_ids)
     _stage_ids(store, "activity_scope", activity_ids)
+    _stage_ids(store, "nps_scope", nps_ids or [])
     if person_ids:
-        result.rematched = _add_activities_of_new_addresses(store)
+        result.rematched = _add_activities_of_new_people(store)
+        _add_nps_responses_of_new_people(store)
     before = _accounts_of_scope(store)
 
     accounts.stage_live_accounts(store)
@@ -90,6 +100,7 @@ def match_new_records(
     _stage_free_domains(store, free_mail)
     _stage_contact_emails(store)
     _stage_new_identities(store, settings)
+    _stage_email_identities(store)
 
     fuzzy = settings.matching.fuzzy_threshold
     store.execute(
@@ -102,8 +113,8 @@ def match_new_records(
     activities.match_activities(
         store, settings.workspace.time_zone, fuzzy, scope="stage_activity_scope"
     )
+    activities.match_nps_responses(store, scope="stage_nps_scope")
     if person_ids:
-        activities.match_nps_responses(store, emails="stage_person_ranks")
         _recount_free_mail_domains(store)
 
     result.activities = int(store.scalar("SELECT count(*) FROM stage_activity_scope"))
@@ -123,22 +134,49 @@ def _stage_ids(store: Store, name: str, ids: list[str]) -> None:
     store.stage(name, pa.table({"id": pa.array(ids, pa.string())}), {"id": "VARCHAR"})
 
 
-def _add_activities_of_new_addresses(store: Store) -> int:
-    """Add existing activities without a person whose e-mail address is a new
-    person's to the scope, and return how many there are."""
+def _add_activities_of_new_people(store: Store) -> int:
+    """Add the existing activities that a new person changes to the scope,
+    and return how many there are.
+
+    Those name the new person by id, or carry its e-mail address without a
+    stored person (none named, or one that is not stored).
+    """
     scoped = int(store.scalar("SELECT count(*) FROM stage_activity_scope"))
     store.execute(
         f"""
         INSERT INTO stage_activity_scope
-        SELECT a.id FROM activities a
-        WHERE a.person_id IS NULL AND NOT a.is_deleted
-          AND {email_key_sql("a")} IN (
-              SELECT {email_key_sql("p")} FROM people p
-              WHERE p.id IN (SELECT id FROM stage_new_people))
-          AND a.id NOT IN (SELECT id FROM stage_activity_scope)
+        WITH candidates AS (
+            SELECT a.id, a.person_id FROM activities a
+            WHERE a.person_id IN (SELECT id FROM stage_new_people)
+               OR (NOT a.is_deleted
+                   AND {email_key_sql("a")} IN ({_NEW_EMAILS_SQL}))
+        )
+        SELECT c.id FROM candidates c
+        LEFT JOIN people p ON p.id = c.person_id
+        WHERE (c.person_id IN (SELECT id FROM stage_new_people) OR p.id IS NULL)
+          AND c.id NOT IN (SELECT id FROM stage_activity_scope)
         """
     )
     return int(store.scalar("SELECT count(*) FROM stage_activity_scope")) - scoped
+
+
+def _add_nps_responses_of_new_people(store: Store) -> None:
+    """Add the existing NPS responses that name a new person by id or carry
+    its e-mail address to the scope."""
+    store.execute(
+        f"""
+        INSERT INTO stage_nps_scope
+        SELECT r.id FROM nps_responses r
+        WHERE (r.person_id IN (SELECT id FROM stage_new_people)
+               OR {email_key_sql("r")} IN ({_NEW_EMAILS_SQL}))
+          AND r.id NOT IN (SELECT id FROM stage_nps_scope)
+        """
+    )
+
+
+_NEW_EMAILS_SQL = f"""
+    SELECT {email_key_sql("p")} FROM people p
+    WHERE p.id IN (SELECT id FROM stage_new_people)"""
 
 
 def _accounts_of_scope(store: Store) -> set[str]:
@@ -247,6 +285,28 @@ def _stage_new_identities(store: Store, settings: Settings) -> None:
         WHERE p.id IN (SELECT id FROM stage_new_people)
         """,
         table="people",
+    )
+
+
+def _stage_email_identities(store: Store) -> None:
+    """Stage the identity of every live person's e-mail address that a
+    scoped activity or NPS response carries, as a full run would."""
+    store.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE stage_email_identities AS
+        WITH emails AS (
+            SELECT {email_key_sql("a")} AS email FROM activities a
+            WHERE a.id IN (SELECT id FROM stage_activity_scope)
+            UNION
+            SELECT {email_key_sql("r")} FROM nps_responses r
+            WHERE r.id IN (SELECT id FROM stage_nps_scope)
+        )
+        SELECT {email_key_sql("p")} AS email, min(p.identity_id) AS identity_id
+        FROM people p
+        WHERE NOT p.is_deleted AND p.merged_into_id IS NULL
+          AND {email_key_sql("p")} IN (SELECT email FROM emails)
+        GROUP BY 1
+        """
     )
 
 

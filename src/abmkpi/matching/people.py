@@ -134,21 +134,27 @@ def _update_people_sql(scope: str | None = None) -> str:
             match_method = f.method,
             match_note = f.note
         FROM (
-            SELECT q.id, m.account_id,
-                CASE WHEN r.id IS NULL OR m.account_id IS NULL THEN '{unmatched}'
-                     WHEN r.account_id = m.account_id THEN r.method
-                     ELSE m.method END AS method,
-                CASE WHEN r.id IS NULL THEN 'merged_or_deleted'
-                     WHEN m.account_id IS NULL THEN r.note
-                     WHEN r.account_id = m.account_id THEN r.note
-                     ELSE m.note || ' (via ' || m.via_id || ')' END AS note
-            FROM people q
-            LEFT JOIN stage_person_results r ON r.id = q.id
-            LEFT JOIN stage_identity_matches m ON m.identity_id = r.identity_id
-            WHERE {in_scope}
+            SELECT * FROM (
+                SELECT q.id, m.account_id,
+                    q.account_id AS stored_account_id,
+                    q.match_method AS stored_method,
+                    q.match_note AS stored_note,
+                    CASE WHEN r.id IS NULL OR m.account_id IS NULL
+                             THEN '{unmatched}'
+                         WHEN r.account_id = m.account_id THEN r.method
+                         ELSE m.method END AS method,
+                    CASE WHEN r.id IS NULL THEN 'merged_or_deleted'
+                         WHEN m.account_id IS NULL THEN r.note
+                         WHEN r.account_id = m.account_id THEN r.note
+                         ELSE m.note || ' (via ' || m.via_id || ')' END AS note
+                FROM people q
+                LEFT JOIN stage_person_results r ON r.id = q.id
+                LEFT JOIN stage_identity_matches m ON m.identity_id = r.identity_id
+                WHERE {in_scope}
+            )
+            WHERE stored_account_id IS DISTINCT FROM account_id
+               OR stored_method IS DISTINCT FROM method
+               OR stored_note IS DISTINCT FROM note
         ) AS f
         WHERE f.id = p.id
-          AND (p.account_id IS DISTINCT FROM f.account_id
-               OR p.match_method IS DISTINCT FROM f.method
-               OR p.match_note IS DISTINCT FROM f.note)
     """

@@ -6,8 +6,10 @@ break a column's rule, duplicate ids and unreadable rows are counted against
 line, column and value). A row that repeats an earlier one exactly is
 counted as skipped. Then it
 upserts every table, records the import and recomputes derived columns in
-one transaction. A failure, or a killed process, leaves the store as it was;
-importing the same files again changes no record.
+one transaction: only those of the changed records when the import cannot
+change other matches (see :mod:`abmkpi.derive_import`). A failure, or a
+killed process, leaves the store as it was; importing the same files again
+changes no record.
 """
 
 from __future__ import annotations
@@ -23,6 +25,13 @@ from typing import Any
 
 import pyarrow as pa
 
+from abmkpi.derive_import import (
+    CHANGES_TABLE,
+    MATCHED_TABLES,
+    ImportChanges,
+    refresh_after_import,
+    start_recording,
+)
 from abmkpi.errors import (
     InputError,
     InputProblem,
@@ -133,8 +142,11 @@ def load_batch(
     try:
         with store.transaction():
             summary.import_id = _next_import_id(store)
-            _write_records(store, records, by_file, summaries)
-            summary.derived = _derive(workspace, store)
+            start_recording(store)
+            changes = _write_records(store, records, by_file, summaries)
+            summary.derived = refresh_after_import(
+                store, workspace.settings, workspace.root, changes
+            )
             if rejects:
                 summary.reject_file = write_reject_file(
                     workspace,
@@ -367,7 +379,9 @@ def _write_records(
     records: list[Record],
     by_file: dict[Path, FileReport],
     summaries: dict[int, FileSummary],
-) -> None:
+) -> ImportChanges:
+    """Upsert every record and return the rows written per table."""
+    changes = ImportChanges()
     groups: dict[tuple[str, Path, bool, frozenset[str]], list[dict[str, Any]]] = (
         defaultdict(list)
     )
@@ -377,12 +391,15 @@ def _write_records(
         groups[(record.table, record.file, deleted, columns)].append(record.values)
     for (table_name, path, deleted, _), rows in groups.items():
         table = TABLES_BY_NAME[table_name]
-        counts = store.upsert(table, _arrow(rows))
+        recorded = CHANGES_TABLE if table_name in MATCHED_TABLES else None
+        counts = store.upsert(table, _arrow(rows), changes=recorded)
+        changes.add(table_name, counts.loaded + counts.updated)
         notify("write", table_name)
         report = by_file.get(path)
         if report is None or not _counts_rows(report, table_name):
             continue
         _add_counts(summaries[id(report)], counts, deleted)
+    return changes
 
 
 def _counts_rows(report: FileReport, table_name: str) -> bool:
@@ -415,12 +432,6 @@ def _arrow(rows: list[dict[str, Any]]) -> pa.Table:
             except (pa.ArrowInvalid, pa.ArrowTypeError):
                 arrays[name] = pa.array([None if v is None else str(v) for v in values])
         return pa.table(arrays)
-
-
-def _derive(workspace: Workspace, store: Store) -> dict[str, Any]:
-    from abmkpi.derive import refresh
-
-    return refresh(store, workspace.settings, workspace.root)
 
 
 def _record_import(

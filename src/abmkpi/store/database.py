@@ -282,11 +282,16 @@ class Store:
         self.con.unregister(view)
         return stage_name
 
-    def upsert(self, table: Table, rows: pa.Table) -> UpsertCounts:
+    def upsert(
+        self, table: Table, rows: pa.Table, changes: str | None = None
+    ) -> UpsertCounts:
         """Insert new rows and update changed ones, by the table's key.
 
         Only the columns present in ``rows`` are written, so a file that
-        carries a few fields of a record never blanks the others.
+        carries a few fields of a record never blanks the others. When
+        ``changes`` names a temp table with the columns ``table_name``,
+        ``id`` and ``is_new`` and the table's key is ``id``, the id of every
+        inserted and updated row is added to it.
         """
         if rows.num_rows == 0:
             return UpsertCounts()
@@ -297,6 +302,8 @@ class Store:
         key_match = " AND ".join(f"t.{k} = s.{k}" for k in table.key)
         values = [c for c in rows.column_names if c not in table.key]
         differs = " OR ".join(f't."{c}" IS DISTINCT FROM s."{c}"' for c in values)
+        if changes is not None and table.key == ("id",):
+            self._record_changes(table, stage, changes, key_match, differs)
         counts = UpsertCounts()
         counts.loaded = self.scalar(
             f"SELECT count(*) FROM {stage} s WHERE NOT EXISTS "
@@ -322,6 +329,21 @@ class Store:
         )
         self.execute(f"DROP TABLE {stage}")
         return counts
+
+    def _record_changes(
+        self, table: Table, stage: str, changes: str, key_match: str, differs: str
+    ) -> None:
+        """Add the ids of the staged rows that are new or differ to ``changes``."""
+        self.execute(
+            f"""
+            INSERT INTO {changes} (table_name, id, is_new)
+            SELECT ?, s.id, t.id IS NULL
+            FROM {stage} s LEFT JOIN {table.name} t ON {key_match}
+            WHERE t.id IS NULL OR ({differs or "false"})
+            """,
+            [table.name],
+            table=table.name,
+        )
 
     def replace_rows(
         self, table: Table, rows: pa.Table, where: str, params: list
