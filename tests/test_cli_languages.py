@@ -153,14 +153,14 @@ def test_handoff_list_in_english(demo: Path) -> None:
 def test_handoff_json_stays_utc(demo: Path) -> None:
     document = json.loads(ja(demo, "handoff", "list", "--format", "json"))
     handoff = next(h for h in document["handoffs"] if h["id"] == HANDOFF_ID)
-    assert handoff["crossed_at"] == "2026-01-05T01:30:00"
+    assert handoff["crossed_at"] == "2026-01-05T01:30:00Z"
     assert handoff["status"] == "followed_up"
 
 
 def test_handoff_csv_stays_utc(demo: Path) -> None:
     text = ja(demo, "handoff", "list", "--format", "csv").removeprefix("\ufeff")
     rows = {row["id"]: row for row in csv.DictReader(io.StringIO(text))}
-    assert rows[str(HANDOFF_ID)]["crossed_at"] == "2026-01-05T01:30:00"
+    assert rows[str(HANDOFF_ID)]["crossed_at"] == "2026-01-05T01:30:00Z"
     assert rows[str(HANDOFF_ID)]["status"] == "followed_up"
 
 

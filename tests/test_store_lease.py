@@ -268,7 +268,7 @@ def test_busy_workspace_answers_503(
     error = error_of(api)
     assert error["code"] == "unavailable"
     assert error["message"] == (
-        f"the workspace is busy: process {holder.pid} is writing it; "
+        f"the workspace is busy: process {holder.pid} has it open; "
         "try again in a few seconds"
     )
     assert page.status_code == 503
@@ -426,6 +426,21 @@ def test_stale_markers_ignored(tmp_path: Path) -> None:
     assert left == [f"{store.name}{MARKER_SUFFIX}1"]
 
 
+def test_special_marker_files_skipped(tmp_path: Path) -> None:
+    store = tmp_path / "abmkpi.duckdb"
+    os.mkfifo(tmp_path / f"{store.name}{MARKER_SUFFIX}pipe")
+    (tmp_path / f"{store.name}{MARKER_SUFFIX}folder").mkdir()
+    (tmp_path / f"{store.name}{MARKER_SUFFIX}link").symlink_to("/dev/zero")
+
+    # Opening the pipe for reading would block until a writer appears.
+    assert waiting_processes(store) == []
+    left = sorted(p.name for p in tmp_path.iterdir())
+    assert left == [
+        f"{store.name}{MARKER_SUFFIX}folder",
+        f"{store.name}{MARKER_SUFFIX}link",
+    ]
+
+
 def _ended_pid() -> int:
     process = subprocess.Popen([sys.executable, "-c", "pass"])
     process.wait(timeout=60)
@@ -435,7 +450,7 @@ def _ended_pid() -> int:
 def test_scheduler_skips_busy_tick(
     workspace: Workspace, caplog: pytest.LogCaptureFixture
 ) -> None:
-    message = "the workspace is busy: process 1 is writing it"
+    message = "the workspace is busy: process 1 has it open"
 
     @contextmanager
     def busy() -> Iterator[Store]:

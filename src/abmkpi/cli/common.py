@@ -60,9 +60,17 @@ def resolve_period(workspace: Workspace, text: str | None, default: str) -> Peri
     return workspace.calendar.parse(text or default)
 
 
+def iso_instant(value: datetime) -> str:
+    """Return an instant as ISO 8601 with its offset; stored instants are
+    naive UTC, so they get a ``Z`` as the API writes them."""
+    if value.tzinfo is None:
+        return value.isoformat(timespec="seconds") + "Z"
+    return value.isoformat(timespec="seconds")
+
+
 def json_default(value: Any) -> Any:
     if isinstance(value, datetime):
-        return value.isoformat(timespec="seconds")
+        return iso_instant(value)
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, Path):
@@ -114,7 +122,9 @@ def print_csv(columns: Sequence[str], rows: Iterable[dict[str, Any]]) -> None:
 def _csv_value(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return " ".join(str(v) for v in value)
-    if isinstance(value, datetime | date):
+    if isinstance(value, datetime):
+        return iso_instant(value)
+    if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, float) and not math.isfinite(value):
         return None

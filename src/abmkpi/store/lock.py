@@ -15,6 +15,7 @@ import json
 import logging
 import os
 import re
+import stat
 import time
 from collections.abc import Callable, Iterator
 from contextlib import suppress
@@ -35,6 +36,8 @@ DEFAULT_LOCK_WAIT = 60.0
 FIRST_PAUSE = 0.05
 MAX_PAUSE = 0.25
 MARKER_SUFFIX = ".waiting-"
+# A marker is a small JSON document; more than this is not read.
+MAX_MARKER_BYTES = 4096
 
 _HOLDER = re.compile(r"\(PID (\d+)\)")
 
@@ -185,11 +188,34 @@ def _markers(store: Path) -> Iterator[Path]:
 
 def _read_marker(marker: Path) -> tuple[int | None, float]:
     try:
-        document = json.loads(marker.read_text(encoding="utf-8"))
+        text = _read_regular_file(marker, MAX_MARKER_BYTES)
+    except _NotAMarker:
+        # A directory, pipe or device with a marker's name: never waited for
+        # and never read, because opening a pipe would block.
+        return None, 0.0
+    except OSError:
+        return None, float("inf")
+    try:
+        document = json.loads(text)
         return int(document["pid"]), float(document["until"])
-    except (OSError, ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError):
         # Being written right now, or not a marker: counts once it is whole.
         return None, float("inf")
+
+
+class _NotAMarker(Exception):
+    """A path with a marker's name that is no regular file."""
+
+
+def _read_regular_file(path: Path, max_bytes: int) -> str:
+    """Return the start of a regular file without blocking on special files."""
+    descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW)
+    try:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            raise _NotAMarker(path)
+        return os.read(descriptor, max_bytes).decode("utf-8", errors="replace")
+    finally:
+        os.close(descriptor)
 
 
 def _alive(pid: int) -> bool:

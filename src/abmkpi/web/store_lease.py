@@ -273,4 +273,4 @@ class BusyLog:
 
 def _busy_message(pid: int | None) -> str:
     holder = f"process {pid}" if pid is not None else "another process"
-    return f"the workspace is busy: {holder} is writing it; try again in a few seconds"
+    return f"the workspace is busy: {holder} has it open; try again in a few seconds"
