@@ -115,6 +115,21 @@ def test_more_events_add_none(workspace: Workspace) -> None:
     assert len(handoff_rows(workspace)) == 1
 
 
+def test_older_activities_add_none(workspace: Workspace) -> None:
+    # Three fills 5 h to 3 h before the first three cross the threshold
+    # earlier, and the score stays above it from then on: the same run
+    # above the threshold, which already has its handoff.
+    now = utc_now()
+    with workspace.open_store() as store:
+        first = ingest(workspace, store, form_fills("new", now, 3))
+        older = ingest(workspace, store, form_fills("old", now - timedelta(hours=3), 3))
+        run = run_handoffs(store, workspace.settings, workspace.root)
+    assert len(first.handoff_ids) == 1
+    assert older.handoff_ids == []
+    assert run.created == []
+    assert len(handoff_rows(workspace)) == 1
+
+
 def test_new_crossing_after_fall(workspace: Workspace) -> None:
     # 30 points 200 days ago decayed to 30 × 2^(-200/30) ≈ 0.3, far below
     # the threshold, so three new fills cross it again.

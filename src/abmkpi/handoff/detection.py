@@ -173,15 +173,26 @@ def _breach_late(
 
 
 def _not_recorded(store: Store, crossings: list[Crossing]) -> list[Crossing]:
+    """Return the crossings that start a run above the threshold with no handoff.
+
+    A crossing is the start of the account's current run above the
+    threshold, so a handoff recorded at or after it lies in the same run.
+    Importing older activities can move the start of a run earlier; that
+    run already has its handoff and gets no second one.
+    """
     if not crossings:
         return []
     rows = store.fetch_all(
-        "SELECT account_id, crossed_at FROM handoffs "
-        "WHERE list_contains(?, account_id)",
+        "SELECT account_id, max(crossed_at) FROM handoffs "
+        "WHERE list_contains(?, account_id) GROUP BY account_id",
         [sorted({c.account_id for c in crossings})],
     )
-    recorded = {(account_id, crossed_at) for account_id, crossed_at in rows}
-    return [c for c in crossings if (c.account_id, c.crossed_at) not in recorded]
+    latest = dict(rows)
+    return [
+        c
+        for c in crossings
+        if c.account_id not in latest or latest[c.account_id] < c.crossed_at
+    ]
 
 
 def owner_of(raw: str | None) -> dict[str, str | None]:
