@@ -221,7 +221,7 @@ def pdca_patterns(
             t("Reached / with"),
             t("Reached / without"),
             t("Lift (95% CI)"),
-            "p",
+            t("p (Holm)"),
         ],
         (_pattern_cells(row, t) for row in document["patterns"]),
         right=(2, 3, 4, 5),

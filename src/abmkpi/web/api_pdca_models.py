@@ -67,8 +67,14 @@ class PatternModel(BaseModel):
     lift: Number | None = Field(description="null when no account without it reached.")
     lift_low: Number | None
     lift_high: Number | None
-    p_value: Number = Field(description="Fisher's exact test, two-sided.")
-    p_adjusted: Number = Field(description="Holm-adjusted within the kind.")
+    p_value: Number = Field(
+        description="p (raw): Fisher's exact test, two-sided, before adjustment."
+    )
+    p_adjusted: Number = Field(
+        description="p (Holm): the p-value adjusted with Holm's method within "
+        "the kind. The CLI, the /pdca page and the report packs show this "
+        "figure, and it decides significance."
+    )
     significant: bool
     weak: bool
     candidate: bool
