@@ -251,7 +251,9 @@ def _cli_row(output: str, first_cell: str) -> list[str]:
     ("language", "header", "event"),
     [("en", "p (Holm)", "Event attended"), ("ja", "p値（Holm 補正）", "イベント参加")],
 )
-def test_cli_shows_holm_p(tiny: Workspace, language: str, header: str, event: str) -> None:
+def test_cli_shows_holm_p(
+    tiny: Workspace, language: str, header: str, event: str
+) -> None:
     output = run_cli(
         "-w", tiny.root, "--lang", language, "pdca", "patterns",
         "--period", PERIOD, "--as-of", NOW.isoformat(),
