@@ -10,8 +10,8 @@ import pytest
 
 from abmkpi.demo.catalog import PRICING_ASSETS, SALES_SUBJECTS
 from abmkpi.demo.generator import DemoSize, generate
-from abmkpi.pdca.patterns import Pattern, PatternReport, PatternScope, pattern_report
 from abmkpi.i18n import translate
+from abmkpi.pdca.patterns import Pattern, PatternReport, PatternScope, pattern_report
 from abmkpi.pdca.statistics import (
     Table2x2,
     fisher_p_value,

@@ -19,14 +19,16 @@ from dataclasses import dataclass
 from rich.cells import cell_len
 
 # Characters of at least 2 cells: Japanese text, full-width forms.
-_WIDE = "[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]"
+_WIDE_RANGES = (
+    "\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff"
+    "\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6"
+)
 # A unit never split: narrow characters with an optional currency sign before
 # and an optional counter after, or one wide character. Closing punctuation
 # stays on the line of the text before it.
 _UNIT = re.compile(
-    r"(?:[￥¥$€£]?[^\s\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff"
-    r"\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]+[倍件日円人社時間分秒％]?"
-    rf"|{_WIDE})[、。，．）」』】]*"
+    rf"(?:[￥¥$€£]?[^\s{_WIDE_RANGES}]+[倍件日円人社時間分秒％]?|[{_WIDE_RANGES}])"
+    r"[、。，．）」』】]*"
     r"|\s+"
 )
 _NON_SPACE = re.compile(r"\S+")
