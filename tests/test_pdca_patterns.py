@@ -261,6 +261,9 @@ def test_cli_shows_holm_p(
     assert header in output
     # Holm: the raw 8/20 = 0.4 times the two activity types tested.
     assert _cli_row(output, event)[-1].startswith("0.8")
+    # The --rule value that reuses each pattern: the campaign by its id.
+    assert _cli_row(output, "ABM Webinar")[2] == "pattern:campaign:csv:webinar"
+    assert _cli_row(output, event)[2] == "pattern:activity_type:event_attended"
 
 
 def test_pack_shows_holm_and_raw_p(tiny: Workspace) -> None:

@@ -142,18 +142,20 @@ def layout(fits: Sequence[ColumnFit], available: int) -> list[list[int]] | None:
 
 
 def widths(fits: Sequence[ColumnFit], available: int) -> list[int]:
-    """Share ``available`` cells between columns: each gets its minimum, and
-    each further cell goes to the column with the smallest share of its
-    widest line, so widths end up roughly in proportion to the text."""
+    """Share ``available`` cells between columns: each gets its minimum, then
+    the rest is shared equally among the columns still narrower than their
+    widest line, so short columns show whole and long text wraps."""
     chosen = [fit.minimum for fit in fits]
     spare = available - _table_width(chosen)
     while spare > 0:
         short = [i for i, fit in enumerate(fits) if chosen[i] < fit.maximum]
         if not short:
             break
-        index = min(short, key=lambda i: chosen[i] / fits[i].maximum)
-        chosen[index] += 1
-        spare -= 1
+        share = max(1, spare // len(short))
+        for index in short:
+            given = min(share, fits[index].maximum - chosen[index], spare)
+            chosen[index] += given
+            spare -= given
     return chosen
 
 

@@ -146,7 +146,10 @@ class ActionRequest(BaseModel):
         max_length=MAX_RULE_LENGTH,
         description="A low-performer rule, 'pattern', or pattern:KIND:KEY for "
         "an action that reuses a winning pattern (KIND activity_type, campaign "
-        "or asset).",
+        "or asset). KEY is the pattern's key, or its name: a campaign name, an "
+        "asset or an activity type label, compared ignoring case and full/half "
+        "width. A name is stored as the key it resolves to; a campaign name "
+        "shared by several campaigns is rejected with 422 listing their ids.",
     )
 
     @field_validator("rule")
