@@ -103,6 +103,7 @@ def test_pdca_check_numbers_whole(demo: Path, language: str, columns: int) -> No
         for row in document["low_performers"]
         for token in NUMBER.findall(row["reason"][language])
     }
-    assert "159日" in tokens or "159 days" in output
+    # Dates, day counts and ratios such as 2024-10-23, 159日 and 11.4×.
+    assert len(tokens) > 10
     for token in tokens:
         assert any(token in line for line in lines), (token, output)
