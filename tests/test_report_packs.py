@@ -735,3 +735,13 @@ def test_pattern_top_row_holm(quarterly: ReportPack, demo: Demo) -> None:
     # assets tested.
     assert row["p_adjusted"] == pytest.approx(row["p_value"] * assets)
     assert (round(row["p_value"], 7), assets) == (1.07e-05, 102)
+
+
+def test_default_workspace_name_translated(quarterly_files: dict[str, Path]) -> None:
+    japanese = quarterly_files["html-ja"].read_text(encoding="utf-8")
+    english = quarterly_files["html-en"].read_text(encoding="utf-8")
+    assert '<p class="meta">ABM ワークスペース · ' in japanese
+    assert '<p class="meta">ABM workspace · ' in english
+    summary = openpyxl.load_workbook(quarterly_files["xlsx-ja"]).worksheets[0]
+    values = [cell.value for row in summary.iter_rows() for cell in row]
+    assert "ABM ワークスペース" in values
