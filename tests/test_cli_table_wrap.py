@@ -1,4 +1,4 @@
-"""CLI tables wrap text but never split a number, amount, ratio or date."""
+"""CLI tables wrap text but do not split a number, amount, ratio or date."""
 
 from __future__ import annotations
 

@@ -130,10 +130,11 @@ def print_table(
 ) -> None:
     """Print a table that fits the console width.
 
-    A long cell wraps at spaces and between Japanese characters, but never
+    A long cell wraps at spaces and between Japanese characters, but not
     inside a number, amount, ratio, date or id, and the right-aligned
     (numeric) columns break only at spaces. A table too wide for that is
-    printed as several tables, each repeating the first column.
+    printed as several tables, each repeating the first column. Only a value
+    wider than the whole console is folded at characters.
     ``row_lines`` draws a line between rows, for cells that often wrap.
     """
     cells = [["" if value is None else str(value) for value in row] for row in rows]

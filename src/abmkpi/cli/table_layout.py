@@ -1,10 +1,10 @@
 """Column widths and line breaks of the CLI tables.
 
 Rich folds a long cell at any character, which splits amounts, ratios and
-dates (``￥428,008,31`` / ``1``). Here cells break only between units: a run
+dates (``￥428,008,31`` / ``1``). Here cells break only between units. A run
 of narrow characters (a number, an amount, a date, an id or an English word)
-stays whole, with a leading currency sign and a trailing counter such as
-倍 or 件, and Japanese text breaks between its wide characters. Numeric
+is one unit, with a leading currency sign and a trailing counter such as 倍
+or 件. Japanese text breaks between its wide characters. Numeric
 (right-aligned) columns break only at spaces. A table that cannot fit the
 console with every unit whole is split into several tables, each repeating
 the first column.
