@@ -91,9 +91,25 @@ def test_accounts_stage_labels(demo: Path) -> None:
     output = ja(demo, "accounts", "-p", "FY2024-Q4", "--limit", "5")
     rows = run_json("-w", demo, "accounts", "-p", "FY2024-Q4", "--limit", "5")
     for account in rows["accounts"]:
-        line = row_of(output, account["source_id"])
+        line = row_of(output, account["id"])
         assert STAGES_JA[account["journey_stage"]] in line
         assert f" {account['journey_stage']} " not in line
+
+
+def test_account_ids_same_in_every_table(demo: Path) -> None:
+    rows = run_json("-w", demo, "accounts", "--targets", "-p", "FY2024-Q4")
+    first = rows["accounts"][0]
+    assert first["id"] == f"demo:{first['source_id']}"
+    # The accounts, targets and journey tables all show the canonical id.
+    row_of(ja(demo, "accounts", "--targets", "-p", "FY2024-Q4"), first["id"])
+    row_of(ja(demo, "targets"), first["id"])
+    journey = ja(demo, "journey", "--from", "2025-01-01", "--to", "2025-03-31")
+    assert "│ demo:acc" in journey
+    # 'abmkpi account' takes the canonical id and the source id alike.
+    by_id = ja(demo, "account", first["id"], "-p", "FY2024-Q4")
+    by_source_id = ja(demo, "account", first["source_id"], "-p", "FY2024-Q4")
+    assert by_id == by_source_id
+    assert first["id"] in by_id
 
 
 def test_accounts_json_keeps_ids(demo: Path) -> None:

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from babel.messages.extract import extract_from_file
@@ -31,6 +32,7 @@ from tests.diagnostics_support import (
     days_before_now,
     edit_config,
 )
+from tests.pdca_support import Rows, build
 
 STATUSES = {"pass", "warn", "fail", "not_applicable"}
 
@@ -503,3 +505,60 @@ def test_empty_workspace_statuses(tmp_path: Path) -> None:
     assert statuses["implementation.pipeline_contribution"] is CheckStatus.FAIL
     assert statuses["operation.low_performers"] is CheckStatus.NOT_APPLICABLE
     assert statuses["operation.patterns_reused"] is CheckStatus.NOT_APPLICABLE
+
+
+# Freshness judges the newest data, not the last import ---------------------------
+
+
+def _old_export(make_workspace: Any) -> Workspace:
+    """A workspace whose only source ends in 2017 but was imported an hour ago."""
+    rows = Rows()
+    rows.account("old")
+    rows.activity("old", "web_visit", datetime(2017, 6, 30, 3, 0))
+    rows.deal("old-deal", "old", datetime(2017, 7, 20, 1, 30))
+    workspace = build(make_workspace(), rows)
+    recent = utc_now() - timedelta(hours=1)
+    with workspace.open_store() as store:
+        store.execute(
+            "INSERT INTO imports (id, source_system, started_at, finished_at) "
+            "VALUES (nextval('import_ids'), 'csv', ?, ?)",
+            [recent, recent],
+        )
+    return workspace
+
+
+def test_old_export_fails_freshness(make_workspace: Any) -> None:
+    item = check(_old_export(make_workspace), "diagnosis.data_freshness")
+    assert item.status is CheckStatus.FAIL
+    (source,) = item.evidence["sources"]
+    # 03:00 and 01:30 UTC are 12:00 and 10:30 in Tokyo.
+    assert source["newest_activity"] == "2017-06-30 12:00 Asia/Tokyo"
+    assert source["newest_record"] == "2017-07-20 10:30 Asia/Tokyo"
+    assert source["newest_data"] == "2017-07-20 10:30 Asia/Tokyo"
+    assert source["data_age_days"] > 365 * 9
+    assert source["import_age_days"] == pytest.approx(1 / 24, abs=0.05)
+    assert source["last_import"].endswith(" Asia/Tokyo")
+    assert source["status"] == "fail"
+    assert item.summary.render("en") == (
+        "1 of 1 sources have no activity or record newer than 7 days; the "
+        "oldest, csv, ends at 2017-07-20 10:30 Asia/Tokyo."
+    )
+    assert item.summary.render("ja") == (
+        "ソース 1 件のうち 1 件は、直近 7 日以内の行動・レコードがありません。"
+        "最も古い csv の最新データは 2017-07-20 10:30 Asia/Tokyo です。"
+    )
+
+
+def test_fresh_second_source_warns(make_workspace: Any) -> None:
+    workspace = _old_export(make_workspace)
+    with workspace.open_store() as store:
+        store.execute(
+            "INSERT INTO activities (id, source_system, source_id, occurred_at, "
+            "type) VALUES ('live:1', 'live', '1', ?, 'web_visit')",
+            [utc_now() - timedelta(days=2)],
+        )
+    item = check(workspace, "diagnosis.data_freshness")
+    assert item.status is CheckStatus.WARN
+    assert item.evidence["stale_sources"] == ["csv"]
+    statuses = {s["source_system"]: s["status"] for s in item.evidence["sources"]}
+    assert statuses == {"csv": "fail", "live": "pass"}

@@ -210,7 +210,11 @@ def test_api_ack_takes_name(workspace: tuple[Workspace, int]) -> None:
         open_list = api.get("/api/v1/handoffs", params={"status": "open"}).json()
     assert first.status_code == 200
     assert first.json()["acknowledged_by"] == "鈴木"
+    assert first.json()["already_acknowledged"] is False
+    assert again.status_code == 200
     assert again.json()["acknowledged_by"] == "鈴木"
+    assert again.json()["acknowledged_at"] == first.json()["acknowledged_at"]
+    assert again.json()["already_acknowledged"] is True
     assert missing.status_code == 404
     assert open_list["total"] == 0
 

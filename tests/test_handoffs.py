@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from abmkpi.handoff.messages import handoff_message
-from abmkpi.handoff.records import get_handoff, list_handoffs
+from abmkpi.handoff.records import acknowledge, get_handoff, list_handoffs
 from abmkpi.handoff.run import run_handoffs
 from abmkpi.notify import deliveries_of
 from abmkpi.usage import UsageKind, usage_count
@@ -330,6 +330,32 @@ def test_ack_records_usage(workspace: Workspace) -> None:
     assert listed[0].acknowledged_by == "田中"
     assert used == 1
     assert json.loads(detail) == {"handoff_id": handoff_id, "account_id": TARGET}
+
+
+def test_second_ack_reports_first(workspace: Workspace) -> None:
+    with workspace.open_store() as store:
+        handoff_id = ingest(
+            workspace, store, form_fills("a", utc_now(), 3)
+        ).handoff_ids[0]
+        acknowledge(store, handoff_id, "佐藤", now=datetime(2026, 12, 4, 23, 16))
+    args = ("handoff", "ack", str(handoff_id), "--by", "別人")
+    english = run_cli("--workspace", workspace.root, "--lang", "en", *args)
+    japanese = run_cli("--workspace", workspace.root, "--lang", "ja", *args)
+    # 23:16 UTC is 08:16 the next day in Tokyo.
+    assert english.stdout.strip() == (
+        f"handoff {handoff_id} ({TARGET_NAME}) was already acknowledged by 佐藤 "
+        "at 2026-12-05 08:16 (Asia/Tokyo); nothing changed"
+    )
+    assert japanese.stdout.strip() == (
+        f"引き渡し {handoff_id}（{TARGET_NAME}）は 2026-12-05 08:16 (Asia/Tokyo) に "
+        "佐藤 が確認済みです。変更はありません"
+    )
+    assert english.returncode == 0
+    with workspace.open_store(read_only=True) as store:
+        handoff = get_handoff(store, handoff_id)
+        used = store.scalar("SELECT count(*) FROM usage_events")
+    assert handoff.acknowledged_by == "佐藤"
+    assert used == 1
 
 
 @pytest.mark.parametrize(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -295,3 +296,33 @@ def test_page_pattern_table_logs_reuse(served: Served, browser: Any) -> None:
     with served.server.state.reader() as store:
         rows = store.fetch_all("SELECT account_id, rule FROM pdca_actions")
     assert rows == [(account, expected)]
+
+
+def test_summary_counts_breaks_and_accounts(tmp_path: Path) -> None:
+    rows = _rows()
+    # both, like stuck: engaged since 2024-12-10 (100 days before NOW, limit
+    # 60) with no opportunity since, and active 5 days before NOW; its only
+    # deal has been in Proposal since 2024-06-01.
+    rows.account("both")
+    rows.activity("both", "form_fill", datetime(2024, 12, 10, 3, 0))
+    rows.activity("both", "web_visit", datetime(2025, 3, 15, 3, 0))
+    rows.deal("d9", "both", datetime(2024, 6, 1, 3, 0))
+    rows.stage("d9", "Proposal", datetime(2024, 6, 1, 3, 0))
+    workspace = build(Workspace.init(tmp_path / "ws"), rows)
+    item = _check(workspace, "operation.low_performers")
+    # never, quiet, stuck, hot, deals and both: 7 breaks on 6 accounts.
+    assert item.evidence["by_rule"] == {
+        "no_engagement": 2,
+        "engaged_without_opportunity": 2,
+        "mqa_without_follow_up": 1,
+        "stalled_deal": 2,
+    }
+    assert item.summary.render("en") == (
+        "7 low-performer rule breaks on 6 target accounts in FY2024-Q4; 7 of "
+        "these breaks have no open action or one logged in the last 30 days."
+    )
+    assert item.summary.render("ja") == (
+        "FY2024-Q4、ターゲットアカウント 6 社で低調ルールへの該当が 7 件"
+        "（アカウント×ルール）あります。そのうち 7 件は、未完了の施策も直近 30 "
+        "日間に記録された施策もありません。"
+    )

@@ -10,6 +10,7 @@ import pytest
 
 from abmkpi.demo.catalog import PRICING_ASSETS, SALES_SUBJECTS
 from abmkpi.demo.generator import DemoSize, generate
+from abmkpi.i18n import translate
 from abmkpi.pdca.patterns import Pattern, PatternReport, PatternScope, pattern_report
 from abmkpi.pdca.statistics import (
     Table2x2,
@@ -18,7 +19,11 @@ from abmkpi.pdca.statistics import (
     lift,
     lift_interval,
 )
+from abmkpi.reports.cadence import Cadence
+from abmkpi.reports.pdca_sections import pattern_section
+from abmkpi.reports.sections import SectionContext
 from abmkpi.workspace import Workspace
+from tests.cli_support import run_cli
 from tests.pdca_support import Rows, build, key
 
 PERIOD = "FY2024-Q4"
@@ -229,3 +234,59 @@ def test_demo_target_list_is_small(demo: Workspace) -> None:
     with demo.open_store(read_only=True) as store:
         report = pattern_report(store, demo.settings, period, None)
     assert (report.accounts, report.reached) == (15, 7)
+
+
+# The p-value shown: Holm-adjusted everywhere, the raw one labelled -----------------
+
+
+def _cli_row(output: str, first_cell: str) -> list[str]:
+    for line in output.splitlines():
+        cells = [cell.strip() for cell in line.strip("│ ").split("│")]
+        if cells and cells[1:2] == [first_cell]:
+            return cells
+    raise AssertionError(f"no row {first_cell!r} in:\n{output}")
+
+
+@pytest.mark.parametrize(
+    ("language", "header", "event"),
+    [("en", "p (Holm)", "Event attended"), ("ja", "p値（Holm 補正）", "イベント参加")],
+)
+def test_cli_shows_holm_p(
+    tiny: Workspace, language: str, header: str, event: str
+) -> None:
+    output = run_cli(
+        "-w", tiny.root, "--lang", language, "pdca", "patterns",
+        "--period", PERIOD, "--as-of", NOW.isoformat(),
+    ).stdout  # fmt: skip
+    assert header in output
+    # Holm: the raw 8/20 = 0.4 times the two activity types tested.
+    assert _cli_row(output, event)[-1].startswith("0.8")
+    # The --rule value that reuses each pattern: the campaign by its id.
+    assert _cli_row(output, "ABM Webinar")[2] == "pattern:campaign:csv:webinar"
+    assert _cli_row(output, event)[2] == "pattern:activity_type:event_attended"
+
+
+def test_pack_shows_holm_and_raw_p(tiny: Workspace) -> None:
+    period = tiny.calendar.parse(PERIOD)
+    with tiny.open_store(read_only=True) as store:
+        context = SectionContext(
+            store=store,
+            settings=tiny.settings,
+            calendar=tiny.calendar,
+            cadence=Cadence.QUARTERLY,
+            period=period,
+            as_of=NOW,
+        )
+        section = pattern_section(context)
+    labels = {column.key: column.label for column in section.columns}
+    assert labels["p_adjusted"] == "p (Holm)"
+    assert labels["p_value"] == "p (raw)"
+    assert translate("p (Holm)", "ja") == "p値（Holm 補正）"
+    assert translate("p (raw)", "ja") == "p値（補正前）"
+    # Six target accounts are too few, so the pack compares all 7 accounts:
+    # [[3, 1], [0, 3]] has probabilities 1, 12, 18 and 4 of 35 for a = 0..3,
+    # and a = 0 and a = 3 are as unlikely as the observed table.
+    row = next(row for row in section.rows if row["key"] == "event_attended")
+    assert row["p_value"] == pytest.approx(5 / 35)
+    # Holm over the two activity types doubles it.
+    assert row["p_adjusted"] == pytest.approx(10 / 35)

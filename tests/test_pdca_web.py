@@ -189,3 +189,22 @@ def test_page_form_needs_csrf(served: Served) -> None:
             "/pdca/actions", data={"account": key("hot"), "title": "Call"}
         )
     assert response.status_code == 403
+
+
+def test_page_shows_holm_and_raw_p(served: Served) -> None:
+    response = served.get(f"/pdca?period={PERIOD}&scope=all&lang=ja")
+    assert response.status_code == 200
+    html = response.text
+    assert "p値（Holm 補正）" in html
+    assert "p値（補正前）" in html
+    report = _reference(
+        served, lambda s, c, p: pattern_report(s, c, p, None, PatternScope.ALL)
+    )
+    assert report.patterns
+    for pattern in report.patterns:
+        start = html.index(f'data-key="{pattern.key}"')
+        row = html[start : html.index("</tr>", start)]
+        adjusted = f'data-role="p-adjusted">{pattern.p_adjusted:.2g}</td>'
+        raw = f'data-role="p-raw">{pattern.p_value:.2g}</td>'
+        assert adjusted in row
+        assert raw in row

@@ -36,9 +36,24 @@ def _rows() -> Rows:
     return rows
 
 
+# Campaign names: two campaigns share one name, and c3 has no activities.
+CAMPAIGNS = [("c1", "ABM Webinar"), ("c2", "Spring Seminar"), ("c3", "Spring Seminar")]
+
+
+def _build(workspace: Workspace) -> Workspace:
+    build(workspace, _rows())
+    with workspace.open_store() as store:
+        store.execute_many(
+            "INSERT INTO campaigns (id, source_system, source_id, name) "
+            "VALUES (?, 'csv', ?, ?)",
+            [(id_, id_, name) for id_, name in CAMPAIGNS],
+        )
+    return workspace
+
+
 @pytest.fixture
 def acme(make_workspace: Callable[..., Workspace]) -> Workspace:
-    return build(make_workspace(), _rows())
+    return _build(make_workspace())
 
 
 def _count(workspace: Workspace, table: str) -> int:
@@ -122,20 +137,21 @@ def test_known_pattern_key_accepted(acme: Workspace, rule: str) -> None:
         (
             "pattern:campaign:c9",
             "unknown campaign 'c9' in rule 'pattern:campaign:c9'; keys in this "
-            "workspace include c1, c2 ('abmkpi pdca patterns' lists the patterns)",
+            "workspace include c1, c2 ('abmkpi pdca patterns' lists the patterns "
+            "and their keys)",
         ),
         (
             "pattern:asset:webinar.mp4",
             "unknown asset 'webinar.mp4' in rule 'pattern:asset:webinar.mp4'; keys "
             "in this workspace include demo.pdf, price.pdf ('abmkpi pdca patterns' "
-            "lists the patterns)",
+            "lists the patterns and their keys)",
         ),
         (
             "pattern:activity_type:fax",
             "unknown activity type 'fax' in rule 'pattern:activity_type:fax'; keys "
             "in this workspace include ad_click, content_download, email_bounce, "
             "email_click, email_delivered ('abmkpi pdca patterns' lists the "
-            "patterns)",
+            "patterns and their keys)",
         ),
     ],
 )
@@ -147,6 +163,41 @@ def test_unknown_pattern_key_rejected(
     assert raised.value.field == "rule"
     assert str(raised.value) == expected
     assert _count(acme, "pdca_actions") == 0
+
+
+@pytest.mark.parametrize(
+    ("rule", "stored"),
+    [
+        ("pattern:campaign:abm webinar", "pattern:campaign:c1"),
+        ("pattern:campaign:ＡＢＭ\u3000Ｗｅｂｉｎａｒ", "pattern:campaign:c1"),
+        ("pattern:asset:DEMO.PDF", "pattern:asset:demo.pdf"),
+        ("pattern:activity_type:Form fill", "pattern:activity_type:form_fill"),
+        ("pattern:activity_type:フォーム送信", "pattern:activity_type:form_fill"),
+    ],
+)
+def test_pattern_name_resolved(acme: Workspace, rule: str, stored: str) -> None:
+    _add(acme, rule=rule)
+    with acme.open_store(read_only=True) as store:
+        assert store.scalar("SELECT rule FROM pdca_actions") == stored
+
+
+def test_ambiguous_campaign_name_rejected(acme: Workspace) -> None:
+    with pytest.raises(FieldError) as raised:
+        _add(acme, rule="pattern:campaign:spring seminar")
+    assert str(raised.value) == (
+        "campaign name 'spring seminar' in rule 'pattern:campaign:spring seminar' "
+        "matches 2 campaigns: c2, c3; use pattern:campaign:ID with one of these ids"
+    )
+    assert _count(acme, "pdca_actions") == 0
+
+
+def test_cli_campaign_name_accepted(acme: Workspace) -> None:
+    run_cli(
+        "-w", acme.root, "pdca", "action", "add", key("acme"),
+        "--title", "Call", "--rule", "pattern:campaign:ABM Webinar",
+    )  # fmt: skip
+    with acme.open_store(read_only=True) as store:
+        assert store.scalar("SELECT rule FROM pdca_actions") == "pattern:campaign:c1"
 
 
 def test_cli_unknown_campaign_rejected(acme: Workspace) -> None:
@@ -378,7 +429,7 @@ class Served:
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     workspace = Workspace.init(tmp_path_factory.mktemp("plan-inputs") / "ws")
-    build(workspace, _rows())
+    _build(workspace)
     with workspace.open_store() as store:
         _, editor = create_token(store, "test editor", Role.EDITOR)
     with serving(workspace) as (server, _):
@@ -415,6 +466,25 @@ def test_api_unknown_campaign_rejected(served: Served) -> None:
         "workspace include c1, c2"
     )
     assert _api_count(served) == 0
+
+
+def test_api_campaign_name_resolved(make_workspace: Callable[..., Workspace]) -> None:
+    workspace = _build(make_workspace())
+    with workspace.open_store() as store:
+        _, editor = create_token(store, "test editor", Role.EDITOR)
+    rule = "pattern:campaign:abm webinar"
+    body = {"account": key("acme"), "title": "Call", "rule": rule}
+    with serving(workspace) as (server, _), server.client(editor) as client:
+        resolved = client.post("/api/v1/pdca/actions", json=body)
+        body["rule"] = "pattern:campaign:Spring Seminar"
+        ambiguous = client.post("/api/v1/pdca/actions", json=body)
+    assert resolved.status_code == 201
+    assert resolved.json()["rule"] == "pattern:campaign:c1"
+    assert ambiguous.status_code == 422
+    assert error_of(ambiguous)["details"][0]["problem"].startswith(
+        "campaign name 'Spring Seminar' in rule 'pattern:campaign:Spring Seminar' "
+        "matches 2 campaigns: c2, c3"
+    )
 
 
 def test_api_title_control_character(served: Served) -> None:

@@ -719,5 +719,29 @@ def test_patterns_xlsx_lift(quarterly_files: dict[str, Path]) -> None:
 
 def test_patterns_in_pdf(quarterly_files: dict[str, Path]) -> None:
     text = pdf_text(quarterly_files["pdf-en"])
-    # The top pattern's interval, 5.69× to 25.85×, fits the A4 width.
-    assert "12.13× 5.69× 25.85× 1.1e-05" in text
+    # The top pattern's interval, 5.69× to 25.85×, and both p-values fit the
+    # A4 width: p (Holm) first, then p (raw).
+    assert "p\r\n(Holm)\r\np\r\n(raw)" in text
+    assert "12.13× 5.69× 25.85× 0.0011 1.1e-05" in text
+
+
+def test_pattern_top_row_holm(quarterly: ReportPack, demo: Demo) -> None:
+    section = quarterly.section("patterns")
+    assert section is not None
+    row = section.rows[0]
+    _, report = low_and_patterns(demo)
+    assets = sum(1 for pattern in report.patterns if pattern.kind == "asset")
+    # The smallest p-value of its kind: Holm multiplies it by the number of
+    # assets tested.
+    assert row["p_adjusted"] == pytest.approx(row["p_value"] * assets)
+    assert (round(row["p_value"], 7), assets) == (1.07e-05, 102)
+
+
+def test_default_workspace_name_translated(quarterly_files: dict[str, Path]) -> None:
+    japanese = quarterly_files["html-ja"].read_text(encoding="utf-8")
+    english = quarterly_files["html-en"].read_text(encoding="utf-8")
+    assert '<p class="meta">ABM ワークスペース · ' in japanese
+    assert '<p class="meta">ABM workspace · ' in english
+    summary = openpyxl.load_workbook(quarterly_files["xlsx-ja"]).worksheets[0]
+    values = [cell.value for row in summary.iter_rows() for cell in row]
+    assert "ABM ワークスペース" in values

@@ -32,6 +32,7 @@ from abmkpi.config_workflow import (
 )
 from abmkpi.errors import ConfigError
 from abmkpi.free_text import checked_text
+from abmkpi.i18n import DEFAULT_WORKSPACE_NAME
 from abmkpi.kpi_ids import target_key_problem
 
 CONFIG_FILE_NAME = "abmkpi.toml"
@@ -59,10 +60,11 @@ def _check_time_zone(name: str) -> str:
 
 class WorkspaceSettings(Section):
     name: str = Field(
-        "ABM workspace",
+        DEFAULT_WORKSPACE_NAME,
         min_length=1,
         max_length=200,
-        description="Name shown in reports and pages (at most 200 characters).",
+        description="Name shown in reports and pages (at most 200 characters); "
+        "the default name is shown translated.",
     )
     time_zone: str = Field(
         "Asia/Tokyo",

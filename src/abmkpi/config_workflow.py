@@ -324,7 +324,10 @@ class DiagnoseSettings(WorkflowSection):
         "which the linkage is a warning; half of it is a failure.",
     )
     max_data_age_days: int = Field(
-        7, ge=1, description="Days since the last import before data is stale."
+        7,
+        ge=1,
+        description="Age in days of a source's newest activity or CRM record "
+        "before its data is stale (when it was imported does not count).",
     )
     review_days: int = Field(
         14,

@@ -39,3 +39,15 @@ def translate(message: str, language: str) -> str:
 def N_(message: str) -> str:
     """Mark a message for extraction; :func:`translate` translates it later."""
     return message
+
+
+# The name a new workspace gets; shown translated until the user renames it.
+DEFAULT_WORKSPACE_NAME = N_("ABM workspace")
+
+
+def workspace_name(name: str, language: str) -> str:
+    """Return the workspace name to show in ``language``: the default name
+    translated, any name the user set as written."""
+    if name == DEFAULT_WORKSPACE_NAME:
+        return translate(name, language)
+    return name

@@ -17,7 +17,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from abmkpi.cli import console, state
+from abmkpi.cli import console, state, table_layout
 from abmkpi.spreadsheet import safe_cell
 
 if TYPE_CHECKING:
@@ -140,16 +140,54 @@ def print_table(
 ) -> None:
     """Print a table that fits the console width.
 
-    A cell too long for its column wraps at spaces, and text without spaces
-    (Japanese, long ids) folds onto the next line, so no value is cut short.
+    A long cell wraps at spaces and between Japanese characters, but not
+    inside a number, amount, ratio, date or id, and the right-aligned
+    (numeric) columns break only at spaces. A table too wide for that is
+    printed as several tables, each repeating the first column. Only a value
+    wider than the whole console is folded at characters.
     ``row_lines`` draws a line between rows, for cells that often wrap.
     """
-    table = Table(title=Text(title), title_justify="left", show_lines=row_lines)
-    for index, column in enumerate(columns):
-        table.add_column(
-            column, justify="right" if index in right else "left", overflow="fold"
+    cells = [["" if value is None else str(value) for value in row] for row in rows]
+    numeric = [index in right for index in range(len(columns))]
+    fits = [
+        table_layout.fit(columns[index], [row[index] for row in cells], numeric[index])
+        for index in range(len(columns))
+    ]
+    groups = table_layout.layout(fits, console.width)
+    if groups is None:
+        table = Table(title=Text(title), title_justify="left", show_lines=row_lines)
+        for index, column in enumerate(columns):
+            table.add_column(
+                column,
+                justify="right" if numeric[index] else "left",
+                no_wrap=True,
+            )
+        for row in cells:
+            # Text cells: data such as account names must never be read as markup.
+            table.add_row(*[Text(value) for value in row])
+        console.print(table)
+        return
+    for number, group in enumerate(groups):
+        group_fits = [fits[index] for index in group]
+        group_widths = table_layout.widths(group_fits, console.width)
+        table = Table(
+            title=Text(title) if number == 0 else None,
+            title_justify="left",
+            show_lines=row_lines,
         )
-    for row in rows:
-        # Text cells: data such as account names must never be read as markup.
-        table.add_row(*[Text("" if value is None else str(value)) for value in row])
-    console.print(table)
+        for index, width in zip(group, group_widths, strict=True):
+            table.add_column(
+                Text(table_layout.wrap(columns[index], width, numeric[index])),
+                justify="right" if numeric[index] else "left",
+                width=width,
+                no_wrap=True,
+                overflow="fold",
+            )
+        for row in cells:
+            table.add_row(
+                *[
+                    Text(table_layout.wrap(row[index], width, numeric[index]))
+                    for index, width in zip(group, group_widths, strict=True)
+                ]
+            )
+        console.print(table)

@@ -550,7 +550,7 @@ def _print_targets(workspace: Workspace, report: object, output: OutputFormat) -
         [t("ID"), t("Account"), t("Tier"), t("Fit"), t("Grade")],
         (
             [
-                target["source_id"],
+                target["id"],
                 target["name"],
                 target["tier"],
                 target["fit_score"],

@@ -214,12 +214,12 @@ def handoff_ack(
 ) -> None:
     """Acknowledge a handoff: sales has seen it."""
     from abmkpi.errors import FieldError
-    from abmkpi.handoff.records import acknowledge
+    from abmkpi.handoff.records import acknowledge_once
 
     workspace = load_workspace()
     with workspace.open_store() as store:
         try:
-            handoff = acknowledge(store, handoff_id, by)
+            handoff, already = acknowledge_once(store, handoff_id, by)
         except FieldError as error:
             raise bad_parameter(error, {"by": "--by"}) from error
     t = Labels.of(workspace)
@@ -227,10 +227,20 @@ def handoff_ack(
         "id": handoff.id,
         "account": handoff.account_name or handoff.account_id,
         "by": handoff.acknowledged_by,
-        "time": t.instant(handoff.acknowledged_at),
+        "time": f"{t.instant(handoff.acknowledged_at)} ({t.zone_name})",
     }
-    if handoff.acknowledged_by:
+    if already and handoff.acknowledged_by:
+        message = N_(
+            "handoff %(id)s (%(account)s) was already acknowledged by %(by)s at "
+            "%(time)s; nothing changed"
+        )
+    elif already:
+        message = N_(
+            "handoff %(id)s (%(account)s) was already acknowledged at %(time)s; "
+            "nothing changed"
+        )
+    elif handoff.acknowledged_by:
         message = N_("handoff %(id)s (%(account)s) acknowledged by %(by)s at %(time)s")
     else:
         message = N_("handoff %(id)s (%(account)s) acknowledged at %(time)s")
-    console.print(t(message, **values) + f" ({t.zone_name})")
+    console.print(t(message, **values), highlight=False)

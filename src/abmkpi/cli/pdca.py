@@ -218,17 +218,20 @@ def pdca_patterns(
         [
             t("Kind"),
             t("Pattern"),
+            t("Value for --rule"),
             t("Reached / with"),
             t("Reached / without"),
             t("Lift (95% CI)"),
-            "p",
+            t("p (Holm)"),
         ],
         (_pattern_cells(row, t) for row in document["patterns"]),
-        right=(2, 3, 4, 5),
+        right=(3, 4, 5, 6),
     )
 
 
 def _pattern_cells(row: dict[str, Any], t: Labels) -> list[Any]:
+    from abmkpi.pdca.rules import pattern_rule
+
     lift = "∞" if row["lift"] is None else f"{row['lift']:.2f}"
     interval = ""
     if row["lift_low"] is not None:
@@ -240,6 +243,7 @@ def _pattern_cells(row: dict[str, Any], t: Labels) -> list[Any]:
     return [
         t.term("pattern_kind", row["kind"]),
         label,
+        pattern_rule(row["kind"], row["key"]),
         f"{row['reached_with']}/{row['accounts_with']}",
         f"{row['reached_without']}/{row['accounts_without']}",
         lift + interval,
@@ -315,7 +319,9 @@ def action_add(
         help="The low-performer rule the action addresses (no_engagement, "
         "engaged_without_opportunity, mqa_without_follow_up, stalled_deal), or "
         "'pattern' / pattern:KIND:KEY for an action that reuses a winning pattern "
-        "(KIND activity_type, campaign or asset; KEY as 'pdca patterns' lists it).",
+        "(KIND activity_type, campaign or asset; KEY as the --rule column of "
+        "'pdca patterns' shows it, or the pattern's name: a campaign name, an "
+        "asset or an activity type label, compared ignoring case and width).",
     ),
 ) -> None:
     """Log an open action on an account, with its score and stage now."""

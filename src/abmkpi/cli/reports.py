@@ -338,7 +338,7 @@ def _print_accounts(
         ],
         (
             [
-                r["source_id"],
+                r["id"],
                 r["name"],
                 r["tier"] or "",
                 t.term("journey", r["journey_stage"]),

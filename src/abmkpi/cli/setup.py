@@ -193,6 +193,6 @@ def demo(
     if output == OutputFormat.TABLE:
         console.print("\n" + t("explore:"))
         console.print(f"  abmkpi -w {directory} accounts --sort score --targets")
-        console.print(f"  abmkpi -w {directory} kpi --period {current.id}")
+        console.print(f"  abmkpi -w {directory} kpi --period {latest.id}")
     if not no_serve:
         serve_workspace(workspace, host, port)

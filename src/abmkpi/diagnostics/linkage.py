@@ -220,8 +220,12 @@ def check_target_opportunities(ctx: DiagnosticContext) -> CheckItem:
 
 
 def check_data_freshness(ctx: DiagnosticContext) -> CheckItem:
-    """Judge the age of each source's data: its last import, else its newest
-    record (demo data and live events arrive without an import)."""
+    """Judge the age of each source's data: its newest activity or CRM record
+    (opportunity, stage change, account or person) against now.
+
+    When the source was last imported is shown beside it but not judged: a
+    stale export imported again every night is still stale data.
+    """
     title = N_("MA↔SFA linkage: data is fresh")
     max_age = ctx.settings.diagnose.max_data_age_days
     sources = _source_ages(ctx)
@@ -236,23 +240,44 @@ def check_data_freshness(ctx: DiagnosticContext) -> CheckItem:
             {"max_data_age_days": max_age, "sources": []},
             message(N_("Import the MA and CRM exports with 'abmkpi import'.")),
         )
-    stale = [s for s in sources if s["age_days"] is None or s["age_days"] > max_age]
+    stale = [
+        source
+        for source in sources
+        if source["data_age_days"] is None or source["data_age_days"] > max_age
+    ]
+    for source in sources:
+        source["status"] = str(
+            CheckStatus.FAIL if source in stale else CheckStatus.PASS
+        )
 
     status = CheckStatus.PASS
     if stale:
         status = CheckStatus.FAIL if len(stale) == len(sources) else CheckStatus.WARN
 
+    oldest = max(
+        sources,
+        key=lambda source: (
+            source["data_age_days"] is None,
+            source["data_age_days"] or 0.0,
+        ),
+    )
     summary = message(
-        N_("%(stale)s of %(total)s sources are older than %(days)s days."),
+        N_(
+            "%(stale)s of %(total)s sources have no activity or record newer "
+            "than %(days)s days; the oldest, %(source)s, ends at %(newest)s."
+        ),
         stale=len(stale),
         total=len(sources),
         days=max_age,
+        source=oldest["source_system"],
+        newest=oldest["newest_data"] or "-",
     )
 
     fix = message(
         N_(
-            "Import fresh exports of the stale sources with 'abmkpi import' "
+            "Import current exports of the stale sources with 'abmkpi import' "
             "(schedule the exports), or send events to POST /api/v1/activities. "
+            "An export that is imported often but ends long ago is still stale. "
             "The limit is diagnose.max_data_age_days."
         )
     )
@@ -273,39 +298,56 @@ def check_data_freshness(ctx: DiagnosticContext) -> CheckItem:
 
 
 def _source_ages(ctx: DiagnosticContext) -> list[dict[str, Any]]:
+    """Return per source the newest activity, the newest CRM record and the
+    last import, as local times, with the age in days of the data."""
     imported = dict(
         ctx.store.fetch_all(
             "SELECT source_system, max(finished_at) FROM imports "
             "WHERE finished_at IS NOT NULL GROUP BY ALL"
         )
     )
-    newest = dict(
+    # Instants after now (scheduled events, clock skew) count as now.
+    activities = dict(
+        ctx.store.fetch_all(
+            "SELECT source_system, max(least(occurred_at, ?)) FROM activities "
+            "GROUP BY ALL",
+            [ctx.now],
+        )
+    )
+    records = dict(
         ctx.store.fetch_all(
             """
-            SELECT source_system, max(seen_at) FROM (
-                SELECT source_system, least(occurred_at, ?) AS seen_at FROM activities
-                UNION ALL SELECT source_system, created_at FROM opportunities
+            SELECT source_system, max(least(seen_at, ?)) FROM (
+                SELECT source_system, created_at AS seen_at FROM opportunities
                 UNION ALL SELECT source_system, changed_at
                     FROM opportunity_stage_history
                 UNION ALL SELECT source_system, created_at FROM accounts
-            ) GROUP BY ALL
+                UNION ALL SELECT source_system, created_at FROM people
+            ) WHERE seen_at IS NOT NULL GROUP BY ALL
             """,
             [ctx.now],
         )
     )
     sources = []
-
-    for name in sorted(set(imported) | set(newest)):
-        at: datetime | None = imported.get(name)
-        basis = "import"
-        if at is None:
-            at, basis = newest.get(name), "latest_record"
+    for name in sorted(set(imported) | set(activities) | set(records)):
+        activity_at: datetime | None = activities.get(name)
+        record_at: datetime | None = records.get(name)
+        import_at: datetime | None = imported.get(name)
+        known = [at for at in (activity_at, record_at) if at is not None]
+        newest = max(known) if known else None
         sources.append(
             {
                 "source_system": name,
-                "basis": basis,
-                "last_at": at,
-                "age_days": ctx.age_days(at),
+                "newest_activity": _local(ctx, activity_at),
+                "newest_record": _local(ctx, record_at),
+                "newest_data": _local(ctx, newest),
+                "data_age_days": ctx.age_days(newest),
+                "last_import": _local(ctx, import_at),
+                "import_age_days": ctx.age_days(import_at),
             }
         )
     return sources
+
+
+def _local(ctx: DiagnosticContext, instant: datetime | None) -> str | None:
+    return None if instant is None else ctx.local_time(instant)

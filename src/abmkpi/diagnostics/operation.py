@@ -169,11 +169,12 @@ def check_low_performers(ctx: DiagnosticContext) -> CheckItem:
 
     summary = message(
         N_(
-            "%(findings)s low-performer findings on target accounts in "
-            "%(period)s; %(lacking)s of them have no open action or one "
-            "logged in the last %(days)s days."
+            "%(findings)s low-performer rule breaks on %(accounts)s target "
+            "accounts in %(period)s; %(lacking)s of these breaks have no open "
+            "action or one logged in the last %(days)s days."
         ),
         findings=len(findings),
+        accounts=evidence["accounts"],
         period=period.id,
         lacking=len(lacking),
         days=days,

@@ -210,12 +210,24 @@ def acknowledge(
     Acknowledging twice keeps the first time and name. ``by`` is checked as
     free text of at most MAX_ACTOR_LENGTH characters.
     """
+    handoff, _ = acknowledge_once(store, handoff_id, by, now)
+    return handoff
+
+
+def acknowledge_once(
+    store: Store,
+    handoff_id: int,
+    by: str | None = None,
+    now: datetime | None = None,
+) -> tuple[Handoff, bool]:
+    """Acknowledge a handoff as :func:`acknowledge` does, and return it with
+    whether it had already been acknowledged (then nothing changed)."""
     when = now or utc_now()
     by = checked_text(by, "by", MAX_ACTOR_LENGTH, label="acknowledged-by name")
     with store.transaction():
         handoff = get_handoff(store, handoff_id)
         if handoff.acknowledged_at is not None:
-            return handoff
+            return handoff, True
         store.execute(
             "UPDATE handoffs SET acknowledged_at = ?, acknowledged_by = ? WHERE id = ?",
             [when, by, handoff_id],
@@ -229,4 +241,4 @@ def acknowledge(
             when=when,
         )
     logger.info("handoff %d of account %s acknowledged", handoff_id, handoff.account_id)
-    return get_handoff(store, handoff_id)
+    return get_handoff(store, handoff_id), False

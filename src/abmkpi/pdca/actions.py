@@ -19,7 +19,7 @@ from abmkpi.config import Settings
 from abmkpi.errors import NotFoundError
 from abmkpi.free_text import checked_text
 from abmkpi.metrics.accounts import JOURNEY_STAGES, find_account, live_account_of
-from abmkpi.pdca.rules import check_pattern_key, checked_action_rule
+from abmkpi.pdca.rules import checked_action_rule, resolve_pattern_rule
 from abmkpi.pdca.states import account_states
 from abmkpi.periods import Calendar, Period, business_date
 from abmkpi.plan_dates import check_plan_date
@@ -95,7 +95,7 @@ def add_action(
         today = business_date(when, settings.workspace.time_zone)
         check_plan_date(due_date, today, "due_date")
 
-    check_pattern_key(store, checked_rule)
+    checked_rule = resolve_pattern_rule(store, checked_rule)
     account_id, _ = live_account_of(store, find_account(store, account))
     state = account_states(
         store, settings, current_quarter(settings, when), [account_id], when

@@ -9,12 +9,15 @@ the pattern's key as the pattern report lists it).
 
 from __future__ import annotations
 
+import unicodedata
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from abmkpi.canonical import ActivityType
 from abmkpi.errors import FieldError
+from abmkpi.i18n import LANGUAGES, translate
 from abmkpi.pdca.patterns import PatternKind
+from abmkpi.vocabulary import term_label
 
 if TYPE_CHECKING:
     from abmkpi.store.database import Store
@@ -24,6 +27,8 @@ PATTERN_PREFIX = PATTERN_RULE + ":"
 MAX_RULE_LENGTH = 300
 # Valid keys an error message lists when a pattern rule names an unknown one.
 LISTED_KEYS = 5
+# Campaign ids an error message lists when a name matches several campaigns.
+MAX_AMBIGUOUS = 10
 
 
 class Rule(StrEnum):
@@ -71,23 +76,39 @@ def checked_action_rule(rule: str | None) -> str | None:
     raise FieldError("rule", f"unknown rule {text[:80]!r}; use {allowed_rules()}")
 
 
-def check_pattern_key(store: Store, rule: str | None) -> None:
-    """Raise FieldError when a ``pattern:KIND:KEY`` rule names an activity
-    type, campaign or asset that the workspace does not have, listing a few
-    that it has. Other rules pass unchanged."""
+def resolve_pattern_rule(store: Store, rule: str | None) -> str | None:
+    """Return the rule with the key of a ``pattern:KIND:KEY`` rule resolved,
+    other rules unchanged.
+
+    KEY may be the key the pattern report lists, or what its table shows: a
+    campaign's name, an asset with other case or width, or an activity
+    type's English or Japanese label. Names compare after NFKC and case
+    folding. FieldError is raised when KEY names nothing in the workspace
+    (listing a few keys it has) or several campaigns (listing their ids).
+    """
     if rule is None or not rule.startswith(PATTERN_PREFIX):
-        return
+        return rule
     kind, _, key = rule.removeprefix(PATTERN_PREFIX).partition(":")
     key = key.strip()
     if kind == PatternKind.ACTIVITY_TYPE:
-        known = key in {item.value for item in ActivityType}
+        candidates = _activity_type_matches(key)
         examples = sorted(item.value for item in ActivityType)[:LISTED_KEYS]
+    elif kind == PatternKind.CAMPAIGN:
+        candidates = _campaign_matches(store, key)
+        examples = _common_activity_values(store, "campaign_id")
     else:
-        column = "campaign_id" if kind == PatternKind.CAMPAIGN else "asset"
-        known = _activity_value_exists(store, column, key)
-        examples = _common_activity_values(store, column)
-    if known:
-        return
+        candidates = _asset_matches(store, key)
+        examples = _common_activity_values(store, "asset")
+    if len(candidates) == 1:
+        return pattern_rule(kind, candidates[0])
+    if candidates:
+        listed = ", ".join(candidates[:MAX_AMBIGUOUS])
+        raise FieldError(
+            "rule",
+            f"{kind.replace('_', ' ')} name {key[:80]!r} in rule {rule[:120]!r} "
+            f"matches {len(candidates)} {_plural(kind)}: {listed}; use "
+            f"{PATTERN_PREFIX}{kind}:ID with one of these ids",
+        )
     known_keys = (
         f"keys in this workspace include {', '.join(examples)}"
         if examples
@@ -96,8 +117,56 @@ def check_pattern_key(store: Store, rule: str | None) -> None:
     raise FieldError(
         "rule",
         f"unknown {kind.replace('_', ' ')} {key[:80]!r} in rule {rule[:120]!r}; "
-        f"{known_keys} ('abmkpi pdca patterns' lists the patterns)",
+        f"{known_keys} ('abmkpi pdca patterns' lists the patterns and their keys)",
     )
+
+
+def _plural(kind: str) -> str:
+    return {"activity_type": "activity types", "campaign": "campaigns"}.get(
+        kind, "assets"
+    )
+
+
+def name_key(text: str) -> str:
+    """Return a name as it is compared: NFKC (full-width and half-width
+    alike), case folded, spaces trimmed."""
+    return unicodedata.normalize("NFKC", text).casefold().strip()
+
+
+def _activity_type_matches(key: str) -> list[str]:
+    if key in {item.value for item in ActivityType}:
+        return [key]
+    wanted = name_key(key)
+    found = []
+    for item in ActivityType:
+        label = term_label("activity_type", item.value)
+        names = {item.value, label, *(translate(label, lang) for lang in LANGUAGES)}
+        if wanted in {name_key(name) for name in names}:
+            found.append(item.value)
+    return found
+
+
+def _campaign_matches(store: Store, key: str) -> list[str]:
+    """Return the campaign ids that ``key`` names: an id with activities, else
+    the campaigns whose name equals it."""
+    if _activity_value_exists(store, "campaign_id", key):
+        return [key]
+    rows = store.fetch_all(
+        "SELECT id, name FROM campaigns WHERE name IS NOT NULL ORDER BY id"
+    )
+    wanted = name_key(key)
+    return [str(row[0]) for row in rows if name_key(str(row[1])) == wanted]
+
+
+def _asset_matches(store: Store, key: str) -> list[str]:
+    if _activity_value_exists(store, "asset", key):
+        return [key]
+    rows = store.fetch_all(
+        "SELECT DISTINCT asset FROM activities "
+        "WHERE asset IS NOT NULL AND NOT is_deleted ORDER BY asset"
+    )
+    wanted = name_key(key)
+    return [str(row[0]) for row in rows if name_key(str(row[0])) == wanted]
 
 
 def _activity_value_exists(store: Store, column: str, value: str) -> bool:

@@ -13,7 +13,7 @@ from babel.dates import format_date
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
-from abmkpi.i18n import translate
+from abmkpi.i18n import translate, workspace_name
 from abmkpi.metrics.accounts import JOURNEY_STAGES
 from abmkpi.metrics.results import KpiResult
 from abmkpi.periods import Calendar, Period
@@ -60,6 +60,7 @@ def render_html(pack: ReportPack, calendar: Calendar, language: str) -> str:
         _=_,
         lang=language,
         pack=pack,
+        workspace_name=workspace_name(pack.workspace_name, language),
         title=_(TITLES[pack.cadence]),
         focus=_(FOCUS[pack.cadence]),
         period_text=fmt.period(pack.period),

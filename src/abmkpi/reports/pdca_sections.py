@@ -158,7 +158,8 @@ def pattern_section(context: SectionContext) -> ReportSection:
             Column("lift", N_("Lift"), ColumnKind.MULTIPLE),
             Column("lift_low", N_("95% interval, low"), ColumnKind.MULTIPLE),
             Column("lift_high", N_("95% interval, high"), ColumnKind.MULTIPLE),
-            Column("p_value", N_("p-value"), ColumnKind.PROBABILITY),
+            Column("p_adjusted", N_("p (Holm)"), ColumnKind.PROBABILITY),
+            Column("p_value", N_("p (raw)"), ColumnKind.PROBABILITY),
             Column("evidence", N_("Evidence"), ColumnKind.LOCALIZED),
         ],
         rows=[_pattern_row(pattern, scope) for pattern in report.patterns][
@@ -190,6 +191,7 @@ def _pattern_row(pattern: Pattern, scope: PatternScope) -> dict[str, Any]:
         "lift": pattern.lift,
         "lift_low": pattern.lift_low,
         "lift_high": pattern.lift_high,
+        "p_adjusted": pattern.p_adjusted,
         "p_value": pattern.p_value,
         "weak": pattern.weak,
         "evidence": localized(evidence),

@@ -19,7 +19,7 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from abmkpi.formatting import locale_of
-from abmkpi.i18n import N_, translate
+from abmkpi.i18n import N_, translate, workspace_name
 from abmkpi.metrics.accounts import JOURNEY_STAGES
 from abmkpi.metrics.results import KpiResult, Unit
 from abmkpi.periods import Calendar
@@ -132,7 +132,7 @@ def _summary_sheet(
     language = fmt.language
     sheet.write_string(0, 0, translate(TITLES[pack.cadence], language), styles.title)
     rows = [
-        (N_("Workspace"), pack.workspace_name),
+        (N_("Workspace"), workspace_name(pack.workspace_name, language)),
         (N_("Period"), f"{fmt.period(pack.period)} ({pack.period.id})"),
         (N_("Dates"), fmt.span(pack.period)),
         (N_("as of"), fmt.datetime(pack.as_of)),

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from abmkpi.handoff.records import (
     MAX_ACTOR_LENGTH,
     Handoff,
-    acknowledge,
+    acknowledge_once,
     delivery_states,
     get_handoff,
     handoff_page,
@@ -20,7 +20,12 @@ from abmkpi.handoff.records import (
 from abmkpi.store.database import Store
 from abmkpi.tokens import Role, TokenInfo
 from abmkpi.usage import utc_now
-from abmkpi.web.api_models import ERROR_RESPONSES, HandoffList, HandoffModel
+from abmkpi.web.api_models import (
+    ERROR_RESPONSES,
+    AcknowledgedHandoffModel,
+    HandoffList,
+    HandoffModel,
+)
 from abmkpi.web.auth import require_role
 from abmkpi.web.notifier import workflow_writer
 from abmkpi.web.params import DocumentResponse, web_state
@@ -100,7 +105,7 @@ def get_one_handoff(request: Request, handoff_id: HandoffId) -> DocumentResponse
     return DocumentResponse(document)
 
 
-@router.post("/handoffs/{handoff_id}/ack", response_model=HandoffModel)
+@router.post("/handoffs/{handoff_id}/ack", response_model=AcknowledgedHandoffModel)
 def post_ack(
     request: Request,
     handoff_id: HandoffId,
@@ -109,13 +114,14 @@ def post_ack(
 ) -> DocumentResponse:
     """Acknowledge a handoff (sales has seen it); needs an editor token.
 
-    Acknowledging again keeps the first time and name.
+    Acknowledging again keeps the first time and name, and answers with
+    ``already_acknowledged`` true.
     """
     by = body.by if body is not None and body.by else None
     if by is None and token is not None:
         by = token.name
     state = web_state(request)
     with workflow_writer(state) as store:
-        handoff = acknowledge(store, handoff_id, by)
+        handoff, already = acknowledge_once(store, handoff_id, by)
         (document,) = handoff_documents(store, [handoff])
-    return DocumentResponse(document)
+    return DocumentResponse({**document, "already_acknowledged": already})

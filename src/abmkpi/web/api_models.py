@@ -368,6 +368,15 @@ class HandoffModel(BaseModel):
     deliveries: list[DeliveryModel]
 
 
+class AcknowledgedHandoffModel(HandoffModel):
+    """A handoff after an acknowledgement request."""
+
+    already_acknowledged: bool = Field(
+        description="True when the handoff had been acknowledged before this "
+        "request: acknowledged_at and acknowledged_by are still the first ones."
+    )
+
+
 class HandoffList(BaseModel):
     status: str
     total: int = Field(description="Handoffs with the status, on all pages.")

@@ -67,8 +67,14 @@ class PatternModel(BaseModel):
     lift: Number | None = Field(description="null when no account without it reached.")
     lift_low: Number | None
     lift_high: Number | None
-    p_value: Number = Field(description="Fisher's exact test, two-sided.")
-    p_adjusted: Number = Field(description="Holm-adjusted within the kind.")
+    p_value: Number = Field(
+        description="p (raw): Fisher's exact test, two-sided, before adjustment."
+    )
+    p_adjusted: Number = Field(
+        description="p (Holm): the p-value adjusted with Holm's method within "
+        "the kind. The CLI, the /pdca page and the report packs show this "
+        "figure, and it decides significance."
+    )
     significant: bool
     weak: bool
     candidate: bool
@@ -140,7 +146,10 @@ class ActionRequest(BaseModel):
         max_length=MAX_RULE_LENGTH,
         description="A low-performer rule, 'pattern', or pattern:KIND:KEY for "
         "an action that reuses a winning pattern (KIND activity_type, campaign "
-        "or asset).",
+        "or asset). KEY is the pattern's key, or its name: a campaign name, an "
+        "asset or an activity type label, compared ignoring case and full/half "
+        "width. A name is stored as the key it resolves to; a campaign name "
+        "shared by several campaigns is rejected with 422 listing their ids.",
     )
 
     @field_validator("rule")

@@ -18,7 +18,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from abmkpi.i18n import LANGUAGES, translate
+from abmkpi.i18n import LANGUAGES, translate, workspace_name
 from abmkpi.vocabulary import N_, TERMS
 from abmkpi.web.app import web_state
 from abmkpi.web.page_views import record_page_view
@@ -198,7 +198,9 @@ def render(
         "_": page.gettext,
         "lang": page.language,
         "navigation": NAVIGATION,
-        "workspace_name": state.workspace.settings.workspace.name,
+        "workspace_name": workspace_name(
+            state.workspace.settings.workspace.name, page.language
+        ),
         "csrf_token": csrf_token(page.request),
         "signed_in": signed_in_token(page.request) is not None,
         "login_required": login_required(state),
