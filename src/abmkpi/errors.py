@@ -27,12 +27,95 @@ bad value, where it came from, and what to do next.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+
+class UserMessage:
+    """A user-facing message as an English template and its parameters.
+
+    ``template`` holds ``%(name)s`` fields and is the catalog id. ``str()``
+    renders it in English, which logs, JSON summaries and the API show, and
+    :meth:`render` renders it in the CLI's language. A parameter that is
+    itself a ``UserMessage`` is rendered in the same language, and other
+    parameters (ids, values, paths) are inserted as they are. The template is
+    always %-formatted, so a literal percent sign is written ``%%``. The
+    catalog test extracts every ``UserMessage("...")`` call of the package.
+    """
+
+    __slots__ = ("params", "template")
+
+    def __init__(self, template: str, **params: Any):
+        self.template = template
+        self.params: Mapping[str, Any] = params
+
+    def render(self, language: str = "en") -> str:
+        from abmkpi.i18n import translate
+
+        text = translate(self.template, language)
+        values = {
+            name: value.render(language) if isinstance(value, UserMessage) else value
+            for name, value in self.params.items()
+        }
+        return text % values
+
+    def __str__(self) -> str:
+        return self.render("en")
+
+    def __repr__(self) -> str:
+        return f"UserMessage({self.template!r}, **{dict(self.params)!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, UserMessage):
+            return (self.template, dict(self.params)) == (
+                other.template,
+                dict(other.params),
+            )
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self.template)
+
+
+def render(message: str | UserMessage, language: str = "en") -> str:
+    """Return a message in ``language``; plain strings are returned unchanged."""
+    return message.render(language) if isinstance(message, UserMessage) else message
+
+
+def message_of(error: BaseException) -> str | UserMessage:
+    """Return the error's :class:`UserMessage` if it carries one, else its text."""
+    message = getattr(error, "message", None)
+    return message if isinstance(message, UserMessage) else str(error)
+
+
+class MessageValueError(ValueError):
+    """A ValueError of a parser that the CLI shows in its own language, and
+    that stays a plain ValueError for callers (the API, config validation)."""
+
+    def __init__(self, message: UserMessage):
+        self.message = message
+        super().__init__(str(message))
 
 
 class AbmkpiError(Exception):
-    """Base class of every error abmkpi raises on purpose."""
+    """Base class of every error abmkpi raises on purpose.
+
+    The error takes a plain English string or a :class:`UserMessage`. ``str()``
+    is English in both cases; :meth:`render` gives the CLI's language when
+    the error carries a ``UserMessage``.
+    """
+
+    def __init__(self, message: str | UserMessage = "", *args: Any):
+        self.message = message
+        super().__init__(str(message), *args)
+
+    def render(self, language: str) -> str:
+        """Return the error message in ``language`` (English when untranslated)."""
+        if isinstance(self.message, UserMessage):
+            return self.message.render(language)
+        return str(self)
 
 
 class ConfigError(AbmkpiError):
@@ -47,7 +130,7 @@ class StoreBusyError(WorkspaceError):
     """Another process holds the workspace's store open, so this one cannot
     open it; ``pid`` is that process's id when DuckDB names it."""
 
-    def __init__(self, message: str, pid: int | None = None):
+    def __init__(self, message: str | UserMessage, pid: int | None = None):
         super().__init__(message)
         self.pid = pid
 
@@ -127,7 +210,7 @@ class FieldError(AbmkpiError, ValueError):
     field. ``field`` is the name the API and the dashboard use, such as
     ``due_date``; the CLI maps it to its option."""
 
-    def __init__(self, field: str, message: str):
+    def __init__(self, field: str, message: str | UserMessage):
         self.field = field
         super().__init__(message)
 

@@ -11,6 +11,7 @@ import typer
 from abmkpi.cli import app, errors
 from abmkpi.cli.common import (
     OutputFormat,
+    bad_parameter,
     load_workspace,
     print_csv,
     print_json,
@@ -102,7 +103,7 @@ def kpi(
     try:
         segments = [parse_segment(text).id for text in segment] or None
     except ValueError as error:
-        raise typer.BadParameter(str(error), param_hint="--segment") from error
+        raise bad_parameter(error, {}, "--segment") from error
     only = list(dict.fromkeys(kpi_id))
     for name in only:
         if name not in DEFINITIONS:
