@@ -67,24 +67,27 @@ class UserMessage:
     def __repr__(self) -> str:
         return f"UserMessage({self.template!r}, **{dict(self.params)!r})"
 
+    # A message equals its English text, so it can stand in for the plain
+    # strings that skip-reason counters and note lists held before.
     def __eq__(self, other: object) -> bool:
-        if isinstance(other, UserMessage):
-            return (self.template, dict(self.params)) == (
-                other.template,
-                dict(other.params),
-            )
+        if isinstance(other, UserMessage | str):
+            return str(self) == str(other)
         return NotImplemented
 
     def __hash__(self) -> int:
-        return hash(self.template)
+        return hash(str(self))
 
 
-def render(message: str | UserMessage, language: str = "en") -> str:
+# A skip reason or note: plain English text, or a message the CLI translates.
+MessageText = str | UserMessage
+
+
+def render(message: MessageText, language: str = "en") -> str:
     """Return a message in ``language``; plain strings are returned unchanged."""
     return message.render(language) if isinstance(message, UserMessage) else message
 
 
-def message_of(error: BaseException) -> str | UserMessage:
+def message_of(error: BaseException) -> MessageText:
     """Return the error's :class:`UserMessage` if it carries one, else its text."""
     message = getattr(error, "message", None)
     return message if isinstance(message, UserMessage) else str(error)

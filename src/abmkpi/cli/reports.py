@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from abmkpi.cli import app, errors
+from abmkpi.cli import app, errors, say
 from abmkpi.cli.common import (
     OutputFormat,
     bad_parameter,
@@ -17,6 +17,7 @@ from abmkpi.cli.common import (
     print_json,
     print_table,
 )
+from abmkpi.errors import UserMessage
 from abmkpi.vocabulary import N_
 
 # The KPI modules load Ibis, DuckDB and NumPy, so the commands import them
@@ -129,7 +130,7 @@ def show_kpis(
     if only:
         report.results = [r for r in report.results if r.id in only]
     for note in report.notes:
-        errors.print(f"note: {note}")
+        errors.print(say(UserMessage("note: %(note)s", note=note)))
     if output == OutputFormat.JSON:
         print_json(report.to_dict())
     elif output == OutputFormat.CSV:

@@ -16,7 +16,7 @@ from typing import Any
 import ibis.expr.types as ir
 
 from abmkpi.config import Settings
-from abmkpi.errors import NotFoundError, UserMessage
+from abmkpi.errors import MessageText, NotFoundError, UserMessage
 from abmkpi.kpi_targets import period_targets
 from abmkpi.metrics import customer_facts, facts, stages
 from abmkpi.metrics.context import BackendTables, KpiContext, Segment, TableSource
@@ -42,7 +42,7 @@ class KpiReport:
     currency: str
     results: list[KpiResult] = field(default_factory=list)
     segments: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+    notes: list[MessageText] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -55,7 +55,7 @@ class KpiReport:
             "as_of": self.as_of.isoformat(timespec="seconds") + "Z",
             "currency": self.currency,
             "segments": self.segments,
-            "notes": self.notes,
+            "notes": [str(note) for note in self.notes],
             "results": [result.to_dict() for result in self.results],
         }
 
@@ -150,7 +150,7 @@ def compute_kpis(
         report = empty_report(ctx, [])
     for account_id, note in resolved:
         if note:
-            report.notes.append(str(note))
+            report.notes.append(note)
         one = KpiContext.for_period(
             tables, settings, period, now, account_id, stored_targets=stored
         )

@@ -26,6 +26,7 @@ import pyarrow as pa
 from abmkpi.errors import (
     InputError,
     InputProblem,
+    MessageText,
     RejectLimitError,
     StoreError,
     WorkspaceError,
@@ -64,9 +65,9 @@ class FileSummary:
     updated: int = 0
     unchanged: int = 0
     deleted: int = 0
-    skipped: dict[str, int] = field(default_factory=dict)
+    skipped: dict[MessageText, int] = field(default_factory=dict)
     rejected: int = 0
-    notes: list[str] = field(default_factory=list)
+    notes: list[MessageText] = field(default_factory=list)
 
     @property
     def skipped_total(self) -> int:
@@ -183,7 +184,7 @@ def _why_skipped(report: FileReport) -> str:
         f"{count:,} {'row' if count == 1 else 'rows'} skipped ({reason})"
         for reason, count in report.skipped.items()
     )
-    return "; ".join([f"read as {report.object}: {reasons}", *report.notes])
+    return "; ".join([f"read as {report.object}: {reasons}", *map(str, report.notes)])
 
 
 def _dry_run_folder() -> Path:
