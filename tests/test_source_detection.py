@@ -181,7 +181,9 @@ def cli_workspace(tmp_path: Path) -> Path:
 
 def test_cli_detects_source(cli_workspace: Path, shared_data: Path) -> None:
     folder = shared_data / "mautic-fixtures"
-    result = run_cli("-w", cli_workspace, "import", folder, "--format", "json")
+    result = run_cli(
+        "-w", cli_workspace, "--lang", "en", "import", folder, "--format", "json"
+    )
     assert "detected Mautic data: 2 of 2 files" in result.stderr
     assert '"source": "mautic"' in result.stdout
     assert f'"{folder / "fakeleaddata.csv"}": "mautic contacts"' in result.stdout

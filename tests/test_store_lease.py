@@ -143,8 +143,9 @@ def test_command_writes_while_serving(
     assert server.state.facts.entries()
 
     result = run_cli(
-        "-w", demo_root, "targets", "kpi", "set", KPI, "31.5", "--period", PERIOD
-    )
+        "-w", demo_root, "--lang", "en", "targets", "kpi", "set", KPI, "31.5",
+        "--period", PERIOD,
+    )  # fmt: skip
 
     assert f"target of {KPI} for {PERIOD} (target) set to 31.5" in result.stdout
     # The server notices the other process's write on its next open: the
@@ -300,6 +301,8 @@ def test_command_waits_for_busy_server(
         result = run_cli(
             "-w",
             demo_root,
+            "--lang",
+            "en",
             "--wait",
             "120",
             "targets",
@@ -330,12 +333,34 @@ def test_wait_zero_fails_at_once(
     holder = holders(workspace.store_path)
     holder.wait_held()
 
-    result = run_cli("-w", workspace.root, "--wait", "0", "kpi", check=False)
+    result = run_cli(
+        "-w", workspace.root, "--lang", "en", "--wait", "0", "kpi", check=False
+    )
 
     assert result.returncode == 1
     assert f"process {holder.pid} has it open" in result.stderr
     assert "--wait SECONDS" in result.stderr
     assert "waiting for the workspace" not in result.stderr
+    holder.release()
+
+
+def test_busy_messages_in_japanese(
+    workspace: Workspace, holders: Callable[..., Holder]
+) -> None:
+    holder = holders(workspace.store_path)
+    holder.wait_held()
+
+    result = run_cli(
+        "-w", workspace.root, "--lang", "ja", "--wait", "1", "kpi", check=False
+    )
+
+    assert result.returncode == 1
+    assert (
+        f"ワークスペースの解放を待っています: プロセス {holder.pid} が "
+        f"{workspace.store_path} を使用中です（最大 1 秒待機します。Ctrl+C で中止）"
+    ) in result.stderr
+    assert f"エラー: ストア {workspace.store_path} を開けません" in result.stderr
+    assert f"プロセス {holder.pid} が使用中です（1 秒待機しました）" in result.stderr
     holder.release()
 
 
@@ -347,7 +372,7 @@ def test_wait_until_holder_releases(
     environment = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1"}
     environment.pop("ABMKPI_WORKSPACE", None)
     command = [sys.executable, "-m", "abmkpi", "-w", str(workspace.root)]
-    command += ["--wait", "120", "kpi", "--format", "json"]
+    command += ["--lang", "en", "--wait", "120", "kpi", "--format", "json"]
     waiting = subprocess.Popen(
         command,
         stdout=subprocess.PIPE,
@@ -383,7 +408,10 @@ def test_wait_from_environment(
     environment.pop("ABMKPI_WORKSPACE", None)
 
     result = subprocess.run(
-        [sys.executable, "-m", "abmkpi", "-w", str(workspace.root), "kpi"],
+        [
+            *(sys.executable, "-m", "abmkpi", "-w", str(workspace.root)),
+            *("--lang", "en", "kpi"),
+        ],
         capture_output=True,
         text=True,
         env=environment,

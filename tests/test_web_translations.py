@@ -23,6 +23,9 @@ KEYWORDS = {"_": None, "N_": None}
 # The CLI translates with a Labels object: t("..."), t.zoned("...") and,
 # inside the Labels class, self("...").
 CLI_KEYWORDS = {"t": None, "self": None, "zoned": None, "N_": None}
+# Errors, warnings and notes are UserMessage templates; skip reasons of the
+# importers are N_-marked constants that the CLI looks up as they are.
+ERROR_KEYWORDS = {"UserMessage": None, "N_": None}
 # Messages that read the same in Japanese.
 SAME_IN_JAPANESE = {"KPI", "MQA", "API", "ID"}
 
@@ -50,14 +53,13 @@ def _cli_messages() -> list[tuple[str, str]]:
 
 
 def _error_messages() -> list[tuple[str, str]]:
-    """Return (file, message) for every ``UserMessage("...")`` of the package: the
-    errors, warnings and notes the CLI shows in its language."""
+    """Return (file, message) for every ``UserMessage("...")`` and ``N_("...")``
+    of the package: the errors, warnings, notes and skip reasons the CLI shows
+    in its language."""
     found = []
     for path in sorted(PACKAGE.rglob("*.py")):
         name = str(path.relative_to(PACKAGE))
-        for _, message, _, _ in extract_from_file(
-            "python", str(path), {"UserMessage": None}
-        ):
+        for _, message, _, _ in extract_from_file("python", str(path), ERROR_KEYWORDS):
             found.append((name, message))
     return found
 

@@ -155,9 +155,12 @@ def main() -> None:
         raise
     except AbmkpiError as error:
         language = message_language()
+        # Not wrapped: a message is one line however wide, so Japanese text,
+        # which has no spaces to wrap at, is not split mid-word.
         errors.print(
             Text(render(UserMessage("error:"), language), style="bold red"),
             error.render(language),
+            soft_wrap=True,
         )
         sys.exit(1)
     except OSError as error:

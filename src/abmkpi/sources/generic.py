@@ -33,10 +33,11 @@ from abmkpi.sources.lookups import LookupTable, load_lookup
 from abmkpi.sources.mapped_rows import TableReader
 from abmkpi.sources.mapping import LookupMapping, Mapping, load_mapping
 from abmkpi.store.schema import TABLES_BY_NAME
+from abmkpi.vocabulary import N_
 
 logger = logging.getLogger(__name__)
 
-_LOOKUP_ONLY = "lookup rows, used to fill columns of other files"
+_LOOKUP_ONLY = N_("lookup rows, used to fill columns of other files")
 
 
 @dataclass

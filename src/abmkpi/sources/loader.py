@@ -44,9 +44,10 @@ from abmkpi.spreadsheet import safe_cell
 from abmkpi.staged_files import staged_file
 from abmkpi.store.database import Store, UpsertCounts
 from abmkpi.store.schema import TABLES_BY_NAME
+from abmkpi.vocabulary import N_
 from abmkpi.workspace import Workspace
 
-IDENTICAL_DUPLICATE = "identical duplicate of an earlier row"
+IDENTICAL_DUPLICATE = N_("identical duplicate of an earlier row")
 # Rows of a file whose repeated lines are named in a note.
 _DUPLICATE_NOTES = 3
 

@@ -33,11 +33,12 @@ from abmkpi.sources.salesforce.common import (
     SalesforceObject,
 )
 from abmkpi.sources.salesforce.report import prepare_report
+from abmkpi.vocabulary import N_
 
 logger = logging.getLogger(__name__)
 
-NOT_IMPORTED = "not an object abmkpi imports"
-INACTIVE_VERSION = "inactive history version"
+NOT_IMPORTED = N_("not an object abmkpi imports")
+INACTIVE_VERSION = N_("inactive history version")
 
 _REPORT_VALUE = re.compile(
     r"^\s*(\d{1,2}[/.]\d{1,2}[/.]\d{2,4}|\d{4}/\d{1,2}/|\d{4}年)"

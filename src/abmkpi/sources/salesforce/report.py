@@ -51,6 +51,7 @@ from abmkpi.sources.salesforce.report_values import (
     clean_row,
     numeric_columns,
 )
+from abmkpi.vocabulary import N_
 
 logger = logging.getLogger(__name__)
 
@@ -61,7 +62,7 @@ _LANGUAGE_NOTES = {
     "en": UserMessage("report export with English column labels"),
 }
 
-TOTAL_ROW = "total row of a summary report"
+TOTAL_ROW = N_("total row of a summary report")
 _MAX_LISTED = 10
 
 
