@@ -2,7 +2,9 @@
 
 Every error the product raises on purpose derives from :class:`AbmkpiError`, so
 the CLI and the API can catch one type and show its message. Messages name the
-bad value, where it came from, and what to do next.
+bad value, where it came from, and what to do next. An error built from a
+:class:`UserMessage` is English as a string (logs, the API) and is shown by
+the CLI in the language of ``--lang`` or the workspace.
 
 ::
 
@@ -33,52 +35,53 @@ from pathlib import Path
 from typing import Any
 
 
-class UserMessage:
-    """A user-facing message as an English template and its parameters.
+class UserMessage(str):
+    """A user-facing message: an English template and its parameters.
 
-    ``template`` holds ``%(name)s`` fields and is the catalog id. ``str()``
-    renders it in English, which logs, JSON summaries and the API show, and
-    :meth:`render` renders it in the CLI's language. A parameter that is
-    itself a ``UserMessage`` is rendered in the same language, and other
-    parameters (ids, values, paths) are inserted as they are. The template is
-    always %-formatted, so a literal percent sign is written ``%%``. The
-    catalog test extracts every ``UserMessage("...")`` call of the package.
+    ``template`` holds ``%(name)s`` fields and is the catalog id. The string
+    value is the English text, which logs, JSON documents and the API show,
+    so a message works wherever a plain string did. :meth:`render` renders it
+    in another language for the CLI. A parameter that is itself a
+    ``UserMessage`` is rendered in the same language, and other parameters
+    (ids, values, paths) are inserted as they are. The template is always
+    %-formatted, so a literal percent sign is written ``%%``. The catalog
+    test extracts every ``UserMessage("...")`` call of the package.
     """
 
-    __slots__ = ("params", "template")
+    template: str
+    params: Mapping[str, Any]
 
-    def __init__(self, template: str, **params: Any):
-        self.template = template
-        self.params: Mapping[str, Any] = params
+    def __new__(cls, template: str, **params: Any) -> UserMessage:
+        message = super().__new__(cls, _format(template, params, "en"))
+        message.template = template
+        message.params = params
+        return message
+
+    def __getnewargs_ex__(self) -> tuple[tuple[str], dict[str, Any]]:
+        return (self.template,), dict(self.params)
 
     def render(self, language: str = "en") -> str:
-        from abmkpi.i18n import translate
-
-        text = translate(self.template, language)
-        values = {
-            name: value.render(language) if isinstance(value, UserMessage) else value
-            for name, value in self.params.items()
-        }
-        return text % values
-
-    def __str__(self) -> str:
-        return self.render("en")
+        return _format(self.template, self.params, language)
 
     def __repr__(self) -> str:
         return f"UserMessage({self.template!r}, **{dict(self.params)!r})"
 
-    # A message equals its English text, so it can stand in for the plain
-    # strings that skip-reason counters and note lists held before.
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, UserMessage | str):
-            return str(self) == str(other)
-        return NotImplemented
 
-    def __hash__(self) -> int:
-        return hash(str(self))
+def _format(template: str, params: Mapping[str, Any], language: str) -> str:
+    if language != "en":
+        # Imported here: Babel is loaded only when a message is translated.
+        from abmkpi.i18n import translate
+
+        template = translate(template, language)
+    values = {
+        name: value.render(language) if isinstance(value, UserMessage) else value
+        for name, value in params.items()
+    }
+    return template % values
 
 
 # A skip reason or note: plain English text, or a message the CLI translates.
+# (A UserMessage is a str; the union names both kinds for readers.)
 MessageText = str | UserMessage
 
 
