@@ -161,3 +161,32 @@ def test_detection_line(root: Path, shared_data: Path) -> None:
     english = run_cli("-w", root, "--lang", "en", *arguments).stderr
     assert "Mautic のデータと判定しました: 2 ファイル中 2 ファイル" in japanese
     assert "detected Mautic data: 2 of 2 files" in english
+
+
+def test_skip_reason_and_note(root: Path, tmp_path: Path, cases: Path) -> None:
+    other = tmp_path / "Notes.csv"
+    other.write_text("Title,Body\nCall,Left a message\n", encoding="utf-8")
+    account = cases / "07-free-email-domain" / "Account.csv"
+    arguments = ("import", "salesforce", account, other, "--dry-run")
+    japanese = run_cli("-w", root, "--lang", "ja", *arguments).stdout
+    english = run_cli("-w", root, "--lang", "en", *arguments).stdout
+    assert (
+        "Notes.csv: 1 件スキップ（abmkpi が取り込むオブジェクトではない）" in japanese
+    )
+    assert "Notes.csv: ファイル名も列も、abmkpi が取り込む Salesforce" in japanese
+    assert "Notes.csv: skipped 1 (not an object abmkpi imports)" in english
+    assert "Notes.csv: neither the file name nor the columns match" in english
+
+
+def test_target_count_warning(root: Path, cases: Path) -> None:
+    folder = cases / "07-free-email-domain"
+    run_cli("-w", root, "import", "salesforce", folder / "Account.csv")
+    targets = folder / "target_accounts.csv"
+    japanese = run_cli("-w", root, "--lang", "ja", "targets", "set", targets)
+    english = run_cli("-w", root, "--lang", "en", "targets", "set", targets)
+    assert "警告: ターゲットアカウントが 3 社あります。ABM は通常 10〜20 社" in (
+        japanese.stderr
+    )
+    assert "warning: 3 target accounts; ABM programs start with 10-20" in (
+        english.stderr
+    )

@@ -23,7 +23,7 @@ KEYWORDS = {"_": None, "N_": None}
 # The CLI translates with a Labels object: t("..."), t.zoned("...") and,
 # inside the Labels class, self("...").
 CLI_KEYWORDS = {"t": None, "self": None, "zoned": None, "N_": None}
-# Errors, warnings and notes are UserMessage templates; skip reasons of the
+# Errors, warnings and notes are UserMessage templates, and skip reasons of the
 # importers are N_-marked constants that the CLI looks up as they are.
 ERROR_KEYWORDS = {"UserMessage": None, "N_": None}
 # Messages that read the same in Japanese.

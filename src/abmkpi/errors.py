@@ -38,7 +38,7 @@ from typing import Any
 class UserMessage(str):
     """A user-facing message: an English template and its parameters.
 
-    ``template`` holds ``%(name)s`` fields and is the catalog id. The string
+    ``template`` contains ``%(name)s`` fields and is the catalog id. The string
     value is the English text, which logs, JSON documents and the API show,
     so a message works wherever a plain string did. :meth:`render` renders it
     in another language for the CLI. A parameter that is itself a

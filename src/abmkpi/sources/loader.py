@@ -29,6 +29,7 @@ from abmkpi.errors import (
     MessageText,
     RejectLimitError,
     StoreError,
+    UserMessage,
     WorkspaceError,
 )
 from abmkpi.progress import notify
@@ -302,6 +303,23 @@ def _where(first: Record, record: Record) -> str:
     )
 
 
+def _repeat_note(first: Record, duplicate: Record) -> UserMessage:
+    """Return the note that a row repeats an earlier one, as :func:`_where`
+    locates it."""
+    if first.file == duplicate.file:
+        return UserMessage(
+            "line %(line)s repeats line %(first)s",
+            line=duplicate.line,
+            first=first.line,
+        )
+    return UserMessage(
+        "line %(line)s repeats line %(first)s of %(file)s",
+        line=duplicate.line,
+        first=first.line,
+        file=first.file.name,
+    )
+
+
 def _attach_problems(files: list[FileReport], problems: list[InputProblem]) -> None:
     by_path = {report.path: report for report in files}
     unattached = []
@@ -343,9 +361,7 @@ def _count_identical_rows(
         counted.add(row)
         report.skipped[IDENTICAL_DUPLICATE] += 1
         if report.skipped[IDENTICAL_DUPLICATE] <= _DUPLICATE_NOTES:
-            report.notes.append(
-                f"line {duplicate.line} repeats {_where(first, duplicate)}"
-            )
+            report.notes.append(_repeat_note(first, duplicate))
 
 
 def _summary_of(report: FileReport) -> FileSummary:

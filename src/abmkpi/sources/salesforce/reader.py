@@ -22,7 +22,7 @@ from collections import defaultdict
 from enum import Enum
 
 from abmkpi.config import Settings
-from abmkpi.errors import InputError, InputProblem
+from abmkpi.errors import InputError, InputProblem, UserMessage
 from abmkpi.sources.base import FileReport, ImportBatch, ImportOptions
 from abmkpi.sources.csvfile import CsvFile
 from abmkpi.sources.fields import ParsedRow, ParsedTable, parse_table
@@ -74,8 +74,10 @@ def read_object_file(
         prepared.finish(table, report)
     if report_shape:
         report.notes.append(
-            "report export: times without an offset are read in "
-            f"{context.naive_time_zone}"
+            UserMessage(
+                "report export: times without an offset are read in %(zone)s",
+                zone=context.naive_time_zone,
+            )
         )
     batch.files.append(report)
 
@@ -114,9 +116,11 @@ def skip_file(
         report.skipped[NOT_IMPORTED] = len(csv_file.rows)
     if not recognized:
         report.notes.append(
-            "neither the file name nor the columns match a Salesforce object "
-            "abmkpi imports; name the file after its object (Opportunity.csv) "
-            "to import it"
+            UserMessage(
+                "neither the file name nor the columns match a Salesforce object "
+                "abmkpi imports; name the file after its object (Opportunity.csv) "
+                "to import it"
+            )
         )
     batch.files.append(report)
     logger.info("%s: skipped, %s is %s", csv_file.path, object_name, NOT_IMPORTED)
