@@ -209,19 +209,20 @@ def _source_and_paths(
     if option is None and named and (len(arguments) > 1 or not Path(first).exists()):
         option, arguments = first.strip().lower(), arguments[1:]
     if not arguments:
-        raise typer.BadParameter(
-            "give at least one file or folder to import", param_hint="PATH"
-        )
+        message = UserMessage("give at least one file or folder to import")
+        raise typer.BadParameter(say(message), param_hint="PATH")
     missing = [argument for argument in arguments if not Path(argument).exists()]
     if missing:
-        raise typer.BadParameter(
-            f"file or folder not found: {', '.join(missing)}", param_hint="PATH"
+        message = UserMessage(
+            "file or folder not found: %(paths)s", paths=", ".join(missing)
         )
+        raise typer.BadParameter(say(message), param_hint="PATH")
     if mapping is not None and option not in (None, "csv"):
-        raise typer.BadParameter(
-            f"--mapping applies only to the csv source, not {option}",
-            param_hint="--mapping",
+        message = UserMessage(
+            "--mapping applies only to the csv source, not %(source)s",
+            source=option,
         )
+        raise typer.BadParameter(say(message), param_hint="--mapping")
     if option is None and mapping is not None:
         option = "csv"
     return option, [Path(argument) for argument in arguments]
