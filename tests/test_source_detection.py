@@ -239,6 +239,8 @@ def test_cli_mapping_with_native_source_fails(
     result = run_cli(
         "-w",
         cli_workspace,
+        "--lang",
+        "en",
         "import",
         "mautic",
         folder,
@@ -252,7 +254,14 @@ def test_cli_mapping_with_native_source_fails(
 
 def test_cli_missing_path_fails(cli_workspace: Path, tmp_path: Path) -> None:
     result = run_cli(
-        "-w", cli_workspace, "import", "salesforce", tmp_path / "absent", check=False
+        "-w",
+        cli_workspace,
+        "--lang",
+        "en",
+        "import",
+        "salesforce",
+        tmp_path / "absent",
+        check=False,
     )
     assert result.returncode == 2
     assert "file or folder not found" in result.stderr
