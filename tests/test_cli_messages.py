@@ -190,3 +190,10 @@ def test_target_count_warning(root: Path, cases: Path) -> None:
     assert "warning: 3 target accounts; ABM programs start with 10-20" in (
         english.stderr
     )
+
+
+def test_blank_token_name(root: Path) -> None:
+    japanese = stderr_of(root, "ja", "token", "create", "--name", " ")
+    english = stderr_of(root, "en", "token", "create", "--name", " ")
+    assert "トークン名が空です。短いトークン名を指定してください" in japanese
+    assert "the token name is empty; give a short token name" in english
