@@ -147,7 +147,9 @@ def test_command_writes_while_serving(
         "--period", PERIOD,
     )  # fmt: skip
 
-    assert f"target of {KPI} for {PERIOD} (target) set to 31.5" in result.stdout
+    assert "target of Engagement score for FY2024 Q4 (Target accounts) set to 31.5" in (
+        result.stdout
+    )
     # The server notices the other process's write on its next open: the
     # cached facts (which hold the period's targets) are dropped.
     assert _target_of(server) == 31.5
