@@ -89,9 +89,10 @@ def test_future_period_warns(workspace: Workspace, tmp_path: Path) -> None:
     output = tmp_path / "may.html"
     result = _report(workspace, output, "--period", "2025-05")
     html = output.read_text(encoding="utf-8")
+    # The workspace is Japanese, so the warning is too.
     assert (
-        "warning: period 2025-05 has not started (it starts on 2025-05-01), so the "
-        "pack has no data for it yet"
+        "警告: 期間 2025-05 はまだ始まっていません（開始日 2025-05-01）。"
+        "そのため、このパックにはまだデータがありません"
     ) in _stderr(result)
     assert (
         '<p class="note timing">この期間はまだ始まっていません（開始日 2025/05/01）。'
@@ -161,7 +162,9 @@ def test_report_to_full_device(workspace: Workspace, file_format: str) -> None:
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full")
 def test_kpi_output_to_full_device(workspace: Workspace) -> None:
     with open("/dev/full", "w") as full:
-        result = run_cli_to(full, "-w", workspace.root, "kpi", "--format", "json")
+        result = run_cli_to(
+            full, "-w", workspace.root, "--lang", "en", "kpi", "--format", "json"
+        )
     assert result.returncode == 1
     assert result.stderr == (
         "error: cannot write the standard output: No space left on device\n"
@@ -189,7 +192,7 @@ def test_failed_format_leaves_no_file(workspace: Workspace, tmp_path: Path) -> N
     # html file rendered first must not replace the old one.
     folder = tmp_path / "packs"
     folder.mkdir()
-    stem = "monthly-2025-02-ja"
+    stem = "monthly-2025-02-en"
     (folder / f"{stem}.xlsx").mkdir()
     (folder / f"{stem}.html").write_text("old pack", encoding="utf-8")
     result = run_cli(

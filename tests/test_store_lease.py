@@ -154,7 +154,9 @@ def test_command_writes_while_serving(
     # cached facts (which hold the period's targets) are dropped.
     assert _target_of(server) == 31.5
     assert server.state.data_version == version + 1
-    listed = run_cli("-w", demo_root, "targets", "kpi", "clear", "--all")
+    listed = run_cli(
+        "-w", demo_root, "--lang", "en", "targets", "kpi", "clear", "--all"
+    )
     assert "cleared 1 stored KPI targets" in listed.stdout
     assert _target_of(server) is None
     assert server.state.data_version == version + 2

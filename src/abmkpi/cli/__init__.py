@@ -40,6 +40,8 @@ class State:
 
     workspace: Path | None = None
     language: str | None = None
+    # The language a command's own option sets, such as 'report --lang'.
+    command_language: str | None = None
     # The language of the workspace that the command loaded, if it loaded one.
     workspace_language: str | None = None
 
@@ -49,10 +51,13 @@ state = State()
 
 def message_language() -> str:
     """Return the language of errors, warnings and notes: --lang, else the
-    loaded workspace's language, else Japanese when the locale environment
-    (LC_ALL, LC_MESSAGES, LANG) names Japanese, else English."""
+    command's own language option, else the loaded workspace's language, else
+    Japanese when the locale environment (LC_ALL, LC_MESSAGES, LANG) names
+    Japanese, else English."""
     if state.language in ("ja", "en"):
         return state.language
+    if state.command_language in ("ja", "en"):
+        return state.command_language
     if state.workspace_language in ("ja", "en"):
         return state.workspace_language
     for name in ("LC_ALL", "LC_MESSAGES", "LANG"):

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from abmkpi.cli import app, console, errors, say
+from abmkpi.cli import app, console, errors, say, state
 from abmkpi.cli.common import (
     OutputFormat,
     language,
@@ -103,6 +103,8 @@ def report(
     from abmkpi.reports.runs import Trigger, generate, output_paths
     from abmkpi.usage import utc_now
 
+    # The pack's --lang also sets the language of this command's warnings.
+    state.command_language = lang
     workspace = load_workspace()
     settings = workspace.settings
     chosen_cadence = Cadence(cadence)
