@@ -447,7 +447,8 @@ def match(
         _print_currency_warnings(derived)
         print_merge_warning(derived)
         if not report:
-            console.print("recomputed matches, personas, targets and amounts")
+            t = Labels.of(workspace)
+            console.print(t("recomputed matches, personas, targets and amounts"))
             return
         match_report = build_match_report(store)
     if output == OutputFormat.JSON:
