@@ -117,14 +117,18 @@ def test_account_detail_explains_score(demo: Path) -> None:
 
 
 def test_unknown_account_fails_cleanly(demo: Path) -> None:
-    result = run_cli("-w", demo, "account", "no-such-account", check=False)
+    result = run_cli(
+        "-w", demo, "--lang", "en", "account", "no-such-account", check=False
+    )
     assert result.returncode == 1
     assert "not found" in result.stderr
     assert "Traceback" not in result.stderr
 
 
 def test_invalid_period_fails_cleanly(demo: Path) -> None:
-    result = run_cli("-w", demo, "kpi", "--period", "FY24-Q9", check=False)
+    result = run_cli(
+        "-w", demo, "--lang", "en", "kpi", "--period", "FY24-Q9", check=False
+    )
     assert result.returncode == 1
     assert "invalid period" in result.stderr
 

@@ -379,7 +379,8 @@ def test_ack_by_rejected(workspace: Workspace, by: str, expected: str) -> None:
             workspace, store, form_fills("a", utc_now(), 3)
         ).handoff_ids[0]
     result = run_cli(
-        "--workspace", workspace.root, "handoff", "ack", str(handoff_id), "--by", by,
+        "--workspace", workspace.root, "--lang", "en",
+        "handoff", "ack", str(handoff_id), "--by", by,
         check=False,
     )  # fmt: skip
     message = " ".join(line.strip(" │╭╮╰╯─") for line in result.stderr.splitlines())
@@ -393,7 +394,16 @@ def test_ack_by_rejected(workspace: Workspace, by: str, expected: str) -> None:
 
 
 def test_ack_unknown_id_fails(workspace: Workspace) -> None:
-    result = run_cli("--workspace", workspace.root, "handoff", "ack", "99", check=False)
+    result = run_cli(
+        "--workspace",
+        workspace.root,
+        "--lang",
+        "en",
+        "handoff",
+        "ack",
+        "99",
+        check=False,
+    )
     assert result.returncode == 1
     assert "handoff 99 not found" in result.stderr
 

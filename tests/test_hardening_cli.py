@@ -34,8 +34,9 @@ def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _fails(*args: Any, code: int = 1) -> str:
-    """Run abmkpi, check it failed cleanly with ``code``; return its stderr."""
-    result = run_cli(*args, check=False)
+    """Run abmkpi in English, check it failed cleanly with ``code``; return
+    its stderr."""
+    result = run_cli("--lang", "en", *args, check=False)
     assert result.returncode == code, result.stdout + result.stderr
     assert "Traceback" not in result.stderr
     return " ".join(result.stderr.replace("│", " ").split())
@@ -91,7 +92,7 @@ def test_deleted_account_segment_fails(base: Path) -> None:
 
 def test_merged_account_segment_resolves(base: Path) -> None:
     result = run_cli(
-        "-w", base, "kpi", "-p", "FY2024-Q1", "-s", "account:t:A5",
+        "-w", base, "--lang", "en", "kpi", "-p", "FY2024-Q1", "-s", "account:t:A5",
         "--kpi", "win_rate", "--format", "json",
     )  # fmt: skip
     document = json.loads(result.stdout)
@@ -328,8 +329,9 @@ def test_merge_warning_after_import(base: Path, tmp_path: Path) -> None:
         "entity,loser,winner\nperson,P1,P2\nperson,P2,P1\n", encoding="utf-8"
     )
     result = run_cli(
-        "-w", workspace, "import", "csv", merges, "--mapping", base.parent / "map.toml"
-    )
+        "-w", workspace, "--lang", "en", "import", "csv", merges,
+        "--mapping", base.parent / "map.toml",
+    )  # fmt: skip
     assert "warning: 2 merges could not be applied" in result.stderr
     assert "(2 merge_cycle)" in result.stderr
 

@@ -129,12 +129,23 @@ def test_cli_prints_progress(journey: Workspace) -> None:
 
 
 def test_cli_rejects_bad_date(journey: Workspace) -> None:
-    result = run_cli("-w", journey.root, "journey", "--from", "2024-02-30", check=False)
+    result = run_cli(
+        "-w",
+        journey.root,
+        "--lang",
+        "en",
+        "journey",
+        "--from",
+        "2024-02-30",
+        check=False,
+    )
     assert result.returncode != 0
     assert "invalid date '2024-02-30'" in result.stderr
 
 
 def test_cli_rejects_far_date(journey: Workspace) -> None:
-    result = run_cli("-w", journey.root, "journey", "--to", "9999-12-31", check=False)
+    result = run_cli(
+        "-w", journey.root, "--lang", "en", "journey", "--to", "9999-12-31", check=False
+    )
     assert result.returncode == 2
     assert "outside the supported years 1900 to 2999" in result.stderr

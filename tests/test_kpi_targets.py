@@ -207,7 +207,9 @@ def test_cli_set_rejects(
     workspace: Workspace, arguments: list[str], message: str
 ) -> None:
     root = workspace.root
-    result = run_cli("-w", root, "targets", "kpi", "set", *arguments, check=False)
+    result = run_cli(
+        "-w", root, "--lang", "en", "targets", "kpi", "set", *arguments, check=False
+    )
     assert result.returncode != 0
     assert message in result.stderr
 

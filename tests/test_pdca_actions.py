@@ -204,7 +204,8 @@ def test_cli_action_round_trip(acme: Workspace) -> None:
 
 def test_cli_rejects_bad_due(acme: Workspace) -> None:
     result = run_cli(
-        "-w", acme.root, "pdca", "action", "add", "acme", "--title", "Call",
+        "-w", acme.root, "--lang", "en",
+        "pdca", "action", "add", "acme", "--title", "Call",
         "--due", "30/04/2025", check=False,
     )  # fmt: skip
     assert result.returncode == 2

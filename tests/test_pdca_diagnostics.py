@@ -158,7 +158,8 @@ def test_cli_adds_pattern_rule(inline: Workspace) -> None:
 
 def test_cli_rejects_pattern_kind(inline: Workspace) -> None:
     result = run_cli(
-        "-w", inline.root, "pdca", "action", "add", key("quiet"),
+        "-w", inline.root, "--lang", "en",
+        "pdca", "action", "add", key("quiet"),
         "--title", "x", "--rule", "pattern:deal:d1",
     check=False)  # fmt: skip
     assert result.returncode == 2

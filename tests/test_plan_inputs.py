@@ -103,7 +103,8 @@ def test_due_date_outside_window_rejected(acme: Workspace, due: date) -> None:
 @pytest.mark.parametrize("due", ["0001-01-01", "9999-12-31"])
 def test_cli_due_date_rejected(acme: Workspace, due: str) -> None:
     result = run_cli(
-        "-w", acme.root, "pdca", "action", "add", key("acme"),
+        "-w", acme.root, "--lang", "en",
+        "pdca", "action", "add", key("acme"),
         "--title", "Call", "--due", due,
     check=False)  # fmt: skip
     assert result.returncode == 2
@@ -202,7 +203,8 @@ def test_cli_campaign_name_accepted(acme: Workspace) -> None:
 
 def test_cli_unknown_campaign_rejected(acme: Workspace) -> None:
     result = run_cli(
-        "-w", acme.root, "pdca", "action", "add", key("acme"),
+        "-w", acme.root, "--lang", "en",
+        "pdca", "action", "add", key("acme"),
         "--title", "Call", "--rule", "pattern:campaign:c9",
     check=False)  # fmt: skip
     assert result.returncode == 2
@@ -244,7 +246,8 @@ def test_action_text_rejected(
 
 def test_cli_title_control_character(acme: Workspace) -> None:
     result = run_cli(
-        "-w", acme.root, "pdca", "action", "add", key("acme"), "--title", "Call\x07",
+        "-w", acme.root, "--lang", "en",
+        "pdca", "action", "add", key("acme"), "--title", "Call\x07",
     check=False)  # fmt: skip
     assert result.returncode == 2
     assert (
@@ -257,7 +260,8 @@ def test_cli_title_control_character(acme: Workspace) -> None:
 def test_cli_note_too_long(acme: Workspace) -> None:
     _add(acme)
     result = run_cli(
-        "-w", acme.root, "pdca", "action", "done", "1", "--note", "n" * 2001,
+        "-w", acme.root, "--lang", "en",
+        "pdca", "action", "done", "1", "--note", "n" * 2001,
     check=False)  # fmt: skip
     assert result.returncode == 2
     assert "Invalid value for --note: the note" in _stderr(result)
@@ -288,7 +292,15 @@ def test_token_name_control_character(acme: Workspace) -> None:
 
 def test_cli_token_name_too_long(acme: Workspace) -> None:
     result = run_cli(
-        "-w", acme.root, "token", "create", "--name", "t" * 101, check=False
+        "-w",
+        acme.root,
+        "--lang",
+        "en",
+        "token",
+        "create",
+        "--name",
+        "t" * 101,
+        check=False,
     )
     assert result.returncode == 2
     assert (
@@ -311,7 +323,17 @@ def test_workspace_name_control_character() -> None:
 
 
 def _set_target(workspace: Workspace, *args: str) -> Any:
-    return run_cli("-w", workspace.root, "targets", "kpi", "set", *args, check=False)
+    return run_cli(
+        "-w",
+        workspace.root,
+        "--lang",
+        "en",
+        "targets",
+        "kpi",
+        "set",
+        *args,
+        check=False,
+    )
 
 
 @pytest.mark.parametrize(
@@ -335,7 +357,9 @@ def test_cli_target_tier_rejected(acme: Workspace, segment: str, expected: str) 
 
 
 def test_cli_kpi_segment_tier_zero(acme: Workspace) -> None:
-    result = run_cli("-w", acme.root, "kpi", "--segment", "tier:0", check=False)
+    result = run_cli(
+        "-w", acme.root, "--lang", "en", "kpi", "--segment", "tier:0", check=False
+    )
     assert result.returncode != 0
     assert "invalid segment 'tier:0': tiers are whole numbers from 1 to 99" in (
         _stderr(result)

@@ -34,7 +34,9 @@ def _runs(workspace: Workspace) -> int:
 
 
 def test_schedule_now_not_iso(workspace: Workspace) -> None:
-    result = run_cli("-w", workspace.root, "schedule", "--now", "soon", check=False)
+    result = run_cli(
+        "-w", workspace.root, "--lang", "en", "schedule", "--now", "soon", check=False
+    )
     assert result.returncode == 2
     assert (
         "Invalid value for --now: 'soon' is not an ISO date or date-time, such as "
@@ -45,8 +47,9 @@ def test_schedule_now_not_iso(workspace: Workspace) -> None:
 
 def test_schedule_run_due_now_year(workspace: Workspace) -> None:
     result = run_cli(
-        "-w", workspace.root, "schedule", "--run-due", "--now", "3000-01-01T00:00:00Z",
-    check=False)  # fmt: skip
+        "-w", workspace.root, "--lang", "en", "schedule", "--run-due",
+        "--now", "3000-01-01T00:00:00Z", check=False,
+    )  # fmt: skip
     assert result.returncode == 2
     assert (
         "Invalid value for --now: '3000-01-01T00:00:00Z' is outside the supported "
@@ -58,7 +61,15 @@ def test_schedule_run_due_now_year(workspace: Workspace) -> None:
 
 def test_report_as_of_named(workspace: Workspace) -> None:
     result = run_cli(
-        "-w", workspace.root, "report", "weekly", "--as-of", "soon", check=False
+        "-w",
+        workspace.root,
+        "--lang",
+        "en",
+        "report",
+        "weekly",
+        "--as-of",
+        "soon",
+        check=False,
     )
     assert result.returncode == 2
     assert "Invalid value for --as-of: 'soon' is not an ISO date" in _stderr(result)
@@ -78,9 +89,10 @@ def test_future_period_warns(workspace: Workspace, tmp_path: Path) -> None:
     output = tmp_path / "may.html"
     result = _report(workspace, output, "--period", "2025-05")
     html = output.read_text(encoding="utf-8")
+    # The workspace is Japanese, so the warning is too.
     assert (
-        "warning: period 2025-05 has not started (it starts on 2025-05-01), so the "
-        "pack has no data for it yet"
+        "警告: 期間 2025-05 はまだ始まっていません（開始日 2025-05-01）。"
+        "そのため、このパックにはまだデータがありません"
     ) in _stderr(result)
     assert (
         '<p class="note timing">この期間はまだ始まっていません（開始日 2025/05/01）。'
@@ -134,7 +146,8 @@ def test_future_period_in_xlsx_summary(workspace: Workspace, tmp_path: Path) -> 
 @pytest.mark.parametrize("file_format", ["html", "xlsx"])
 def test_report_to_full_device(workspace: Workspace, file_format: str) -> None:
     result = run_cli(
-        "-w", workspace.root, "report", "weekly", "-f", file_format,
+        "-w", workspace.root, "--lang", "en",
+        "report", "weekly", "-f", file_format,
         "-o", "/dev/full",
     check=False)  # fmt: skip
     assert result.returncode == 1
@@ -149,7 +162,9 @@ def test_report_to_full_device(workspace: Workspace, file_format: str) -> None:
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full")
 def test_kpi_output_to_full_device(workspace: Workspace) -> None:
     with open("/dev/full", "w") as full:
-        result = run_cli_to(full, "-w", workspace.root, "kpi", "--format", "json")
+        result = run_cli_to(
+            full, "-w", workspace.root, "--lang", "en", "kpi", "--format", "json"
+        )
     assert result.returncode == 1
     assert result.stderr == (
         "error: cannot write the standard output: No space left on device\n"
@@ -177,11 +192,12 @@ def test_failed_format_leaves_no_file(workspace: Workspace, tmp_path: Path) -> N
     # html file rendered first must not replace the old one.
     folder = tmp_path / "packs"
     folder.mkdir()
-    stem = "monthly-2025-02-ja"
+    stem = "monthly-2025-02-en"
     (folder / f"{stem}.xlsx").mkdir()
     (folder / f"{stem}.html").write_text("old pack", encoding="utf-8")
     result = run_cli(
-        "-w", workspace.root, "report", "monthly", "--period", "2025-02",
+        "-w", workspace.root, "--lang", "en",
+        "report", "monthly", "--period", "2025-02",
         "-f", "html", "-f", "xlsx", "-o", folder,
     check=False)  # fmt: skip
     assert result.returncode == 1

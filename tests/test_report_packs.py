@@ -510,7 +510,15 @@ def replace_reports(settings: Any, **changes: Any) -> Any:
 
 def test_report_rejects_unknown_format(demo: Demo) -> None:
     result = run_cli(
-        "-w", demo.root, "report", "weekly", "--format", "docx", check=False
+        "-w",
+        demo.root,
+        "--lang",
+        "en",
+        "report",
+        "weekly",
+        "--format",
+        "docx",
+        check=False,
     )
     assert result.returncode == 2
     assert "'docx' is not a report format" in result.stderr

@@ -181,7 +181,9 @@ def cli_workspace(tmp_path: Path) -> Path:
 
 def test_cli_detects_source(cli_workspace: Path, shared_data: Path) -> None:
     folder = shared_data / "mautic-fixtures"
-    result = run_cli("-w", cli_workspace, "import", folder, "--format", "json")
+    result = run_cli(
+        "-w", cli_workspace, "--lang", "en", "import", folder, "--format", "json"
+    )
     assert "detected Mautic data: 2 of 2 files" in result.stderr
     assert '"source": "mautic"' in result.stdout
     assert f'"{folder / "fakeleaddata.csv"}": "mautic contacts"' in result.stdout
@@ -237,6 +239,8 @@ def test_cli_mapping_with_native_source_fails(
     result = run_cli(
         "-w",
         cli_workspace,
+        "--lang",
+        "en",
         "import",
         "mautic",
         folder,
@@ -250,7 +254,14 @@ def test_cli_mapping_with_native_source_fails(
 
 def test_cli_missing_path_fails(cli_workspace: Path, tmp_path: Path) -> None:
     result = run_cli(
-        "-w", cli_workspace, "import", "salesforce", tmp_path / "absent", check=False
+        "-w",
+        cli_workspace,
+        "--lang",
+        "en",
+        "import",
+        "salesforce",
+        tmp_path / "absent",
+        check=False,
     )
     assert result.returncode == 2
     assert "file or folder not found" in result.stderr

@@ -314,6 +314,8 @@ def test_command_waits_for_busy_server(
             "en",
             "-w",
             demo_root,
+            "--lang",
+            "en",
             "--wait",
             "120",
             "targets",
@@ -344,12 +346,34 @@ def test_wait_zero_fails_at_once(
     holder = holders(workspace.store_path)
     holder.wait_held()
 
-    result = run_cli("-w", workspace.root, "--wait", "0", "kpi", check=False)
+    result = run_cli(
+        "-w", workspace.root, "--lang", "en", "--wait", "0", "kpi", check=False
+    )
 
     assert result.returncode == 1
     assert f"process {holder.pid} has it open" in result.stderr
     assert "--wait SECONDS" in result.stderr
     assert "waiting for the workspace" not in result.stderr
+    holder.release()
+
+
+def test_busy_messages_in_japanese(
+    workspace: Workspace, holders: Callable[..., Holder]
+) -> None:
+    holder = holders(workspace.store_path)
+    holder.wait_held()
+
+    result = run_cli(
+        "-w", workspace.root, "--lang", "ja", "--wait", "1", "kpi", check=False
+    )
+
+    assert result.returncode == 1
+    assert (
+        f"ワークスペースの解放を待っています: プロセス {holder.pid} が "
+        f"{workspace.store_path} を使用中です（最大 1 秒待機します。Ctrl+C で中止）"
+    ) in result.stderr
+    assert f"エラー: ストア {workspace.store_path} を開けません" in result.stderr
+    assert f"プロセス {holder.pid} が使用中です（1 秒待機しました）" in result.stderr
     holder.release()
 
 
@@ -361,7 +385,7 @@ def test_wait_until_holder_releases(
     environment = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1"}
     environment.pop("ABMKPI_WORKSPACE", None)
     command = [sys.executable, "-m", "abmkpi", "-w", str(workspace.root)]
-    command += ["--wait", "120", "kpi", "--format", "json"]
+    command += ["--lang", "en", "--wait", "120", "kpi", "--format", "json"]
     waiting = subprocess.Popen(
         command,
         stdout=subprocess.PIPE,
@@ -397,7 +421,10 @@ def test_wait_from_environment(
     environment.pop("ABMKPI_WORKSPACE", None)
 
     result = subprocess.run(
-        [sys.executable, "-m", "abmkpi", "-w", str(workspace.root), "kpi"],
+        [
+            *(sys.executable, "-m", "abmkpi", "-w", str(workspace.root)),
+            *("--lang", "en", "kpi"),
+        ],
         capture_output=True,
         text=True,
         env=environment,

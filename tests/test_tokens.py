@@ -105,7 +105,16 @@ def test_blank_name_rejected(workspace: Workspace) -> None:
 def test_token_commands_end_to_end(workspace: Workspace) -> None:
     root = workspace.root
     created = run_cli(
-        "-w", root, "token", "create", "--name", "CRM sync", "--role", "editor"
+        "-w",
+        root,
+        "--lang",
+        "en",
+        "token",
+        "create",
+        "--name",
+        "CRM sync",
+        "--role",
+        "editor",
     )
     token = created.stdout.strip()
     assert token_id_of(token) == 1
@@ -124,6 +133,8 @@ def test_token_create_rejects_bad_role(workspace: Workspace) -> None:
     result = run_cli(
         "-w",
         workspace.root,
+        "--lang",
+        "en",
         "token",
         "create",
         "--name",

@@ -3,6 +3,7 @@ and formats follow the locale."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from pathlib import Path
 
@@ -22,6 +23,9 @@ KEYWORDS = {"_": None, "N_": None}
 # The CLI translates with a Labels object: t("..."), t.zoned("...") and,
 # inside the Labels class, self("...").
 CLI_KEYWORDS = {"t": None, "self": None, "zoned": None, "N_": None}
+# Errors, warnings and notes are UserMessage templates, and skip reasons of the
+# importers are N_-marked constants that the CLI looks up as they are.
+ERROR_KEYWORDS = {"UserMessage": None, "N_": None}
 # Messages that read the same in Japanese.
 SAME_IN_JAPANESE = {"KPI", "MQA", "API", "ID"}
 
@@ -48,6 +52,23 @@ def _cli_messages() -> list[tuple[str, str]]:
     return found
 
 
+def _error_messages() -> list[tuple[str, str]]:
+    """Return (file, message) for every ``UserMessage("...")`` and ``N_("...")``
+    of the package: the errors, warnings, notes and skip reasons the CLI shows
+    in its language."""
+    found = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        name = str(path.relative_to(PACKAGE))
+        for _, message, _, _ in extract_from_file("python", str(path), ERROR_KEYWORDS):
+            found.append((name, message))
+    return found
+
+
+def _fields(text: str) -> list[str]:
+    """Return the distinct %-format fields of a message, such as ['%(id)s']."""
+    return sorted(set(re.findall(r"%\([a-z_]+\)[sdrg]|%%", text)))
+
+
 def test_pages_mark_messages() -> None:
     assert len(_messages()) > 200
 
@@ -58,9 +79,22 @@ def test_cli_marks_messages() -> None:
     assert {"cli/account_output.py", "cli/handoff.py", "cli/pdca.py"} <= files
 
 
-@pytest.mark.parametrize(("file", "message"), _messages() + _cli_messages())
+def test_errors_mark_messages() -> None:
+    files = {file for file, _ in _error_messages()}
+    assert len(_error_messages()) > 50
+    assert {"periods.py", "kpi_targets.py", "store/lock.py", "workspace.py"} <= files
+
+
+@pytest.mark.parametrize(
+    ("file", "message"), _messages() + _cli_messages() + _error_messages()
+)
 def test_message_translated(file: str, message: str) -> None:
     assert translate(message, "ja") != message or message in SAME_IN_JAPANESE
+
+
+@pytest.mark.parametrize(("file", "message"), _cli_messages() + _error_messages())
+def test_translation_keeps_fields(file: str, message: str) -> None:
+    assert _fields(translate(message, "ja")) == _fields(message)
 
 
 @pytest.mark.parametrize("kpi_id", list(DEFINITIONS))

@@ -30,7 +30,7 @@ from abmkpi.config_workflow import (
     PdcaSettings,
     ReportSettings,
 )
-from abmkpi.errors import ConfigError
+from abmkpi.errors import ConfigError, UserMessage
 from abmkpi.free_text import checked_text
 from abmkpi.i18n import DEFAULT_WORKSPACE_NAME
 from abmkpi.kpi_ids import target_key_problem
@@ -668,9 +668,13 @@ def load_settings(path: Path) -> Settings:
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as error:
-        raise ConfigError(f"config file not found: {path}") from error
+        raise ConfigError(
+            UserMessage("config file not found: %(path)s", path=path)
+        ) from error
     except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"{path}: invalid TOML: {error}") from error
+        raise ConfigError(
+            UserMessage("%(path)s: invalid TOML: %(reason)s", path=path, reason=error)
+        ) from error
     return settings_from_dict(raw, path)
 
 

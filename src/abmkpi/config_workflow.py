@@ -373,7 +373,7 @@ class DiagnoseSettings(WorkflowSection):
     def _known_kgi(cls, key: str | None) -> str | None:
         problem = None if key is None else target_key_problem(key)
         if problem is not None:
-            raise ValueError(problem)
+            raise ValueError(str(problem))
         return key
 
     @field_validator("key_kpis")

@@ -2,7 +2,9 @@
 
 Every error the product raises on purpose derives from :class:`AbmkpiError`, so
 the CLI and the API can catch one type and show its message. Messages name the
-bad value, where it came from, and what to do next.
+bad value, where it came from, and what to do next. An error built from a
+:class:`UserMessage` is English as a string (logs, the API) and is shown by
+the CLI in the language of ``--lang`` or the workspace.
 
 ::
 
@@ -27,12 +29,99 @@ bad value, where it came from, and what to do next.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+
+class UserMessage(str):
+    """A user-facing message: an English template and its parameters.
+
+    ``template`` contains ``%(name)s`` fields and is the catalog id. The string
+    value is the English text, which logs, JSON documents and the API show,
+    so a message works wherever a plain string did. :meth:`render` renders it
+    in another language for the CLI. A parameter that is itself a
+    ``UserMessage`` is rendered in the same language, and other parameters
+    (ids, values, paths) are inserted as they are. The template is always
+    %-formatted, so a literal percent sign is written ``%%``. The catalog
+    test extracts every ``UserMessage("...")`` call of the package.
+    """
+
+    template: str
+    params: Mapping[str, Any]
+
+    def __new__(cls, template: str, **params: Any) -> UserMessage:
+        message = super().__new__(cls, _format(template, params, "en"))
+        message.template = template
+        message.params = params
+        return message
+
+    def __getnewargs_ex__(self) -> tuple[tuple[str], dict[str, Any]]:
+        return (self.template,), dict(self.params)
+
+    def render(self, language: str = "en") -> str:
+        return _format(self.template, self.params, language)
+
+    def __repr__(self) -> str:
+        return f"UserMessage({self.template!r}, **{dict(self.params)!r})"
+
+
+def _format(template: str, params: Mapping[str, Any], language: str) -> str:
+    if language != "en":
+        # Imported here: Babel is loaded only when a message is translated.
+        from abmkpi.i18n import translate
+
+        template = translate(template, language)
+    values = {
+        name: value.render(language) if isinstance(value, UserMessage) else value
+        for name, value in params.items()
+    }
+    return template % values
+
+
+# A skip reason or note: plain English text, or a message the CLI translates.
+# (A UserMessage is a str; the union names both kinds for readers.)
+MessageText = str | UserMessage
+
+
+def render(message: MessageText, language: str = "en") -> str:
+    """Return a message in ``language``; plain strings are returned unchanged."""
+    return message.render(language) if isinstance(message, UserMessage) else message
+
+
+def message_of(error: BaseException) -> MessageText:
+    """Return the error's :class:`UserMessage` if it carries one, else its text."""
+    message = getattr(error, "message", None)
+    return message if isinstance(message, UserMessage) else str(error)
+
+
+class MessageValueError(ValueError):
+    """A ValueError of a parser that the CLI shows in its own language, and
+    that stays a plain ValueError for callers (the API, config validation)."""
+
+    def __init__(self, message: UserMessage):
+        self.message = message
+        super().__init__(str(message))
 
 
 class AbmkpiError(Exception):
-    """Base class of every error abmkpi raises on purpose."""
+    """Base class of every error abmkpi raises on purpose.
+
+    The error takes a plain English string or a :class:`UserMessage`. ``str()``
+    is English in both cases; :meth:`render` gives the CLI's language when
+    the error carries a ``UserMessage``.
+    """
+
+    def __init__(self, message: str | UserMessage = "", *args: Any):
+        self.message = message
+        super().__init__(str(message), *args)
+
+    def render(self, language: str) -> str:
+        """Return the error message in ``language`` (English when untranslated)."""
+        if isinstance(self.message, UserMessage):
+            return self.message.render(language)
+        return str(self)
 
 
 class ConfigError(AbmkpiError):
@@ -47,7 +136,7 @@ class StoreBusyError(WorkspaceError):
     """Another process holds the workspace's store open, so this one cannot
     open it; ``pid`` is that process's id when DuckDB names it."""
 
-    def __init__(self, message: str, pid: int | None = None):
+    def __init__(self, message: str | UserMessage, pid: int | None = None):
         super().__init__(message)
         self.pid = pid
 
@@ -127,7 +216,7 @@ class FieldError(AbmkpiError, ValueError):
     field. ``field`` is the name the API and the dashboard use, such as
     ``due_date``; the CLI maps it to its option."""
 
-    def __init__(self, field: str, message: str):
+    def __init__(self, field: str, message: str | UserMessage):
         self.field = field
         super().__init__(message)
 

@@ -11,10 +11,21 @@ from __future__ import annotations
 
 import unicodedata
 
-from abmkpi.errors import FieldError
+from abmkpi.errors import FieldError, UserMessage
+from abmkpi.vocabulary import N_
 
 # Characters allowed in multi-line text besides printable ones.
 _LINE_CONTROLS = frozenset("\n\t")
+
+# The labels that callers pass, marked so that the catalog translates them.
+FIELD_LABELS = (
+    N_("title"),
+    N_("owner"),
+    N_("note"),
+    N_("name"),
+    N_("token name"),
+    N_("acknowledged-by name"),
+)
 
 
 def checked_text(
@@ -30,24 +41,40 @@ def checked_text(
     FieldError naming the field and the problem. ``label`` names the field in
     messages (default: the field name with spaces)."""
     text = value.strip() if value is not None else None
-    label = label or field.replace("_", " ")
+    name = UserMessage(label or field.replace("_", " "))
     if not text:
         if required:
-            raise FieldError(field, f"the {label} is empty; give a short {label}")
+            raise FieldError(
+                field,
+                UserMessage(
+                    "the %(label)s is empty; give a short %(label)s", label=name
+                ),
+            )
         return None
     if len(text) > limit:
         raise FieldError(
             field,
-            f"the {label} {_clip(text)!r} has {len(text):,} characters; the "
-            f"maximum is {limit:,}",
+            UserMessage(
+                "the %(label)s %(text)r has %(count)s characters; the maximum is "
+                "%(limit)s",
+                label=name,
+                text=_clip(text),
+                count=format(len(text), ","),
+                limit=format(limit, ","),
+            ),
         )
     allowed = _LINE_CONTROLS if multiline else frozenset()
     for character in text:
         if unicodedata.category(character) == "Cc" and character not in allowed:
             raise FieldError(
                 field,
-                f"the {label} {_clip(text)!r} contains the control character "
-                f"U+{ord(character):04X}; remove it",
+                UserMessage(
+                    "the %(label)s %(text)r contains the control character "
+                    "U+%(code)s; remove it",
+                    label=name,
+                    text=_clip(text),
+                    code=format(ord(character), "04X"),
+                ),
             )
     return text
 

@@ -7,6 +7,8 @@ against these plain lists instead. A test keeps both in step.
 
 from __future__ import annotations
 
+from abmkpi.errors import UserMessage
+
 KPI_IDS = (
     "engagement_score",
     "contact_rate",
@@ -43,17 +45,26 @@ FIXED_VARIANTS: dict[str, tuple[str, ...]] = {
 STAGE_VARIANT_KPIS = frozenset({"stage_dwell_days", "stage_conversion"})
 
 
-def target_key_problem(key: str) -> str | None:
+def target_key_problem(key: str) -> UserMessage | None:
     """Return why ``key`` is not a KPI id or ``id:variant``, or None if it is."""
     kpi_id, separator, variant = key.partition(":")
     if kpi_id not in KPI_IDS:
-        return f"unknown KPI {kpi_id!r}; known: {', '.join(KPI_IDS)}"
+        return UserMessage(
+            "unknown KPI %(kpi)r; known: %(known)s",
+            kpi=kpi_id,
+            known=", ".join(KPI_IDS),
+        )
     if not separator or (kpi_id in STAGE_VARIANT_KPIS and variant.strip()):
         return None
     fixed = FIXED_VARIANTS.get(kpi_id)
     if fixed is None:
-        return f"KPI {kpi_id!r} has no variants; write {kpi_id!r}"
+        return UserMessage("KPI %(kpi)r has no variants; write %(kpi)r", kpi=kpi_id)
     if variant not in fixed:
         known = ", ".join(f"{kpi_id}:{name}" for name in fixed)
-        return f"unknown variant {variant!r} of {kpi_id}; known: {known}"
+        return UserMessage(
+            "unknown variant %(variant)r of %(kpi)s; known: %(known)s",
+            variant=variant,
+            kpi=kpi_id,
+            known=known,
+        )
     return None

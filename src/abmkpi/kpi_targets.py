@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from abmkpi.errors import AbmkpiError, FieldError
+from abmkpi.errors import AbmkpiError, FieldError, UserMessage, message_of
 from abmkpi.kpi_ids import target_key_problem
 
 if TYPE_CHECKING:
@@ -59,7 +59,9 @@ def check_kpi_key(key: str) -> str:
     key = key.strip()
     problem = target_key_problem(key)
     if problem is not None:
-        raise AbmkpiError(f"invalid KPI {key!r}: {problem}")
+        raise AbmkpiError(
+            UserMessage("invalid KPI %(key)r: %(problem)s", key=key, problem=problem)
+        )
     return key
 
 
@@ -73,24 +75,44 @@ def check_value(key: str, value: float) -> float:
     from abmkpi.metrics.results import Unit
 
     if not math.isfinite(value):
-        raise AbmkpiError(f"invalid target {value} for {key}: give a finite number")
+        raise AbmkpiError(
+            UserMessage(
+                "invalid target %(value)s for %(key)s: give a finite number",
+                value=value,
+                key=key,
+            )
+        )
     kpi_id = key.partition(":")[0]
     definition = DEFINITIONS.get(kpi_id)
     if kpi_id == "nps":
         # NPS runs from -100 (all detractors) to 100 (all promoters).
         if not -100 <= value <= 100:
             raise AbmkpiError(
-                f"invalid target {value:g} for {key}: an NPS target lies from "
-                "-100 to 100"
+                UserMessage(
+                    "invalid target %(value)g for %(key)s: an NPS target lies "
+                    "from -100 to 100",
+                    value=value,
+                    key=key,
+                )
             )
     elif definition is not None and definition.unit == Unit.RATIO:
         if value < 0 or (definition.bounded and value > 1):
             raise AbmkpiError(
-                f"invalid target {value:g} for {key}: a rate target is a fraction "
-                f"from 0 to 1, for example 0.4 for 40%"
+                UserMessage(
+                    "invalid target %(value)g for %(key)s: a rate target is a "
+                    "fraction from 0 to 1, for example 0.4 for 40%%",
+                    value=value,
+                    key=key,
+                )
             )
     elif value < 0:
-        raise AbmkpiError(f"invalid target {value:g} for {key}: give 0 or more")
+        raise AbmkpiError(
+            UserMessage(
+                "invalid target %(value)g for %(key)s: give 0 or more",
+                value=value,
+                key=key,
+            )
+        )
     return value
 
 
@@ -101,10 +123,13 @@ def check_segment(text: str) -> str:
     try:
         segment = parse_segment(text)
     except ValueError as error:
-        raise AbmkpiError(str(error)) from error
+        raise AbmkpiError(message_of(error)) from error
     if segment.account_id is not None:
         raise AbmkpiError(
-            f"invalid segment {text!r}: give an account with --account instead"
+            UserMessage(
+                "invalid segment %(text)r: give an account with --account instead",
+                text=text,
+            )
         )
     return segment.id
 
@@ -127,9 +152,14 @@ def check_kpi_segment(key: str, segment: str) -> str:
         return segment
     raise FieldError(
         "segment",
-        f"a {kpi_id} target cannot be set for segment {segment!r}: the KPI "
-        "compares target with non-target accounts, so it has a value only for "
-        "segment all (every tier) and for tier:N; use --segment all or tier:N",
+        UserMessage(
+            "a %(kpi)s target cannot be set for segment %(segment)r: the KPI "
+            "compares target with non-target accounts, so it has a value only "
+            "for segment all (every tier) and for tier:N; use --segment all or "
+            "tier:N",
+            kpi=kpi_id,
+            segment=segment,
+        ),
     )
 
 

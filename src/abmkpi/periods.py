@@ -29,7 +29,7 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from abmkpi.config import FiscalSettings
-from abmkpi.errors import PeriodError
+from abmkpi.errors import PeriodError, UserMessage
 
 PeriodKind = Literal[
     "fiscal_year",
@@ -70,7 +70,13 @@ class Period:
 
     def __post_init__(self) -> None:
         if self.end < self.start:
-            raise PeriodError(f"period {self.id} ends ({self.end}) before it starts")
+            raise PeriodError(
+                UserMessage(
+                    "period %(period)s ends (%(end)s) before it starts",
+                    period=self.id,
+                    end=self.end,
+                )
+            )
 
     @property
     def days(self) -> int:
@@ -145,7 +151,9 @@ class Calendar:
 
     def fiscal_quarter(self, name: int, quarter: int) -> Period:
         if not 1 <= quarter <= 4:
-            raise PeriodError(f"quarter must be 1-4, got Q{quarter}")
+            raise PeriodError(
+                UserMessage("quarter must be 1-4, got Q%(quarter)s", quarter=quarter)
+            )
         year = self.fiscal_year(name)
         start = _add_months(year.start, 3 * (quarter - 1))
         end = _add_months(start, 3) - timedelta(days=1)
@@ -153,7 +161,9 @@ class Calendar:
 
     def fiscal_half(self, name: int, half: int) -> Period:
         if half not in (1, 2):
-            raise PeriodError(f"half must be H1 or H2, got H{half}")
+            raise PeriodError(
+                UserMessage("half must be H1 or H2, got H%(half)s", half=half)
+            )
         year = self.fiscal_year(name)
         start = _add_months(year.start, 6 * (half - 1))
         end = _add_months(start, 6) - timedelta(days=1)
@@ -178,7 +188,9 @@ class Calendar:
         start = self._first_week_start(year) + timedelta(weeks=number - 1)
         last = self.week_of(self._first_week_start(year + 1) - timedelta(days=1))
         if number < 1 or (last.id.startswith(f"{year}-") and number > _week_no(last)):
-            raise PeriodError(f"{year} has no week {number}")
+            raise PeriodError(
+                UserMessage("%(year)s has no week %(week)s", year=year, week=number)
+            )
         return Period(f"{year}-W{number:02d}", "week", start, start + timedelta(days=6))
 
     def week_of(self, day: date) -> Period:
@@ -215,7 +227,9 @@ class Calendar:
             )
         if kind == "day":
             return Period(day.isoformat(), "day", day, day)
-        raise PeriodError(f"no period of kind {kind!r} contains a single date")
+        raise PeriodError(
+            UserMessage("no period of kind %(kind)r contains a single date", kind=kind)
+        )
 
     def previous(self, period: Period, count: int = 1) -> list[Period]:
         """Return the ``count`` periods before ``period``, oldest first."""
@@ -242,8 +256,11 @@ class Calendar:
         single = self._parse_single(text, today)
         if single is None:
             raise PeriodError(
-                f"invalid period {text!r}; use FY2024, FY2024-Q1, FY2024-H1, 2024, "
-                "2024-05, 2024-W18, 2024-05-20, A..B or this-quarter"
+                UserMessage(
+                    "invalid period %(text)r; use FY2024, FY2024-Q1, FY2024-H1, "
+                    "2024, 2024-05, 2024-W18, 2024-05-20, A..B or this-quarter",
+                    text=text,
+                )
             )
         return single
 
@@ -251,8 +268,14 @@ class Calendar:
         """Return the year of a period, or raise PeriodError if out of range."""
         if not MIN_YEAR <= year <= MAX_YEAR:
             raise PeriodError(
-                f"invalid period {text!r}: year {year} is outside the supported "
-                f"years {MIN_YEAR} to {MAX_YEAR}"
+                UserMessage(
+                    "invalid period %(text)r: year %(year)s is outside the "
+                    "supported years %(min)s to %(max)s",
+                    text=text,
+                    year=year,
+                    min=MIN_YEAR,
+                    max=MAX_YEAR,
+                )
             )
         return year
 
@@ -262,11 +285,16 @@ class Calendar:
         last = self._parse_single(right.strip(), today)
         if first is None or last is None:
             raise PeriodError(
-                f"invalid period range {text!r}; write START..END, for example "
-                "2024-05-01..2024-06-30 or FY2024-Q1..FY2024-Q2"
+                UserMessage(
+                    "invalid period range %(text)r; write START..END, for example "
+                    "2024-05-01..2024-06-30 or FY2024-Q1..FY2024-Q2",
+                    text=text,
+                )
             )
         if last.end < first.start:
-            raise PeriodError(f"period range {text!r} ends before it starts")
+            raise PeriodError(
+                UserMessage("period range %(text)r ends before it starts", text=text)
+            )
         return Period(
             f"{left.strip()}..{right.strip()}", "range", first.start, last.end
         )
@@ -285,14 +313,20 @@ class Calendar:
         if match := re.fullmatch(r"(\d{4})-(\d{1,2})", upper):
             month = int(match[2])
             if not 1 <= month <= 12:
-                raise PeriodError(f"invalid month in period {text!r}")
+                raise PeriodError(
+                    UserMessage("invalid month in period %(text)r", text=text)
+                )
             return self.month_of(date(year(text, int(match[1])), month, 1))
         if match := re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", upper):
             try:
                 day = date(year(text, int(match[1])), int(match[2]), int(match[3]))
             except ValueError as error:
                 raise PeriodError(
-                    f"invalid date in period {text!r}: {error}"
+                    UserMessage(
+                        "invalid date in period %(text)r: %(reason)s",
+                        text=text,
+                        reason=error,
+                    )
                 ) from error
             return self.period_of("day", day)
         if re.fullmatch(r"\d{4}", upper):

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from abmkpi.config import MAX_TIER, NUMERIC_ICP_FIELDS, IcpRule, Settings
-from abmkpi.errors import InputError, InputProblem
+from abmkpi.errors import InputError, InputProblem, MessageText, UserMessage
 from abmkpi.sources.csvfile import read_csv
 from abmkpi.spreadsheet import safe_cell
 from abmkpi.store.database import Store
@@ -46,7 +46,7 @@ class TargetReport:
     targets: list[dict[str, Any]] = field(default_factory=list)
     unresolved: list[TargetEntry] = field(default_factory=list)
     ambiguous: list[tuple[TargetEntry, list[str]]] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[MessageText] = field(default_factory=list)
 
 
 def read_target_file(path: Path, default_tier: int = 1) -> list[TargetEntry]:
@@ -197,9 +197,14 @@ def apply(store: Store, settings: Settings) -> TargetReport:
     low, high = settings.targets.min_count, settings.targets.max_count
     if mode != "none" and not low <= count <= high:
         report.warnings.append(
-            f"{count} target accounts; ABM programs start with {low}-{high}, so "
-            "KPIs of a much larger or smaller list are hard to act on and their "
-            "intervals are wide or meaningless"
+            UserMessage(
+                "%(count)s target accounts; ABM programs start with %(low)s-%(high)s, "
+                "so KPIs of a much larger or smaller list are hard to act on and "
+                "their intervals are wide or meaningless",
+                count=count,
+                low=low,
+                high=high,
+            )
         )
     return report
 

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from abmkpi.errors import AbmkpiError, NotFoundError
+from abmkpi.errors import AbmkpiError, NotFoundError, UserMessage
 from abmkpi.free_text import checked_text
 
 if TYPE_CHECKING:
@@ -93,7 +93,11 @@ def parse_role(text: str) -> Role:
         return Role(text.strip().lower())
     except ValueError as error:
         roles = ", ".join(role.value for role in Role)
-        raise AbmkpiError(f"invalid role {text!r}; use one of {roles}") from error
+        raise AbmkpiError(
+            UserMessage(
+                "invalid role %(text)r; use one of %(roles)s", text=text, roles=roles
+            )
+        ) from error
 
 
 def hash_token(token: str) -> str:
@@ -195,7 +199,10 @@ def revoke_token(store: Store, token_id: int) -> TokenInfo:
         info = get_token(store, token_id)
         if info is None:
             raise NotFoundError(
-                f"API token {token_id} not found; 'abmkpi token list' shows the ids"
+                UserMessage(
+                    "API token %(id)s not found; 'abmkpi token list' shows the ids",
+                    id=token_id,
+                )
             )
         if info.revoked_at is None:
             store.execute(

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from abmkpi.config import CONFIG_FILE_NAME, Settings, load_settings
-from abmkpi.errors import WorkspaceError
+from abmkpi.errors import UserMessage, WorkspaceError
 from abmkpi.periods import Calendar
 from abmkpi.store.database import Store
 
@@ -51,16 +51,23 @@ class Workspace:
             root.mkdir(parents=True, exist_ok=True)
             if config_path.exists() or (root / STORE_FILE_NAME).exists():
                 raise WorkspaceError(
-                    f"{root} already contains a workspace; choose an empty directory "
-                    "or remove abmkpi.toml and abmkpi.duckdb"
+                    UserMessage(
+                        "%(root)s already contains a workspace; choose an empty "
+                        "directory or remove abmkpi.toml and abmkpi.duckdb",
+                        root=root,
+                    )
                 )
             config_path.write_text(
                 config_text or default_config_text(), encoding="utf-8"
             )
         except OSError as error:
             raise WorkspaceError(
-                f"cannot create a workspace in {root}: {error.strerror or error}; "
-                "choose a directory you can write to"
+                UserMessage(
+                    "cannot create a workspace in %(root)s: %(reason)s; choose a "
+                    "directory you can write to",
+                    root=root,
+                    reason=error.strerror or error,
+                )
             ) from error
         workspace = cls(root, load_settings(config_path))
         Store.create(workspace.store_path).close()
@@ -72,8 +79,12 @@ class Workspace:
         config_path = root / CONFIG_FILE_NAME
         if not config_path.exists():
             raise WorkspaceError(
-                f"no workspace at {root} ({CONFIG_FILE_NAME} not found); run "
-                "'abmkpi init DIR', or pass --workspace DIR"
+                UserMessage(
+                    "no workspace at %(root)s (%(config)s not found); run "
+                    "'abmkpi init DIR', or pass --workspace DIR",
+                    root=root,
+                    config=CONFIG_FILE_NAME,
+                )
             )
         return cls(root, load_settings(config_path))
 
@@ -87,8 +98,11 @@ class Workspace:
             if (directory / CONFIG_FILE_NAME).exists():
                 return cls.load(directory)
         raise WorkspaceError(
-            f"no workspace found in {here} or its parents; run 'abmkpi init DIR' "
-            "or pass --workspace DIR"
+            UserMessage(
+                "no workspace found in %(here)s or its parents; run 'abmkpi init "
+                "DIR' or pass --workspace DIR",
+                here=here,
+            )
         )
 
     def open_store(self, read_only: bool = False) -> Store:

@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
-from abmkpi.errors import AbmkpiError
+from abmkpi.errors import AbmkpiError, UserMessage, render
 from abmkpi.store.lock import DEFAULT_LOCK_WAIT, LOCK_WAIT_ENV, configure_lock_wait
 
 app = typer.Typer(
@@ -28,9 +28,11 @@ app = typer.Typer(
 # may contain brackets, and none of them may be read as styling.
 console = Console(markup=False, highlight=False)
 errors = Console(stderr=True, markup=False, highlight=False)
-if not console.is_terminal and "COLUMNS" not in os.environ:
+if "COLUMNS" not in os.environ:
     # Redirected output is read in files and pagers, not an 80-column screen.
-    console.width = 200
+    for stream in (console, errors):
+        if not stream.is_terminal:
+            stream.width = 200
 
 
 class State:
@@ -38,9 +40,36 @@ class State:
 
     workspace: Path | None = None
     language: str | None = None
+    # The language a command's own option sets, such as 'report --lang'.
+    command_language: str | None = None
+    # The language of the workspace that the command loaded, if it loaded one.
+    workspace_language: str | None = None
 
 
 state = State()
+
+
+def message_language() -> str:
+    """Return the language of errors, warnings and notes: --lang, else the
+    command's own language option, else the loaded workspace's language, else
+    Japanese when the locale environment (LC_ALL, LC_MESSAGES, LANG) names
+    Japanese, else English."""
+    if state.language in ("ja", "en"):
+        return state.language
+    if state.command_language in ("ja", "en"):
+        return state.command_language
+    if state.workspace_language in ("ja", "en"):
+        return state.workspace_language
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(name)
+        if value:
+            return "ja" if value.lower().startswith("ja") else "en"
+    return "en"
+
+
+def say(message: str | UserMessage) -> str:
+    """Return an error, warning or note in the language of messages."""
+    return render(message, message_language())
 
 
 def _check_language(value: str | None) -> str | None:
@@ -100,11 +129,22 @@ def _configure_lock_wait(seconds: float) -> None:
         if announced:
             return
         announced = True
-        holder = f"process {pid}" if pid is not None else "another process"
-        errors.print(
-            f"waiting for the workspace: {holder} has {path} open "
-            f"(up to {seconds:g} s; Ctrl+C stops)"
-        )
+        if pid is None:
+            message = UserMessage(
+                "waiting for the workspace: another process has %(path)s open "
+                "(up to %(seconds)g s; Ctrl+C stops)",
+                path=path,
+                seconds=seconds,
+            )
+        else:
+            message = UserMessage(
+                "waiting for the workspace: process %(pid)s has %(path)s open "
+                "(up to %(seconds)g s; Ctrl+C stops)",
+                pid=pid,
+                path=path,
+                seconds=seconds,
+            )
+        errors.print(say(message))
 
     configure_lock_wait(seconds, announce)
 
@@ -119,7 +159,14 @@ def main() -> None:
         _flush_output()
         raise
     except AbmkpiError as error:
-        errors.print(Text("error:", style="bold red"), str(error))
+        language = message_language()
+        # Not wrapped: a message is one line however wide, so Japanese text,
+        # which has no spaces to wrap at, is not split mid-word.
+        errors.print(
+            Text(render(UserMessage("error:"), language), style="bold red"),
+            error.render(language),
+            soft_wrap=True,
+        )
         sys.exit(1)
     except OSError as error:
         if not _is_output_error(error):
@@ -129,12 +176,13 @@ def main() -> None:
         if not _is_database_error(error):
             raise
         # A store that opened but fails while it is read is damaged inside.
-        errors.print(
-            Text("error:", style="bold red"),
-            f"the workspace store failed: {error}. The file may be damaged; "
+        message = UserMessage(
+            "the workspace store failed: %(error)s. The file may be damaged; "
             "restore abmkpi.duckdb from a backup, or create a new workspace with "
             "'abmkpi init' and import your files again.",
+            error=error,
         )
+        errors.print(Text(say(UserMessage("error:")), style="bold red"), say(message))
         sys.exit(1)
 
 
@@ -158,10 +206,11 @@ def _flush_output() -> None:
 
 def _fail_output(error: OSError) -> None:
     """Report a failed write to standard output and exit with status 1."""
-    errors.print(
-        Text("error:", style="bold red"),
-        f"cannot write the standard output: {error.strerror or error}",
+    message = UserMessage(
+        "cannot write the standard output: %(reason)s",
+        reason=error.strerror or error,
     )
+    errors.print(Text(say(UserMessage("error:")), style="bold red"), say(message))
     # The unwritten output stays buffered; pointing descriptor 1 at the null
     # device lets the interpreter's final flush succeed quietly.
     null = os.open(os.devnull, os.O_WRONLY)

@@ -31,7 +31,7 @@ def _print_header(detail: AccountDetail, t: Labels) -> None:
         Text(account["name"] or "", style="bold"), f"({account['id']}), {target}"
     )
     if detail.note:
-        console.print(t("note: %(note)s", note=detail.note))
+        console.print(t("note: %(note)s", note=detail.note.render(t.language)))
     console.print(
         t(
             "industry %(industry)s, employees %(employees)s, owner %(owner)s, "

@@ -31,13 +31,18 @@ class OutputFormat(StrEnum):
     CSV = "csv"
 
 
-def bad_parameter(error: ValueError, options: dict[str, str]) -> typer.BadParameter:
-    """Return a usage error for a rejected value, naming the option typed when
-    the error is a FieldError of one of ``options`` (field name → option)."""
-    from abmkpi.errors import FieldError
+def bad_parameter(
+    error: ValueError, options: dict[str, str], option: str | None = None
+) -> typer.BadParameter:
+    """Return a usage error for a rejected value in the language of messages,
+    naming ``option``, or the option typed when the error is a FieldError of
+    one of ``options`` (field name → option)."""
+    from abmkpi.cli import say
+    from abmkpi.errors import FieldError, message_of
 
-    option = options.get(error.field) if isinstance(error, FieldError) else None
-    return typer.BadParameter(str(error), param_hint=option)
+    if isinstance(error, FieldError):
+        option = options.get(error.field, option)
+    return typer.BadParameter(say(message_of(error)), param_hint=option)
 
 
 def load_workspace() -> Workspace:
@@ -46,8 +51,11 @@ def load_workspace() -> Workspace:
     from abmkpi.workspace import Workspace
 
     if state.workspace is not None:
-        return Workspace.load(state.workspace)
-    return Workspace.find()
+        workspace = Workspace.load(state.workspace)
+    else:
+        workspace = Workspace.find()
+    state.workspace_language = workspace.settings.workspace.language
+    return workspace
 
 
 def language(workspace: Workspace | None = None) -> str:

@@ -15,7 +15,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from abmkpi.cli import app, console, errors
+from abmkpi.cli import app, console, errors, say
 from abmkpi.cli.common import (
     OutputFormat,
     load_workspace,
@@ -24,7 +24,7 @@ from abmkpi.cli.common import (
     print_table,
 )
 from abmkpi.cli.labels import Labels
-from abmkpi.errors import AbmkpiError
+from abmkpi.errors import AbmkpiError, MessageText, UserMessage, render
 from abmkpi.progress import listening
 from abmkpi.vocabulary import N_
 
@@ -146,7 +146,7 @@ def import_files(
     detection: Detection | None = None
     if source is None:
         detection = detect_source(paths, encoding)
-        errors.print(detection.describe(), highlight=False)
+        errors.print(say(detection.message()), highlight=False)
         source = detection.source
     importer = get_importer(source)
     options = ImportOptions(
@@ -209,19 +209,20 @@ def _source_and_paths(
     if option is None and named and (len(arguments) > 1 or not Path(first).exists()):
         option, arguments = first.strip().lower(), arguments[1:]
     if not arguments:
-        raise typer.BadParameter(
-            "give at least one file or folder to import", param_hint="PATH"
-        )
+        message = UserMessage("give at least one file or folder to import")
+        raise typer.BadParameter(say(message), param_hint="PATH")
     missing = [argument for argument in arguments if not Path(argument).exists()]
     if missing:
-        raise typer.BadParameter(
-            f"file or folder not found: {', '.join(missing)}", param_hint="PATH"
+        message = UserMessage(
+            "file or folder not found: %(paths)s", paths=", ".join(missing)
         )
+        raise typer.BadParameter(say(message), param_hint="PATH")
     if mapping is not None and option not in (None, "csv"):
-        raise typer.BadParameter(
-            f"--mapping applies only to the csv source, not {option}",
-            param_hint="--mapping",
+        message = UserMessage(
+            "--mapping applies only to the csv source, not %(source)s",
+            source=option,
         )
+        raise typer.BadParameter(say(message), param_hint="--mapping")
     if option is None and mapping is not None:
         option = "csv"
     return option, [Path(argument) for argument in arguments]
@@ -288,8 +289,10 @@ def _print_import_summary(
             "deleted": item.deleted,
             "skipped": item.skipped_total,
             "rejected": item.rejected,
-            "skipped_reasons": item.skipped,
-            "notes": item.notes,
+            "skipped_reasons": {
+                str(reason): count for reason, count in item.skipped.items()
+            },
+            "notes": [str(note) for note in item.notes],
         }
         for item in summary.files
     ]
@@ -338,16 +341,26 @@ def _print_import_summary(
         ([Path(row["file"]).name, *[row[c] for c in columns[1:]]] for row in rows),
         right=range(2, len(columns)),
     )
-    for row in rows:
-        name = Path(row["file"]).name
-        for reason, count in row["skipped_reasons"].items():
-            skipped = t("skipped %(count)s (%(reason)s)", count=count, reason=reason)
+    for item in summary.files:
+        name = item.path.name
+        for reason, count in item.skipped.items():
+            skipped = t(
+                "skipped %(count)s (%(reason)s)",
+                count=count,
+                reason=_message_text(reason, t),
+            )
             console.print(f"  {name}: {skipped}")
-        for note in row["notes"]:
-            console.print(f"  {name}: {note}")
+        for note in item.notes:
+            console.print(f"  {name}: {_message_text(note, t)}")
     console.print(_summary_text(summary, t))
     _print_currency_warnings(summary.derived)
     print_merge_warning(summary.derived)
+
+
+def _message_text(text: MessageText, t: Labels) -> str:
+    """Return a skip reason or note in the output language; a plain string
+    is looked up in the catalog as it is, so fixed reasons translate too."""
+    return render(text, t.language) if isinstance(text, UserMessage) else t(text)
 
 
 def _summary_text(summary: ImportSummary, t: Labels) -> str:
@@ -384,25 +397,33 @@ def print_merge_warning(derived: dict[str, Any]) -> None:
     if not counts:
         return
     kinds = ", ".join(f"{count:,} {kind}" for kind, count in sorted(counts.items()))
-    errors.print(
-        f"warning: {sum(counts.values()):,} merges could not be applied as the "
-        f"source states them ({kinds}); 'abmkpi match --report' lists them"
+    message = UserMessage(
+        "warning: %(count)s merges could not be applied as the source states "
+        "them (%(kinds)s); 'abmkpi match --report' lists them",
+        count=format(sum(counts.values()), ","),
+        kinds=kinds,
     )
+    errors.print(say(message))
 
 
 def _print_currency_warnings(derived: dict[str, Any]) -> None:
     for conflict in (derived.get("fx") or {}).get("rate_conflicts") or []:
-        errors.print(
-            f"warning: several exchange rates for {conflict}; remove the rate you "
-            "do not want and run 'abmkpi match'"
+        message = UserMessage(
+            "warning: several exchange rates for %(conflict)s; remove the rate "
+            "you do not want and run 'abmkpi match'",
+            conflict=conflict,
         )
+        errors.print(say(message))
     assumed = (derived.get("fx") or {}).get("currency_assumed") or {}
     for source, count in assumed.items():
-        errors.print(
-            f"warning: {count:,} {source} opportunities name no currency and are "
-            f"taken as the reporting currency; if the {source} org uses another "
-            f"one, set [sources.{source}] currency and run 'abmkpi match'"
+        message = UserMessage(
+            "warning: %(count)s %(source)s opportunities name no currency and are "
+            "taken as the reporting currency; if the %(source)s org uses another "
+            "one, set [sources.%(source)s] currency and run 'abmkpi match'",
+            count=format(count, ","),
+            source=source,
         )
+        errors.print(say(message))
 
 
 @app.command()
@@ -426,7 +447,8 @@ def match(
         _print_currency_warnings(derived)
         print_merge_warning(derived)
         if not report:
-            console.print("recomputed matches, personas, targets and amounts")
+            t = Labels.of(workspace)
+            console.print(t("recomputed matches, personas, targets and amounts"))
             return
         match_report = build_match_report(store)
     if output == OutputFormat.JSON:
@@ -531,7 +553,7 @@ def _print_targets(workspace: Workspace, report: object, output: OutputFormat) -
             {**vars(entry), "candidates": candidates}
             for entry, candidates in report.ambiguous
         ],
-        "warnings": report.warnings,
+        "warnings": [str(warning) for warning in report.warnings],
     }
     if output == OutputFormat.JSON:
         print_json(document)
@@ -560,11 +582,20 @@ def _print_targets(workspace: Workspace, report: object, output: OutputFormat) -
         ),
     )
     for entry in report.unresolved:
-        errors.print(f"warning: target {entry.kind} {entry.entry!r} matches no account")
-    for entry, candidates in report.ambiguous:
-        errors.print(
-            f"warning: target {entry.kind} {entry.entry!r} matches several accounts "
-            f"({', '.join(candidates)}); use an id"
+        message = UserMessage(
+            "warning: target %(kind)s %(entry)r matches no account",
+            kind=entry.kind,
+            entry=entry.entry,
         )
+        errors.print(say(message))
+    for entry, candidates in report.ambiguous:
+        message = UserMessage(
+            "warning: target %(kind)s %(entry)r matches several accounts "
+            "(%(candidates)s); use an id",
+            kind=entry.kind,
+            entry=entry.entry,
+            candidates=", ".join(candidates),
+        )
+        errors.print(say(message))
     for warning in report.warnings:
-        errors.print(f"warning: {warning}")
+        errors.print(say(UserMessage("warning: %(warning)s", warning=warning)))

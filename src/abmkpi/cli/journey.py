@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from abmkpi.cli import app, console
+from abmkpi.cli import app, console, say
 from abmkpi.cli.common import (
     OutputFormat,
     load_workspace,
@@ -16,6 +16,7 @@ from abmkpi.cli.common import (
     print_table,
 )
 from abmkpi.cli.labels import Labels
+from abmkpi.errors import UserMessage
 from abmkpi.vocabulary import N_
 
 if TYPE_CHECKING:
@@ -34,10 +35,10 @@ def _parse_date(text: str | None, option: str) -> date | None:
     try:
         day = date.fromisoformat(text.strip())
     except ValueError as error:
-        raise typer.BadParameter(
-            f"invalid date {text!r}; write YYYY-MM-DD, such as 2024-06-30",
-            param_hint=option,
-        ) from error
+        message = UserMessage(
+            "invalid date %(text)r; write YYYY-MM-DD, such as 2024-06-30", text=text
+        )
+        raise typer.BadParameter(say(message), param_hint=option) from error
     if not MIN_YEAR <= day.year <= MAX_YEAR:
         raise typer.BadParameter(
             f"{text!r} is outside the supported years {MIN_YEAR} to {MAX_YEAR}",

@@ -196,13 +196,15 @@ def kpi_target_clear(
     ),
 ) -> None:
     """Clear stored KPI targets, so the config defaults apply again."""
-    from abmkpi.errors import AbmkpiError
+    from abmkpi.errors import AbmkpiError, UserMessage
     from abmkpi.kpi_targets import check_kpi_key, clear_kpi_targets
 
     if not everything and kpi is None and period is None and not (segment or account):
         raise AbmkpiError(
-            "give a KPI, --period, --segment or --account to clear, or --all to "
-            "clear every stored KPI target"
+            UserMessage(
+                "give a KPI, --period, --segment or --account to clear, or --all "
+                "to clear every stored KPI target"
+            )
         )
     workspace = load_workspace()
     key = check_kpi_key(kpi) if kpi else None
@@ -218,31 +220,37 @@ def kpi_target_clear(
 
 def _parse_period(workspace: Workspace, text: str) -> Period:
     """Parse --period with the workspace's calendar; errors name the value."""
-    from abmkpi.errors import PeriodError
+    from abmkpi.errors import PeriodError, UserMessage
 
     try:
         return workspace.calendar.parse(text)
     except PeriodError as error:
-        message = str(error)
-        if repr(text.strip()) in message:
+        if repr(text.strip()) in str(error):
             raise
-        raise PeriodError(f"invalid --period {text!r}: {message}") from error
+        raise PeriodError(
+            UserMessage(
+                "invalid --period %(text)r: %(reason)s",
+                text=text,
+                reason=error.message,
+            )
+        ) from error
 
 
 def _segment_id(store: Store, segment: str | None, account: str | None) -> str:
     """Return the segment a target is stored under: a segment or account:ID."""
-    from abmkpi.errors import AbmkpiError
+    from abmkpi.cli import say
+    from abmkpi.errors import AbmkpiError, UserMessage
     from abmkpi.kpi_targets import check_segment
 
     if account is None:
         return check_segment(segment or "target")
     if segment is not None:
-        raise AbmkpiError("give --segment or --account, not both")
+        raise AbmkpiError(UserMessage("give --segment or --account, not both"))
     from abmkpi.metrics.accounts import find_account, live_account_of
 
     account_id, note = live_account_of(store, find_account(store, account))
     if note:
-        console.print(f"note: {note}")
+        console.print(say(UserMessage("note: %(note)s", note=note)))
     return f"account:{account_id}"
 
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from abmkpi.cli import app, console, errors
+from abmkpi.cli import app, console, errors, say, state
 from abmkpi.cli.common import (
     OutputFormat,
     language,
@@ -19,6 +19,7 @@ from abmkpi.cli.common import (
 )
 from abmkpi.cli.labels import Labels
 from abmkpi.cli.reports import _parse_now
+from abmkpi.errors import UserMessage
 
 if TYPE_CHECKING:
     from abmkpi.reports.pack import ReportPack
@@ -102,6 +103,8 @@ def report(
     from abmkpi.reports.runs import Trigger, generate, output_paths
     from abmkpi.usage import utc_now
 
+    # The pack's --lang also sets the language of this command's warnings.
+    state.command_language = lang
     workspace = load_workspace()
     settings = workspace.settings
     chosen_cadence = Cadence(cadence)
@@ -129,7 +132,7 @@ def report(
             _send(store, workspace, pack, written)
     _print_timing(pack)
     for note in pack.report.notes:
-        errors.print(f"note: {note}")
+        errors.print(say(UserMessage("note: %(note)s", note=note)))
     _print_written(written, Labels.of(workspace))
 
 
@@ -139,15 +142,22 @@ def _print_timing(pack: ReportPack) -> None:
 
     period = pack.period
     if pack.timing == PeriodTiming.FUTURE:
-        errors.print(
-            f"warning: period {period.id} has not started (it starts on "
-            f"{period.start}), so the pack has no data for it yet"
+        message = UserMessage(
+            "warning: period %(period)s has not started (it starts on "
+            "%(start)s), so the pack has no data for it yet",
+            period=period.id,
+            start=period.start,
         )
+        errors.print(say(message))
     elif pack.timing == PeriodTiming.RUNNING:
-        errors.print(
-            f"note: period {period.id} is still running (it ends on {period.end}); "
-            f"the pack covers it to date, as of {pack.as_of:%Y-%m-%d %H:%M} UTC"
+        message = UserMessage(
+            "note: period %(period)s is still running (it ends on %(end)s); the "
+            "pack covers it to date, as of %(as_of)s UTC",
+            period=period.id,
+            end=period.end,
+            as_of=format(pack.as_of, "%Y-%m-%d %H:%M"),
         )
+        errors.print(say(message))
 
 
 def _send(
@@ -160,10 +170,11 @@ def _send(
     settings = workspace.settings
     ids = send_pack(store, settings, workspace.calendar, pack, written)
     if not ids:
-        errors.print(
+        message = UserMessage(
             "note: the pack was not sent because [notify] sets no webhook or "
             "e-mail; set notify.webhook.url or notify.email"
         )
+        errors.print(say(message))
         return
     run = deliver_due(store, settings, workspace.root)
     console.print(Labels.of(workspace).deliveries(run))

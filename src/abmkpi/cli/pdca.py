@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from abmkpi.cli import app, console
+from abmkpi.cli import app, console, say
 from abmkpi.cli.common import (
     OutputFormat,
     bad_parameter,
@@ -18,6 +18,7 @@ from abmkpi.cli.common import (
 )
 from abmkpi.cli.labels import Labels
 from abmkpi.cli.reports import _parse_now
+from abmkpi.errors import UserMessage
 from abmkpi.pdca.messages import rule_label
 
 # The PDCA modules load Ibis, DuckDB and SciPy, so the commands import them
@@ -355,9 +356,8 @@ def _parse_date(text: str | None) -> date | None:
     try:
         return date.fromisoformat(text)
     except ValueError as error:
-        raise typer.BadParameter(
-            f"{text!r} is not a date; use YYYY-MM-DD", param_hint="--due"
-        ) from error
+        message = UserMessage("%(text)r is not a date; use YYYY-MM-DD", text=text)
+        raise typer.BadParameter(say(message), param_hint="--due") from error
 
 
 @action_app.command("list")

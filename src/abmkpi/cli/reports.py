@@ -8,14 +8,16 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from abmkpi.cli import app, errors
+from abmkpi.cli import app, errors, say
 from abmkpi.cli.common import (
     OutputFormat,
+    bad_parameter,
     load_workspace,
     print_csv,
     print_json,
     print_table,
 )
+from abmkpi.errors import UserMessage
 from abmkpi.vocabulary import N_
 
 # The KPI modules load Ibis, DuckDB and NumPy, so the commands import them
@@ -54,15 +56,19 @@ def _parse_now(text: str | None, option: str = "--as-of") -> datetime | None:
     try:
         instant = datetime.fromisoformat(text)
     except ValueError as error:
-        raise typer.BadParameter(
-            f"{text!r} is not an ISO date or date-time, such as 2024-06-30T14:59:00Z",
-            param_hint=option,
-        ) from error
-    if not MIN_YEAR <= instant.year <= MAX_YEAR:
-        raise typer.BadParameter(
-            f"{text!r} is outside the supported years {MIN_YEAR} to {MAX_YEAR}",
-            param_hint=option,
+        message = UserMessage(
+            "%(text)r is not an ISO date or date-time, such as 2024-06-30T14:59:00Z",
+            text=text,
         )
+        raise typer.BadParameter(say(message), param_hint=option) from error
+    if not MIN_YEAR <= instant.year <= MAX_YEAR:
+        message = UserMessage(
+            "%(text)r is outside the supported years %(min)s to %(max)s",
+            text=text,
+            min=MIN_YEAR,
+            max=MAX_YEAR,
+        )
+        raise typer.BadParameter(say(message), param_hint=option)
     if instant.tzinfo is not None:
         instant = instant.astimezone(UTC).replace(tzinfo=None)
     return instant
@@ -102,14 +108,16 @@ def kpi(
     try:
         segments = [parse_segment(text).id for text in segment] or None
     except ValueError as error:
-        raise typer.BadParameter(str(error), param_hint="--segment") from error
+        raise bad_parameter(error, {}, "--segment") from error
     only = list(dict.fromkeys(kpi_id))
     for name in only:
         if name not in DEFINITIONS:
-            raise typer.BadParameter(
-                f"unknown KPI {name!r}; known: {', '.join(DEFINITIONS)}",
-                param_hint="--kpi",
+            message = UserMessage(
+                "unknown KPI %(kpi)r; known: %(known)s",
+                kpi=name,
+                known=", ".join(DEFINITIONS),
             )
+            raise typer.BadParameter(say(message), param_hint="--kpi")
     show_kpis(workspace, chosen, segments, output, only, _parse_now(as_of))
 
 
@@ -128,7 +136,7 @@ def show_kpis(
     if only:
         report.results = [r for r in report.results if r.id in only]
     for note in report.notes:
-        errors.print(f"note: {note}")
+        errors.print(say(UserMessage("note: %(note)s", note=note)))
     if output == OutputFormat.JSON:
         print_json(report.to_dict())
     elif output == OutputFormat.CSV:

@@ -48,9 +48,15 @@ def token_create(
             raise bad_parameter(error, {"name": "--name"}) from error
     # Plain print: the token must be copyable without markup or wrapping.
     print(token)
+    t = Labels.of(workspace)
     errors.print(
-        f"created token {info.id} ({info.name}, role {info.role.value}); "
-        "copy it now, it cannot be shown again",
+        t(
+            "created token %(id)s (%(name)s, role %(role)s); copy it now, it "
+            "cannot be shown again",
+            id=info.id,
+            name=info.name,
+            role=info.role.value,
+        ),
         highlight=False,
     )
 

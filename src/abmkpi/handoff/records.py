@@ -19,7 +19,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from abmkpi.errors import NotFoundError
+from abmkpi.errors import NotFoundError, UserMessage
 from abmkpi.free_text import checked_text
 from abmkpi.notify import deliveries_of
 from abmkpi.store.database import Store
@@ -182,7 +182,10 @@ def get_handoff(store: Store, handoff_id: int) -> Handoff:
     row = store.fetch_one(_SELECT + "WHERE h.id = ?", [handoff_id])
     if row is None:
         raise NotFoundError(
-            f"handoff {handoff_id} not found; 'abmkpi handoff list' shows the ids"
+            UserMessage(
+                "handoff %(id)s not found; 'abmkpi handoff list' shows the ids",
+                id=handoff_id,
+            )
         )
     return _handoff(row)
 

@@ -15,7 +15,7 @@ import numpy as np
 
 from abmkpi.canonical import OpportunityType
 from abmkpi.config import Settings
-from abmkpi.errors import NotFoundError
+from abmkpi.errors import NotFoundError, UserMessage
 from abmkpi.metrics.context import BackendTables, KpiContext
 from abmkpi.metrics.engagement import (
     SECONDS_PER_DAY,
@@ -170,7 +170,7 @@ def deal_totals(tables: BackendTables, ctx: KpiContext) -> dict[str, dict[str, A
 @dataclass
 class AccountDetail:
     account: dict[str, Any]
-    note: str | None  # why the figures are not simply this live account's
+    note: UserMessage | None  # why the figures are not simply this live account's
     score: float
     top_activities: list[dict[str, Any]]
     score_history: list[dict[str, Any]]
@@ -182,7 +182,7 @@ class AccountDetail:
     def to_dict(self) -> dict[str, Any]:
         return {
             "account": self.account,
-            "note": self.note,
+            "note": None if self.note is None else str(self.note),
             "score": self.score,
             "top_activities": self.top_activities,
             "score_history": self.score_history,
@@ -207,18 +207,29 @@ def find_account(store: Store, key: str) -> dict[str, Any]:
     )
     if not rows:
         raise NotFoundError(
-            f"account {key!r} not found; use an id from 'abmkpi accounts'"
+            UserMessage(
+                "account %(key)r not found; use an id from 'abmkpi accounts'",
+                key=key,
+            )
         )
     live = [
         row for row in rows if not row["is_deleted"] and row["merged_into_id"] is None
     ]
     if len(live) > 1:
         ids = ", ".join(row["id"] for row in live)
-        raise NotFoundError(f"{key!r} names several accounts ({ids}); use an id")
+        raise NotFoundError(
+            UserMessage(
+                "%(key)r names several accounts (%(ids)s); use an id",
+                key=key,
+                ids=ids,
+            )
+        )
     return (live or rows)[0]
 
 
-def live_account_of(store: Store, account: dict[str, Any]) -> tuple[str, str | None]:
+def live_account_of(
+    store: Store, account: dict[str, Any]
+) -> tuple[str, UserMessage | None]:
     """Return the live account an account's figures belong to, and a note.
 
     A merged account's figures belong to the account it was merged into,
@@ -227,8 +238,12 @@ def live_account_of(store: Store, account: dict[str, Any]) -> tuple[str, str | N
     """
     if account["is_deleted"]:
         raise NotFoundError(
-            f"account {account['id']} ({account['name']}) is deleted in its source, "
-            "so no KPI counts it; use a live account from 'abmkpi accounts'"
+            UserMessage(
+                "account %(id)s (%(name)s) is deleted in its source, so no KPI "
+                "counts it; use a live account from 'abmkpi accounts'",
+                id=account["id"],
+                name=account["name"],
+            )
         )
     winner_id = account["merged_into_id"]
     if winner_id is None:
@@ -236,12 +251,20 @@ def live_account_of(store: Store, account: dict[str, Any]) -> tuple[str, str | N
     deleted = store.scalar("SELECT is_deleted FROM accounts WHERE id = ?", [winner_id])
     if deleted:
         raise NotFoundError(
-            f"account {account['id']} was merged into {winner_id}, which is deleted "
-            "in its source, so no KPI counts either"
+            UserMessage(
+                "account %(id)s was merged into %(winner)s, which is deleted in "
+                "its source, so no KPI counts either",
+                id=account["id"],
+                winner=winner_id,
+            )
         )
     return (
         winner_id,
-        f"account {account['id']} was merged into {winner_id}; showing {winner_id}",
+        UserMessage(
+            "account %(id)s was merged into %(winner)s; showing %(winner)s",
+            id=account["id"],
+            winner=winner_id,
+        ),
     )
 
 
@@ -259,7 +282,7 @@ def account_detail(
     note = None
     if account["is_deleted"]:
         account_id = account["id"]
-        note = "deleted in its source: no KPI counts this account"
+        note = UserMessage("deleted in its source: no KPI counts this account")
     else:
         account_id, note = live_account_of(store, account)
     tables = BackendTables(store.ibis())

@@ -16,7 +16,7 @@ from typing import Any
 import ibis.expr.types as ir
 
 from abmkpi.config import Settings
-from abmkpi.errors import NotFoundError
+from abmkpi.errors import MessageText, NotFoundError, UserMessage
 from abmkpi.kpi_targets import period_targets
 from abmkpi.metrics import customer_facts, facts, stages
 from abmkpi.metrics.context import BackendTables, KpiContext, Segment, TableSource
@@ -42,7 +42,7 @@ class KpiReport:
     currency: str
     results: list[KpiResult] = field(default_factory=list)
     segments: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+    notes: list[MessageText] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -55,7 +55,7 @@ class KpiReport:
             "as_of": self.as_of.isoformat(timespec="seconds") + "Z",
             "currency": self.currency,
             "segments": self.segments,
-            "notes": self.notes,
+            "notes": [str(note) for note in self.notes],
             "results": [result.to_dict() for result in self.results],
         }
 
@@ -173,10 +173,16 @@ def _check_tiers(store: Store, segments: list[str]) -> None:
     known = [int(row[0]) for row in rows if row[0] is not None]
     for tier in wanted:
         if tier not in known:
-            in_use = ", ".join(f"tier:{number}" for number in known) or "none"
+            in_use = ", ".join(f"tier:{number}" for number in known) or UserMessage(
+                "none"
+            )
             raise NotFoundError(
-                f"no target account has tier {tier} (segment tier:{tier}); tiers in "
-                f"use: {in_use}. Set tiers with 'abmkpi targets set'."
+                UserMessage(
+                    "no target account has tier %(tier)s (segment tier:%(tier)s); "
+                    "tiers in use: %(in_use)s. Set tiers with 'abmkpi targets set'.",
+                    tier=tier,
+                    in_use=in_use,
+                )
             )
 
 

@@ -22,6 +22,7 @@ import ibis
 import ibis.expr.types as ir
 
 from abmkpi.config import MAX_TIER, Settings
+from abmkpi.errors import MessageValueError, UserMessage
 from abmkpi.periods import Calendar, Period, business_date
 from abmkpi.store.schema import CANONICAL_TABLES
 
@@ -119,8 +120,12 @@ def parse_segment(text: str) -> Segment:
         return Segment(f"tier:{_tier_number(text, normalized[5:])}")
     if text.strip().startswith("account:") and len(text.strip()) > 8:
         return Segment(text.strip())
-    raise ValueError(
-        f"invalid segment {text!r}; use all, target, non-target, tier:N or account:ID"
+    raise MessageValueError(
+        UserMessage(
+            "invalid segment %(text)r; use all, target, non-target, tier:N or "
+            "account:ID",
+            text=text,
+        )
     )
 
 
@@ -128,9 +133,13 @@ def _tier_number(text: str, number: str) -> int:
     """Return the tier of a 'tier:N' segment; tiers run from 1 to MAX_TIER."""
     tier = int(number) if number.strip().lstrip("+-").isdigit() else None
     if tier is None or not 1 <= tier <= MAX_TIER:
-        raise ValueError(
-            f"invalid segment {text!r}: tiers are whole numbers from 1 to "
-            f"{MAX_TIER}, such as tier:1"
+        raise MessageValueError(
+            UserMessage(
+                "invalid segment %(text)r: tiers are whole numbers from 1 to "
+                "%(max)s, such as tier:1",
+                text=text,
+                max=MAX_TIER,
+            )
         )
     return tier
 

@@ -29,7 +29,7 @@ from typing import Any
 import ibis.expr.types as ir
 
 from abmkpi.config import Settings
-from abmkpi.errors import AbmkpiError
+from abmkpi.errors import AbmkpiError, UserMessage, message_of
 from abmkpi.metrics.accounts import (
     JOURNEY_STAGES,
     account_names,
@@ -189,11 +189,14 @@ def journey_segment(text: str) -> Segment:
     try:
         segment = parse_segment(text)
     except ValueError as error:
-        raise AbmkpiError(str(error)) from error
+        raise AbmkpiError(message_of(error)) from error
     if segment.account_id is not None:
         raise AbmkpiError(
-            f"invalid segment {text!r}: a journey compares a group of accounts; "
-            "use target, all, non-target or tier:N"
+            UserMessage(
+                "invalid segment %(text)r: a journey compares a group of "
+                "accounts; use target, all, non-target or tier:N",
+                text=text,
+            )
         )
     return segment
 
@@ -209,8 +212,12 @@ def journey_progress(
     """Compare the journey stages of a segment's accounts on two dates."""
     if to_date < from_date:
         raise AbmkpiError(
-            f"invalid dates: to ({to_date}) is before from ({from_date}); "
-            "swap them or pick a later to date"
+            UserMessage(
+                "invalid dates: to (%(end)s) is before from (%(start)s); swap "
+                "them or pick a later to date",
+                end=to_date,
+                start=from_date,
+            )
         )
     chosen = journey_segment(segment)
     before = stages_as_of(store, settings, from_date, now)

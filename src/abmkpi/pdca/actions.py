@@ -16,7 +16,7 @@ from enum import StrEnum
 from typing import Any
 
 from abmkpi.config import Settings
-from abmkpi.errors import NotFoundError
+from abmkpi.errors import NotFoundError, UserMessage
 from abmkpi.free_text import checked_text
 from abmkpi.metrics.accounts import JOURNEY_STAGES, find_account, live_account_of
 from abmkpi.pdca.rules import checked_action_rule, resolve_pattern_rule
@@ -138,8 +138,11 @@ def get_action(store: Store, action_id: int) -> Action:
     rows = store.fetch_dicts(_SELECT + "WHERE x.id = ?", [action_id])
     if not rows:
         raise NotFoundError(
-            f"PDCA action {action_id} not found; list them with "
-            "'abmkpi pdca action list'"
+            UserMessage(
+                "PDCA action %(id)s not found; list them with "
+                "'abmkpi pdca action list'",
+                id=action_id,
+            )
         )
     return _action(rows[0])
 

@@ -13,6 +13,7 @@ from babel.dates import format_date
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
+from abmkpi.errors import render
 from abmkpi.i18n import translate, workspace_name
 from abmkpi.metrics.accounts import JOURNEY_STAGES
 from abmkpi.metrics.results import KpiResult
@@ -74,7 +75,7 @@ def render_html(pack: ReportPack, calendar: Calendar, language: str) -> str:
         sections=[section_view(section, fmt) for section in pack.sections],
         agenda=build_agenda(pack, fmt),
         timing_note=texts.timing_note(pack, fmt),
-        notes=pack.report.notes,
+        notes=[render(note, language) for note in pack.report.notes],
     )
 
 

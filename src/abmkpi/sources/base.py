@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from abmkpi.config import Settings
-from abmkpi.errors import InputProblem
+from abmkpi.errors import InputProblem, MessageText, UserMessage
 from abmkpi.sources.csvfile import CsvFile
 from abmkpi.sources.fields import DateFormatUse, ParseContext, ParsedTable
 
@@ -72,9 +72,9 @@ class FileReport:
     encoding: str = ""
     checksum: str = ""
     rows_read: int = 0
-    skipped: Counter[str] = field(default_factory=Counter)
+    skipped: Counter[MessageText] = field(default_factory=Counter)
     rejects: list[InputProblem] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+    notes: list[MessageText] = field(default_factory=list)
     extra_row_tables: tuple[str, ...] = ()
 
     @classmethod
@@ -92,7 +92,10 @@ class FileReport:
         )
         if table.file.footer:
             report.notes.append(
-                f"dropped a report footer of {len(table.file.footer)} lines"
+                UserMessage(
+                    "dropped a report footer of %(count)s lines",
+                    count=len(table.file.footer),
+                )
             )
         return report
 

@@ -16,7 +16,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from abmkpi.errors import InputError, InputProblem
+from abmkpi.errors import InputError, InputProblem, UserMessage
 from abmkpi.sources.base import SourceShapes
 from abmkpi.sources.csvfile import CsvFile, expand_paths, peek_csv
 
@@ -52,16 +52,28 @@ class Detection:
         return [look for look in self.files if self.source in look.looks]
 
     def describe(self) -> str:
-        """Return one line for the user: the source and the evidence."""
-        text = (
-            f"detected {self.label} data: {len(self.recognized)} of "
-            f"{len(self.files)} files"
-        )
+        """Return one line for the user in English: the source and the evidence."""
+        return str(self.message())
+
+    def message(self) -> UserMessage:
+        """Return the line of :meth:`describe` as a translatable message."""
         others = [look.path.name for look in self.files if not look.looks]
-        if others:
-            shown = ", ".join(others[:5]) + (", …" if len(others) > 5 else "")
-            text += f"; not recognized: {shown}"
-        return text
+        if not others:
+            return UserMessage(
+                "detected %(source)s data: %(recognized)s of %(files)s files",
+                source=self.label,
+                recognized=len(self.recognized),
+                files=len(self.files),
+            )
+        shown = ", ".join(others[:5]) + (", …" if len(others) > 5 else "")
+        return UserMessage(
+            "detected %(source)s data: %(recognized)s of %(files)s files; not "
+            "recognized: %(others)s",
+            source=self.label,
+            recognized=len(self.recognized),
+            files=len(self.files),
+            others=shown,
+        )
 
     def to_dict(self) -> dict[str, object]:
         return {

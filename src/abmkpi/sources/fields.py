@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Literal
 
-from abmkpi.errors import InputError, InputProblem
+from abmkpi.errors import InputError, InputProblem, MessageText, UserMessage
 from abmkpi.sources import dates
 from abmkpi.sources.csvfile import CsvFile
 from abmkpi.sources.values import (
@@ -97,7 +97,7 @@ class ParsedTable:
     rows: list[ParsedRow]
     problems: list[InputProblem]
     headers: dict[str, str]
-    notes: list[str] = field(default_factory=list)
+    notes: list[MessageText] = field(default_factory=list)
 
     def header_of(self, name: str) -> str | None:
         return self.headers.get(name)
@@ -109,7 +109,7 @@ def parse_table(
     """Parse every field of every row; rows with a bad value become problems."""
     headers = _resolve_headers(csv_file, fields)
     _check_declared_formats(csv_file, fields, headers, context)
-    notes: list[str] = []
+    notes: list[MessageText] = []
     orders = _decide_date_orders(csv_file, fields, headers, context, notes)
     # Spreadsheets that save with ';' between fields write ',' as the decimal
     # separator, so 1,500 there may be 1.5 and not 1500.
@@ -218,7 +218,7 @@ def _decide_date_orders(
     fields: Sequence[Field],
     headers: dict[str, str],
     context: ParseContext,
-    notes: list[str],
+    notes: list[MessageText],
 ) -> dict[str, dates.Order]:
     date_fields = [
         f for f in fields if f.kind in ("date", "datetime") and f.name in headers
@@ -254,8 +254,12 @@ def _decide_date_orders(
         decided[spec.name] = result.order
         if result.source not in {"declared", "detected"}:
             notes.append(
-                f"{header}: day/month order taken from column {result.source}, "
-                "whose values decide it"
+                UserMessage(
+                    "%(column)s: day/month order taken from column %(source)s, "
+                    "whose values decide it",
+                    column=header,
+                    source=result.source,
+                )
             )
     return decided
 

@@ -18,7 +18,13 @@ from pathlib import Path
 
 from abmkpi.canonical import SourceSystem
 from abmkpi.config import Settings, StageOutcome
-from abmkpi.errors import InputError, InputProblem, MappingError
+from abmkpi.errors import (
+    InputError,
+    InputProblem,
+    MappingError,
+    MessageText,
+    UserMessage,
+)
 from abmkpi.sources.base import FileReport, ImportBatch, ImportOptions, Record
 from abmkpi.sources.canonical_columns import column_kind
 from abmkpi.sources.csvfile import CsvFile, read_csv
@@ -27,10 +33,11 @@ from abmkpi.sources.lookups import LookupTable, load_lookup
 from abmkpi.sources.mapped_rows import TableReader
 from abmkpi.sources.mapping import LookupMapping, Mapping, load_mapping
 from abmkpi.store.schema import TABLES_BY_NAME
+from abmkpi.vocabulary import N_
 
 logger = logging.getLogger(__name__)
 
-_LOOKUP_ONLY = "lookup rows, used to fill columns of other files"
+_LOOKUP_ONLY = N_("lookup rows, used to fill columns of other files")
 
 
 @dataclass
@@ -286,13 +293,23 @@ def _report_of(csv_file: CsvFile, object_name: str, table: str) -> FileReport:
         rows_read=len(csv_file.rows),
     )
     if csv_file.footer:
-        report.notes.append(f"dropped a report footer of {len(csv_file.footer)} lines")
+        report.notes.append(
+            UserMessage(
+                "dropped a report footer of %(count)s lines",
+                count=len(csv_file.footer),
+            )
+        )
     return report
 
 
-def _skip_notes(target: str, skipped: Counter[str]) -> list[str]:
+def _skip_notes(target: str, skipped: Counter[MessageText]) -> list[MessageText]:
     return [
-        f"{target}: {count:,} rows skipped ({reason})"
+        UserMessage(
+            "%(table)s: %(count)s rows skipped (%(reason)s)",
+            table=target,
+            count=format(count, ","),
+            reason=reason,
+        )
         for reason, count in skipped.items()
     ]
 

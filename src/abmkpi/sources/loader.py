@@ -35,8 +35,10 @@ from abmkpi.derive_import import (
 from abmkpi.errors import (
     InputError,
     InputProblem,
+    MessageText,
     RejectLimitError,
     StoreError,
+    UserMessage,
     WorkspaceError,
 )
 from abmkpi.progress import notify
@@ -52,9 +54,10 @@ from abmkpi.spreadsheet import safe_cell
 from abmkpi.staged_files import staged_file
 from abmkpi.store.database import Store, UpsertCounts
 from abmkpi.store.schema import TABLES_BY_NAME
+from abmkpi.vocabulary import N_
 from abmkpi.workspace import Workspace
 
-IDENTICAL_DUPLICATE = "identical duplicate of an earlier row"
+IDENTICAL_DUPLICATE = N_("identical duplicate of an earlier row")
 # Rows of a file whose repeated lines are named in a note.
 _DUPLICATE_NOTES = 3
 
@@ -73,9 +76,9 @@ class FileSummary:
     updated: int = 0
     unchanged: int = 0
     deleted: int = 0
-    skipped: dict[str, int] = field(default_factory=dict)
+    skipped: dict[MessageText, int] = field(default_factory=dict)
     rejected: int = 0
-    notes: list[str] = field(default_factory=list)
+    notes: list[MessageText] = field(default_factory=list)
 
     @property
     def skipped_total(self) -> int:
@@ -195,7 +198,7 @@ def _why_skipped(report: FileReport) -> str:
         f"{count:,} {'row' if count == 1 else 'rows'} skipped ({reason})"
         for reason, count in report.skipped.items()
     )
-    return "; ".join([f"read as {report.object}: {reasons}", *report.notes])
+    return "; ".join([f"read as {report.object}: {reasons}", *map(str, report.notes)])
 
 
 def _dry_run_folder() -> Path:
@@ -312,6 +315,23 @@ def _where(first: Record, record: Record) -> str:
     )
 
 
+def _repeat_note(first: Record, duplicate: Record) -> UserMessage:
+    """Return the note that a row repeats an earlier one, as :func:`_where`
+    locates it."""
+    if first.file == duplicate.file:
+        return UserMessage(
+            "line %(line)s repeats line %(first)s",
+            line=duplicate.line,
+            first=first.line,
+        )
+    return UserMessage(
+        "line %(line)s repeats line %(first)s of %(file)s",
+        line=duplicate.line,
+        first=first.line,
+        file=first.file.name,
+    )
+
+
 def _attach_problems(files: list[FileReport], problems: list[InputProblem]) -> None:
     by_path = {report.path: report for report in files}
     unattached = []
@@ -353,9 +373,7 @@ def _count_identical_rows(
         counted.add(row)
         report.skipped[IDENTICAL_DUPLICATE] += 1
         if report.skipped[IDENTICAL_DUPLICATE] <= _DUPLICATE_NOTES:
-            report.notes.append(
-                f"line {duplicate.line} repeats {_where(first, duplicate)}"
-            )
+            report.notes.append(_repeat_note(first, duplicate))
 
 
 def _summary_of(report: FileReport) -> FileSummary:

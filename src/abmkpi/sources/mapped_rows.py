@@ -12,7 +12,13 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field, replace
 
-from abmkpi.errors import DateFormatError, InputError, InputProblem
+from abmkpi.errors import (
+    DateFormatError,
+    InputError,
+    InputProblem,
+    MessageText,
+    UserMessage,
+)
 from abmkpi.sources.base import Record
 from abmkpi.sources.csvfile import CsvFile, CsvRow
 from abmkpi.sources.fields import (
@@ -38,8 +44,8 @@ class TableResult:
 
     records: list[Record] = field(default_factory=list)
     problems: list[InputProblem] = field(default_factory=list)
-    skipped: Counter[str] = field(default_factory=Counter)
-    notes: list[str] = field(default_factory=list)
+    skipped: Counter[MessageText] = field(default_factory=Counter)
+    notes: list[MessageText] = field(default_factory=list)
 
 
 class TableReader:
@@ -156,7 +162,12 @@ class TableReader:
         for header, allowed in self.spec.where.items():
             value = (row.values.get(self.headers[header]) or "").strip()
             if value not in allowed:
-                result.skipped[f"{header} not in {', '.join(allowed)}"] += 1
+                reason = UserMessage(
+                    "%(column)s not in %(allowed)s",
+                    column=header,
+                    allowed=", ".join(allowed),
+                )
+                result.skipped[reason] += 1
                 return False
         return True
 

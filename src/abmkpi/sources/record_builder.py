@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from abmkpi.canonical import canonical_id
-from abmkpi.errors import InputProblem
+from abmkpi.errors import InputProblem, MessageText, UserMessage
 from abmkpi.sources.canonical_columns import (
     check_value,
     column_default,
@@ -274,18 +274,34 @@ class RecordBuilder:
             ids["id"] = canonical_id(self.source, str(values["id"]))
         return {**values, **ids}
 
-    def lookup_notes(self) -> list[str]:
-        notes = []
+    def lookup_notes(self) -> list[MessageText]:
+        notes: list[MessageText] = []
         for number, lookup in enumerate(self.spec.lookups):
             table = self.lookups[number]
-            filled = self.lookup_filled[number]
-            note = f"{lookup.column}: {filled:,} values from {table.path.name}"
+            filled = format(self.lookup_filled[number], ",")
             missing = self.lookup_missing.get(number)
-            if missing:
-                keys = ", ".join(repr(key) for key, _ in missing.most_common(5))
-                count = sum(missing.values())
-                note += f"; {count:,} without a {lookup.key} match ({keys})"
-            notes.append(note)
+            if not missing:
+                notes.append(
+                    UserMessage(
+                        "%(column)s: %(filled)s values from %(file)s",
+                        column=lookup.column,
+                        filled=filled,
+                        file=table.path.name,
+                    )
+                )
+                continue
+            notes.append(
+                UserMessage(
+                    "%(column)s: %(filled)s values from %(file)s; %(count)s "
+                    "without a %(key)s match (%(keys)s)",
+                    column=lookup.column,
+                    filled=filled,
+                    file=table.path.name,
+                    count=format(sum(missing.values()), ","),
+                    key=lookup.key,
+                    keys=", ".join(repr(key) for key, _ in missing.most_common(5)),
+                )
+            )
         return notes
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from abmkpi.errors import NotFoundError
+from abmkpi.errors import NotFoundError, UserMessage
 from abmkpi.sources.base import Importer, SourceShapes
 
 
@@ -64,7 +64,11 @@ def get_importer(name: str) -> Importer:
     factory = IMPORTERS.get(name.strip().lower())
     if factory is None:
         raise NotFoundError(
-            f"unknown source {name!r}; choose one of {', '.join(sorted(IMPORTERS))}"
+            UserMessage(
+                "unknown source %(name)r; choose one of %(known)s",
+                name=name,
+                known=", ".join(sorted(IMPORTERS)),
+            )
         )
     return factory()
 

@@ -12,7 +12,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from abmkpi.errors import StoreError, WorkspaceError
+from abmkpi.errors import StoreError, UserMessage, WorkspaceError
 from abmkpi.store.lock import connect_waiting
 from abmkpi.store.schema import MIGRATIONS, SCHEMA_VERSION, Table
 
@@ -80,7 +80,9 @@ class Store:
     def create(cls, path: Path) -> Store:
         """Create a new store file and run every migration."""
         if path.exists():
-            raise WorkspaceError(f"store {path} already exists")
+            raise WorkspaceError(
+                UserMessage("store %(path)s already exists", path=path)
+            )
         store = cls(path)
         store.migrate()
         return store
@@ -101,7 +103,11 @@ class Store:
         """
         if not path.exists():
             raise WorkspaceError(
-                f"store {path} not found; run 'abmkpi init DIR' to create a workspace"
+                UserMessage(
+                    "store %(path)s not found; run 'abmkpi init DIR' to create a "
+                    "workspace",
+                    path=path,
+                )
             )
         store = cls(path, read_only=read_only, wait=wait, mark=mark)
         try:
@@ -111,14 +117,23 @@ class Store:
             raise damaged_store_error(path, error) from error
         if version > SCHEMA_VERSION:
             raise WorkspaceError(
-                f"store {path} has schema version {version}, newer than this "
-                f"abmkpi ({SCHEMA_VERSION}); upgrade abmkpi"
+                UserMessage(
+                    "store %(path)s has schema version %(version)s, newer than "
+                    "this abmkpi (%(supported)s); upgrade abmkpi",
+                    path=path,
+                    version=version,
+                    supported=SCHEMA_VERSION,
+                )
             )
         if version < SCHEMA_VERSION:
             if read_only:
                 raise WorkspaceError(
-                    f"store {path} needs migrating from version {version}; "
-                    "run any abmkpi command that writes, such as 'abmkpi match'"
+                    UserMessage(
+                        "store %(path)s needs migrating from version %(version)s; "
+                        "run any abmkpi command that writes, such as 'abmkpi match'",
+                        path=path,
+                        version=version,
+                    )
                 )
             store.migrate()
         if not read_only and count_open:

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from abmkpi.errors import StoreBusyError
+from abmkpi.errors import StoreBusyError, UserMessage
 
 if TYPE_CHECKING:
     import duckdb
@@ -81,13 +81,24 @@ def holder_pid(error: BaseException) -> int | None:
 
 
 def busy_error(path: Path, pid: int | None, waited: float) -> StoreBusyError:
-    holder = f"process {pid}" if pid is not None else "another process"
-    waited_text = f" after waiting {waited:g} s" if waited > 0 else ""
+    if pid is None:
+        holder = UserMessage("another process has it open")
+    else:
+        holder = UserMessage("process %(pid)s has it open", pid=pid)
+    if waited > 0:
+        holder = UserMessage(
+            "%(holder)s after waiting %(seconds)g s",
+            holder=holder,
+            seconds=waited,
+        )
     return StoreBusyError(
-        f"cannot open store {path}: {holder} has it open{waited_text}. Wait "
-        "for that command to finish (a running 'abmkpi serve' closes the store "
-        "between requests), or stop it; run this command with '--wait SECONDS' "
-        "to wait longer.",
+        UserMessage(
+            "cannot open store %(path)s: %(holder)s. Wait for that command to "
+            "finish (a running 'abmkpi serve' closes the store between requests), "
+            "or stop it; run this command with '--wait SECONDS' to wait longer.",
+            path=path,
+            holder=holder,
+        ),
         pid,
     )
 

@@ -18,6 +18,7 @@ from abmkpi.sources.hubspot.ids import SOURCE, hubspot_id, optional_id
 from abmkpi.sources.hubspot.merges import AUDIT, MERGED_IDS, MergeEdge
 from abmkpi.sources.hubspot.run import ImportRun
 from abmkpi.sources.values import full_name, normalize_email
+from abmkpi.vocabulary import N_
 
 CONTACT_FIELDS = (
     Field.of("id", "id", *EXPORT_ID_HEADERS, kind="id", required=True),
@@ -137,7 +138,7 @@ def read_merge_audit(
     for row in table.rows:
         values = row.values
         if values["loser"] == values["winner"]:
-            report.skipped["merge of a contact into itself"] += 1
+            report.skipped[N_("merge of a contact into itself")] += 1
             continue
         edge = MergeEdge(
             values["loser"],

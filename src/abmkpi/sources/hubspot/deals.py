@@ -27,6 +27,7 @@ from abmkpi.sources.hubspot.ids import SOURCE, hubspot_id
 from abmkpi.sources.hubspot.merges import MERGED_IDS, MERGED_TABLE, MergeEdge
 from abmkpi.sources.hubspot.run import ImportRun
 from abmkpi.sources.hubspot.stages import StageDefinition
+from abmkpi.vocabulary import N_
 
 DEAL_FIELDS = (
     Field.of("id", "deal_id", *EXPORT_ID_HEADERS, kind="id", required=True),
@@ -80,8 +81,8 @@ _COPIED = (
 )
 HeaderOf = Callable[[str], str | None]
 
-_REMOVED = "association removed in HubSpot"
-_REPEATED = "association repeated with another association type"
+_REMOVED = N_("association removed in HubSpot")
+_REPEATED = N_("association repeated with another association type")
 
 
 def read_deals(

@@ -32,6 +32,7 @@ from abmkpi.sources.hubspot.ids import (
 )
 from abmkpi.sources.hubspot.run import ImportRun
 from abmkpi.sources.values import normalize_email
+from abmkpi.vocabulary import N_
 
 EVENT_FIELDS = (
     Field.of("id", "id", kind="id", required=True),
@@ -79,9 +80,9 @@ _DETAIL_COLUMNS = {
 }
 
 _FILTERED = "filtered out of HubSpot's reports (filtered_event = true)"
-_DETAIL_REASON = "email event details, applied to this run's email_event rows"
-_NO_STATUS_DETAIL = "subscription change without its email_event_status_change row"
-_NOT_UNSUBSCRIBE = "subscription change other than an unsubscribe by the recipient"
+_DETAIL_REASON = N_("email event details, applied to this run's email_event rows")
+_NO_STATUS_DETAIL = N_("subscription change without its email_event_status_change row")
+_NOT_UNSUBSCRIBE = N_("subscription change other than an unsubscribe by the recipient")
 
 
 def read_event_details(

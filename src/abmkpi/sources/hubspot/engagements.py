@@ -27,6 +27,7 @@ from abmkpi.sources.hubspot.ids import (
     prefixed_source_id,
 )
 from abmkpi.sources.hubspot.run import ImportRun
+from abmkpi.vocabulary import N_
 
 INDEX_FIELDS = (
     Field.of("id", "id", kind="id", required=True),
@@ -89,9 +90,9 @@ _SKIPPED_TYPES = {
 _NOT_HELD = {"CANCELED", "CANCELLED", "NO_SHOW"}
 _NOT_CONNECTED = {"CANCELED", "FAILED"}
 
-_INDEX_REASON = "engagement index, used to type this run's engagement rows"
-_LINK_REASON = "engagement association, applied to this run's engagements"
-_DEAL_LINK_REASON = (
+_INDEX_REASON = N_("engagement index, used to type this run's engagement rows")
+_LINK_REASON = N_("engagement association, applied to this run's engagements")
+_DEAL_LINK_REASON = N_(
     "engagement-deal association, not used because activities link to people "
     "and accounts"
 )
@@ -121,7 +122,7 @@ def read_engagement_links(
     for row in table.rows:
         object_id = row.values.get(linked_object)
         if row.values.get("deleted"):
-            report.skipped["association removed in HubSpot"] += 1
+            report.skipped[N_("association removed in HubSpot")] += 1
         elif linked_object == "deal":
             report.skipped[_DEAL_LINK_REASON] += 1
         elif object_id is None:
@@ -150,7 +151,7 @@ def read_engagements(
         occurred_at = _time_of(row.values, engagement_type)
         if occurred_at is None:
             header = table.header_of("timestamp") or table.header_of("start_time")
-            reason = "missing engagement time (no timestamp, start or create date)"
+            reason = N_("missing engagement time (no timestamp, start or create date)")
             report.rejects.append(
                 InputProblem(csv_file.path, row.line, header, "", reason)
             )

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from abmkpi.sources.base import FileReport, SourceShapes
 from abmkpi.sources.csvfile import CsvFile
+from abmkpi.vocabulary import N_
 
 logger = logging.getLogger(__name__)
 
@@ -118,7 +119,7 @@ _LISTS = "contact lists are not imported, so keep ABM lists as the target list"
 _HISTORY = "property change history, while the object tables hold current values"
 _USERS = "HubSpot users and teams, not imported because owner columns keep ids"
 _PROPERTIES = "property definitions, not records"
-_TICKETS = "service tickets are not used by ABM KPIs"
+_TICKETS = N_("service tickets are not used by ABM KPIs")
 
 # HubSpot tables that are recognized and skipped, with the reason.
 _SKIPPED_TABLES: dict[str, str] = {

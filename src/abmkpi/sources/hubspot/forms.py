@@ -17,6 +17,7 @@ from abmkpi.sources.fields import Field, ParseContext, parse_table
 from abmkpi.sources.hubspot.files import FileShape
 from abmkpi.sources.hubspot.ids import SOURCE, hubspot_id, prefixed_source_id
 from abmkpi.sources.hubspot.run import ImportRun
+from abmkpi.vocabulary import N_
 
 FORM_FIELDS = (
     Field.of("id", "guid", kind="id", required=True),
@@ -32,7 +33,7 @@ SUBMISSION_FIELDS = (
     Field.of("title", "title"),
 )
 
-_FORM_REASON = "form definition, used to name this run's form submissions"
+_FORM_REASON = N_("form definition, used to name this run's form submissions")
 
 
 def read_forms(

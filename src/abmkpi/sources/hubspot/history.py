@@ -21,6 +21,7 @@ from abmkpi.sources.fields import Field, ParseContext, parse_table
 from abmkpi.sources.hubspot.files import FileShape
 from abmkpi.sources.hubspot.ids import SOURCE, hubspot_id
 from abmkpi.sources.hubspot.run import ImportRun
+from abmkpi.vocabulary import N_
 
 DEAL_STAGE_FIELDS = (
     Field.of("deal_id", "deal_id", kind="id", required=True),
@@ -37,9 +38,9 @@ PROPERTY_HISTORY_FIELDS = (
 )
 
 STAGE_PROPERTY = "dealstage"
-_OTHER_PROPERTY = "change of a deal property other than the stage"
-_NO_TIME = "stage row without date_entered or _fivetran_start"
-_EMPTY_STAGE = "stage change to an empty stage"
+_OTHER_PROPERTY = N_("change of a deal property other than the stage")
+_NO_TIME = N_("stage row without date_entered or _fivetran_start")
+_EMPTY_STAGE = N_("stage change to an empty stage")
 
 
 def read_deal_stages(

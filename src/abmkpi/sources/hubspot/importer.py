@@ -38,6 +38,7 @@ from abmkpi.sources.hubspot.files import (
 )
 from abmkpi.sources.hubspot.ids import SOURCE, hubspot_id
 from abmkpi.sources.hubspot.run import ImportRun
+from abmkpi.vocabulary import N_
 
 logger = logging.getLogger(__name__)
 
@@ -79,7 +80,7 @@ _DEFINITIONS = frozenset(
     }
 )
 
-_NOT_HUBSPOT = "not a HubSpot table or export"
+_NOT_HUBSPOT = N_("not a HubSpot table or export")
 
 
 class HubSpotImporter:

@@ -21,6 +21,7 @@ from typing import Any, Literal
 
 from abmkpi.sources.base import FileReport, ImportBatch
 from abmkpi.sources.hubspot.ids import SOURCE, hubspot_id
+from abmkpi.vocabulary import N_
 
 Entity = Literal["person", "account", "opportunity"]
 
@@ -29,7 +30,7 @@ AUDIT = 0
 MERGED_TABLE = 1
 MERGED_IDS = 2
 
-_ALREADY_RECORDED = "merge already recorded by another row"
+_ALREADY_RECORDED = N_("merge already recorded by another row")
 
 
 @dataclass(frozen=True)

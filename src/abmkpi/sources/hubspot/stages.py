@@ -28,6 +28,7 @@ from abmkpi.sources.csvfile import CsvFile
 from abmkpi.sources.fields import Field, ParseContext, ParsedRow, parse_table
 from abmkpi.sources.hubspot.ids import SOURCE
 from abmkpi.sources.values import parse_bool, parse_number
+from abmkpi.vocabulary import N_
 
 PIPELINE_FIELDS = (
     Field.of("pipeline_id", "pipeline_id", kind="id", required=True),
@@ -47,9 +48,9 @@ STAGE_FIELDS = (
     Field.of("metadata", "metadata"),
 )
 
-_DEFINITION_REASON = "pipeline definition, used to name this run's deal pipelines"
-_SHARED_LABEL = "stage label also defined by another pipeline, stored once"
-_REPEATED_ROW = "repeated row"
+_DEFINITION_REASON = N_("pipeline definition, used to name this run's deal pipelines")
+_SHARED_LABEL = N_("stage label also defined by another pipeline, stored once")
+_REPEATED_ROW = N_("repeated row")
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,7 @@ from abmkpi.sources.marketo.activity_types import (
 )
 from abmkpi.sources.marketo.files import FileKind, FileShape
 from abmkpi.sources.marketo.ids import SOURCE, marketo_id, program_record_id
+from abmkpi.vocabulary import N_
 
 logger = logging.getLogger(__name__)
 
@@ -136,7 +137,7 @@ class _ActivityReader:
     def _add_program_status(self, row: ActivityRow, name: str) -> None:
         status = row.attribute("new_status")
         if not is_attended(status):
-            self.report.skipped["program status change other than attendance"] += 1
+            self.report.skipped[N_("program status change other than attendance")] += 1
             return
         values = _activity_values(row, name, ActivityType.EVENT_ATTENDED, "event")
         values["asset"] = row.values.get("primary_value")
@@ -152,7 +153,7 @@ class _ActivityReader:
 
     def _add_deletion(self, row: ActivityRow) -> None:
         if row.values.get("is_deleted"):
-            self.report.skipped["deletion activity removed in the source"] += 1
+            self.report.skipped[N_("deletion activity removed in the source")] += 1
             return
         lead_id = row.values["lead_id"]
         values = {
@@ -166,7 +167,7 @@ class _ActivityReader:
 
     def _add_merges(self, row: ActivityRow) -> None:
         if row.values.get("is_deleted"):
-            self.report.skipped["merge activity removed in the source"] += 1
+            self.report.skipped[N_("merge activity removed in the source")] += 1
             return
         try:
             losers = merge_loser_ids(row)
@@ -176,7 +177,7 @@ class _ActivityReader:
             )
             return
         if not losers:
-            self.report.skipped["merge activity without merge ids"] += 1
+            self.report.skipped[N_("merge activity without merge ids")] += 1
             return
         winner = marketo_id(row.values["lead_id"])
         for loser in losers:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from abmkpi.canonical import ActivityType
+from abmkpi.vocabulary import N_
 
 # Marketo's standard activity types, as Adobe's Marketo documentation lists
 # them. An instance's GET /rest/v1/activities/types.json returns its own list,
@@ -117,13 +118,13 @@ def _skip(reason: str) -> TypeRule:
     return TypeRule(skip_reason=reason)
 
 
-_CRM_SYNC = "CRM sync, not a touch"
-_DATA_CHANGE = "data change, not a touch"
-_LIST_CHANGE = "list membership change, not a touch"
-_CRM_CAMPAIGN = "CRM campaign membership change, not a touch"
-_OPPORTUNITY = "opportunity change; import opportunities from the CRM"
-_NURTURE = "nurture membership change, not a touch"
-_REVENUE_STAGE = "revenue stage change, not a touch"
+_CRM_SYNC = N_("CRM sync, not a touch")
+_DATA_CHANGE = N_("data change, not a touch")
+_LIST_CHANGE = N_("list membership change, not a touch")
+_CRM_CAMPAIGN = N_("CRM campaign membership change, not a touch")
+_OPPORTUNITY = N_("opportunity change; import opportunities from the CRM")
+_NURTURE = N_("nurture membership change, not a touch")
+_REVENUE_STAGE = N_("revenue stage change, not a touch")
 
 # Keyed by the lower-cased type name.
 _RULES: dict[str, TypeRule] = {
@@ -153,20 +154,20 @@ _RULES: dict[str, TypeRule] = {
     "delete lead": TypeRule(special=Special.DELETE_LEAD),
     "merge leads": TypeRule(special=Special.MERGE_LEADS),
     "change status in progression": TypeRule(special=Special.PROGRAM_STATUS),
-    "new lead": _skip("lead creation, not a touch"),
-    "change data value": _skip("data-value change, not a touch"),
-    "change score": _skip("score change, not a touch"),
-    "change owner": _skip("owner change, not a touch"),
-    "convert lead": _skip("lead conversion, not a touch"),
+    "new lead": _skip(N_("lead creation, not a touch")),
+    "change data value": _skip(N_("data-value change, not a touch")),
+    "change score": _skip(N_("score change, not a touch")),
+    "change owner": _skip(N_("owner change, not a touch")),
+    "convert lead": _skip(N_("lead conversion, not a touch")),
     "add to list": _skip(_LIST_CHANGE),
     "remove from list": _skip(_LIST_CHANGE),
     "sync lead to sfdc": _skip(_CRM_SYNC),
     "sync lead updates to sfdc": _skip(_CRM_SYNC),
     "sync lead to microsoft": _skip(_CRM_SYNC),
     "push lead to marketo": _skip(_CRM_SYNC),
-    "delete lead from sfdc": _skip("deletion in the CRM, not of the Marketo lead"),
-    "sfdc merge leads": _skip("merge in the CRM; import merges from the CRM"),
-    "sfdc activity": _skip("CRM task copied into Marketo; import it from the CRM"),
+    "delete lead from sfdc": _skip(N_("deletion in the CRM, not of the Marketo lead")),
+    "sfdc merge leads": _skip(N_("merge in the CRM; import merges from the CRM")),
+    "sfdc activity": _skip(N_("CRM task copied into Marketo; import it from the CRM")),
     "sfdc activity updated": _skip(
         "CRM task copied into Marketo; import it from the CRM"
     ),
@@ -176,9 +177,9 @@ _RULES: dict[str, TypeRule] = {
     "add to sfdc campaign": _skip(_CRM_CAMPAIGN),
     "remove from sfdc campaign": _skip(_CRM_CAMPAIGN),
     "change status in sfdc campaign": _skip(_CRM_CAMPAIGN),
-    "send alert": _skip("internal alert, not a touch"),
-    "request campaign": _skip("campaign request, not a touch"),
-    "call webhook": _skip("webhook call, not a touch"),
+    "send alert": _skip(N_("internal alert, not a touch")),
+    "request campaign": _skip(N_("campaign request, not a touch")),
+    "call webhook": _skip(N_("webhook call, not a touch")),
     "change lead partition": _skip(_DATA_CHANGE),
     "change segment": _skip(_DATA_CHANGE),
     "enrich with data.com": _skip(_DATA_CHANGE),

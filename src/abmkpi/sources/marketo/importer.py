@@ -34,6 +34,7 @@ from abmkpi.sources.marketo.files import (
 )
 from abmkpi.sources.marketo.ids import SOURCE
 from abmkpi.sources.marketo.leads import read_leads
+from abmkpi.vocabulary import N_
 
 logger = logging.getLogger(__name__)
 
@@ -42,9 +43,11 @@ ACTIVITY_TYPE_FIELDS = (
     Field.of("name", "name", required=True),
 )
 
-_TYPE_LIST_REASON = "activity type definition, used to name this run's activities"
-_NOT_IMPORTED = "not lead, activity, campaign or program data"
-_DELETION_ON_LEAD = "lead deletion applied to the lead's row in a lead file of this run"
+_TYPE_LIST_REASON = N_("activity type definition, used to name this run's activities")
+_NOT_IMPORTED = N_("not lead, activity, campaign or program data")
+_DELETION_ON_LEAD = N_(
+    "lead deletion applied to the lead's row in a lead file of this run"
+)
 
 
 class MarketoImporter:

@@ -23,6 +23,7 @@ from abmkpi.sources.mautic.ids import (
     name_source_id,
 )
 from abmkpi.sources.values import full_name
+from abmkpi.vocabulary import N_
 
 CONTACT_FIELDS = (
     Field.of("id", "id", kind="id"),
@@ -73,10 +74,10 @@ _COMPANY_COPIED = (
     "created_at",
 )
 
-_ANONYMOUS_CONTACT = (
+_ANONYMOUS_CONTACT = N_(
     "anonymous contact: no id or e-mail address identifies it across imports"
 )
-_UNNAMED_COMPANY = "company without id or name"
+_UNNAMED_COMPANY = N_("company without id or name")
 
 
 def read_contacts(csv_file: CsvFile, context: ParseContext, batch: ImportBatch) -> None:

@@ -21,11 +21,12 @@ from abmkpi.sources.mautic.contacts import read_companies, read_contacts
 from abmkpi.sources.mautic.files import EXPECTED_COLUMNS, FileKind, classify
 from abmkpi.sources.mautic.ids import SOURCE
 from abmkpi.sources.mautic.points import read_points_log
+from abmkpi.vocabulary import N_
 
 logger = logging.getLogger(__name__)
 
 _EVENT_LOG_REASON = "contact event log: imports and segment changes, not touches"
-_NOT_IMPORTED = "not contact, company or points-log data"
+_NOT_IMPORTED = N_("not contact, company or points-log data")
 
 
 class MauticImporter:

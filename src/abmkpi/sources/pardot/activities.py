@@ -15,6 +15,7 @@ from abmkpi.sources.csvfile import CsvFile
 from abmkpi.sources.fields import Field, ParseContext, ParsedRow, parse_table
 from abmkpi.sources.pardot.activity_types import raw_type_of, rule_for
 from abmkpi.sources.pardot.ids import SOURCE, optional_pardot_id, pardot_id
+from abmkpi.vocabulary import N_
 
 VISITOR_FIELDS = (
     Field.of("id", "id", kind="id", required=True),
@@ -49,8 +50,8 @@ VISITOR_ACTIVITY_FIELDS = (
     Field.of("is_deleted", "_fivetran_deleted", kind="bool"),
 )
 
-_LINKED_VISITOR = "visitor of a prospect, used to link this run's activities"
-_ANONYMOUS_VISITOR = "anonymous visitor, not linked to a prospect"
+_LINKED_VISITOR = N_("visitor of a prospect, used to link this run's activities")
+_ANONYMOUS_VISITOR = N_("anonymous visitor, not linked to a prospect")
 
 
 def read_visitors(

@@ -27,6 +27,7 @@ from abmkpi.sources.salesforce.common import (
     record_base,
     sf_id,
 )
+from abmkpi.vocabulary import N_
 
 _COMPLETED_STATUSES = {"completed", "完了", "完了済み"}
 
@@ -50,7 +51,7 @@ _ACCOUNT_PREFIX = "001"
 def convert_task(row: ParsedRow, ctx: FileContext) -> None:
     values = row.values
     if not _is_completed(values):
-        ctx.skip("open task")
+        ctx.skip(N_("open task"))
         return
     occurred_at = _occurred_at(
         ctx, values.get("CompletedDateTime"), values.get("ActivityDate"), values
@@ -78,7 +79,7 @@ def convert_activity(row: ParsedRow, ctx: FileContext) -> None:
 def convert_event(row: ParsedRow, ctx: FileContext) -> None:
     values = row.values
     if values.get("IsChild"):
-        ctx.skip("invitee copy of an event")
+        ctx.skip(N_("invitee copy of an event"))
         return
     start = first_value(values, "StartDateTime", "ActivityDateTime")
     if values.get("IsAllDayEvent"):
@@ -96,7 +97,7 @@ def convert_event(row: ParsedRow, ctx: FileContext) -> None:
     ctx.add("activities", record, row.line)
 
 
-_NO_TIME = "no completion time, activity date or CreatedDate"
+_NO_TIME = N_("no completion time, activity date or CreatedDate")
 
 
 def task_type(values: dict[str, Any]) -> ActivityType:

@@ -28,6 +28,7 @@ from abmkpi.sources.salesforce.common import (
     references,
     sf_id,
 )
+from abmkpi.vocabulary import N_
 
 # Campaign Type (case-folded, NFKC) to the activity type of a response.
 _TYPE_BY_CAMPAIGN_TYPE: dict[str, ActivityType] = {
@@ -101,7 +102,7 @@ def convert_campaign(row: ParsedRow, ctx: FileContext) -> None:
 def convert_member(row: ParsedRow, ctx: FileContext) -> None:
     values = row.values
     if not values["HasResponded"]:
-        ctx.skip("not responded")
+        ctx.skip(N_("not responded"))
         return
     occurred_at = _response_time(values, ctx)
     if occurred_at is None:

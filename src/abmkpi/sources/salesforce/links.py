@@ -37,10 +37,11 @@ from abmkpi.sources.salesforce.common import (
     SalesforceObject,
     sf_id,
 )
+from abmkpi.vocabulary import N_
 
-DELETED_LINK = "deleted link"
-REPEATED_LINK = "link already read; roles combined"
-ACCOUNT_PARTNER = "partner of an account, not of an opportunity"
+DELETED_LINK = N_("deleted link")
+REPEATED_LINK = N_("link already read; roles combined")
+ACCOUNT_PARTNER = N_("partner of an account, not of an opportunity")
 
 
 def convert_partner(row: ParsedRow, ctx: FileContext) -> None:

@@ -22,7 +22,7 @@ from collections import defaultdict
 from enum import Enum
 
 from abmkpi.config import Settings
-from abmkpi.errors import InputError, InputProblem
+from abmkpi.errors import InputError, InputProblem, UserMessage
 from abmkpi.sources.base import FileReport, ImportBatch, ImportOptions
 from abmkpi.sources.csvfile import CsvFile
 from abmkpi.sources.fields import ParsedRow, ParsedTable, parse_table
@@ -33,11 +33,12 @@ from abmkpi.sources.salesforce.common import (
     SalesforceObject,
 )
 from abmkpi.sources.salesforce.report import prepare_report
+from abmkpi.vocabulary import N_
 
 logger = logging.getLogger(__name__)
 
-NOT_IMPORTED = "not an object abmkpi imports"
-INACTIVE_VERSION = "inactive history version"
+NOT_IMPORTED = N_("not an object abmkpi imports")
+INACTIVE_VERSION = N_("inactive history version")
 
 _REPORT_VALUE = re.compile(
     r"^\s*(\d{1,2}[/.]\d{1,2}[/.]\d{2,4}|\d{4}/\d{1,2}/|\d{4}年)"
@@ -73,8 +74,10 @@ def read_object_file(
         prepared.finish(table, report)
     if report_shape:
         report.notes.append(
-            "report export: times without an offset are read in "
-            f"{context.naive_time_zone}"
+            UserMessage(
+                "report export: times without an offset are read in %(zone)s",
+                zone=context.naive_time_zone,
+            )
         )
     batch.files.append(report)
 
@@ -113,9 +116,11 @@ def skip_file(
         report.skipped[NOT_IMPORTED] = len(csv_file.rows)
     if not recognized:
         report.notes.append(
-            "neither the file name nor the columns match a Salesforce object "
-            "abmkpi imports; name the file after its object (Opportunity.csv) "
-            "to import it"
+            UserMessage(
+                "neither the file name nor the columns match a Salesforce object "
+                "abmkpi imports; name the file after its object (Opportunity.csv) "
+                "to import it"
+            )
         )
     batch.files.append(report)
     logger.info("%s: skipped, %s is %s", csv_file.path, object_name, NOT_IMPORTED)

@@ -40,7 +40,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from abmkpi.errors import InputError, InputProblem
+from abmkpi.errors import InputError, InputProblem, MessageText, UserMessage
 from abmkpi.sources.base import FileReport
 from abmkpi.sources.csvfile import CsvFile, CsvRow
 from abmkpi.sources.fields import Field, ParsedTable
@@ -51,13 +51,18 @@ from abmkpi.sources.salesforce.report_values import (
     clean_row,
     numeric_columns,
 )
+from abmkpi.vocabulary import N_
 
 logger = logging.getLogger(__name__)
 
 LANGUAGES = {"ja": labels_ja, "en": labels_en}
 _LANGUAGE_NAMES = {"ja": "Japanese", "en": "English"}
+_LANGUAGE_NOTES = {
+    "ja": UserMessage("report export with Japanese column labels"),
+    "en": UserMessage("report export with English column labels"),
+}
 
-TOTAL_ROW = "total row of a summary report"
+TOTAL_ROW = N_("total row of a summary report")
 _MAX_LISTED = 10
 
 
@@ -75,7 +80,7 @@ class ReportFile:
     language: str
     currencies: dict[int, dict[str, str]] = field(default_factory=dict)
     total_rows: int = 0
-    notes: list[str] = field(default_factory=list)
+    notes: list[MessageText] = field(default_factory=list)
 
     def finish(self, table: ParsedTable, report: FileReport) -> None:
         """Count total rows, add notes and set currencies on parsed rows."""
@@ -253,8 +258,8 @@ def _notes(
     spec: SalesforceObject,
     headers: dict[str, str],
     language: str,
-) -> list[str]:
-    notes = [f"report export with {_LANGUAGE_NAMES[language]} column labels"]
+) -> list[MessageText]:
+    notes: list[MessageText] = [_LANGUAGE_NOTES[language]]
     read = _casefolded(headers.values()) | _casefolded(
         name for item in spec.all_fields for name in item.headers
     )
@@ -264,9 +269,16 @@ def _notes(
     if unread:
         listed = ", ".join(unread[:_MAX_LISTED])
         more = len(unread) - _MAX_LISTED
-        notes.append(
-            f"columns not read: {listed}" + (f" and {more} more" if more > 0 else "")
-        )
+        if more > 0:
+            notes.append(
+                UserMessage(
+                    "columns not read: %(columns)s and %(more)s more",
+                    columns=listed,
+                    more=more,
+                )
+            )
+        else:
+            notes.append(UserMessage("columns not read: %(columns)s", columns=listed))
     account_note = _account_name_note(csv_file, spec, headers, language)
     if account_note:
         notes.append(account_note)
@@ -282,7 +294,7 @@ def _account_name_note(
     spec: SalesforceObject,
     headers: dict[str, str],
     language: str,
-) -> str | None:
+) -> UserMessage | None:
     """Explain that account names alone do not link records to accounts."""
     wants_account = any(item.name == "AccountId" for item in spec.fields)
     if not wants_account or "AccountId" in headers:
@@ -299,7 +311,10 @@ def _account_name_note(
     logger.warning(
         "%s: %s shows account names but no account ID", csv_file.path, spec.name
     )
-    return (
-        f"column {shown[0]} gives account names only, so these records are not "
-        f"linked to accounts; add the column {id_label} to the report to link them"
+    return UserMessage(
+        "column %(column)s gives account names only, so these records are not "
+        "linked to accounts; add the column %(id_column)s to the report to link "
+        "them",
+        column=shown[0],
+        id_column=id_label,
     )

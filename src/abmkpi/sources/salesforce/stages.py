@@ -19,6 +19,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from abmkpi.errors import UserMessage
 from abmkpi.sources.base import FileReport, ImportBatch, Record, StoreLookup
 from abmkpi.sources.salesforce.common import SOURCE
 
@@ -121,8 +122,12 @@ def _add_seen_stage(batch: ImportBatch, stage: str, sighting: _Sighting) -> None
     (flags, _), *others = sighting.counts.most_common()
     if others:
         sighting.report.notes.append(
-            f"stage {stage!r} has different IsClosed/IsWon/StageSortOrder values "
-            "on different rows; its stage row keeps the most common ones"
+            UserMessage(
+                "stage %(stage)r has different IsClosed/IsWon/StageSortOrder "
+                "values on different rows; its stage row keeps the most common "
+                "ones",
+                stage=stage,
+            )
         )
         logger.warning(
             "%s: stage %r has conflicting flags", sighting.report.path, stage
