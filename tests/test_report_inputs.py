@@ -107,11 +107,11 @@ def test_running_period_noted(workspace: Workspace, tmp_path: Path) -> None:
     html = output.read_text(encoding="utf-8")
     assert (
         "note: period 2025-03 is still running (it ends on 2025-03-31); the pack "
-        "covers it to date, as of 2025-03-20 03:00 UTC"
+        "covers it to date, as of 2025-03-20 12:00 (Asia/Tokyo)"
     ) in _stderr(result)
     assert (
         '<p class="note timing">This period is still running: the pack covers it '
-        "to date, as of 3/20/25, 12:00\u202fPM.</p>"
+        "to date, as of 20 Mar 2025 12:00.</p>"
     ) in html
 
 
@@ -134,7 +134,7 @@ def test_future_period_in_xlsx_summary(workspace: Workspace, tmp_path: Path) -> 
     rows = list(openpyxl.load_workbook(output)["Summary"].iter_rows(values_only=True))
     assert rows[-1] == (
         "Note",
-        "This period has not started: it starts on May 1, 2025, so the pack has no "
+        "This period has not started: it starts on 1 May 2025, so the pack has no "
         "data for it yet.",
     )
 

@@ -27,7 +27,9 @@ app = typer.Typer(
 # Markup is off: output carries account names, file names and messages that
 # may contain brackets, and none of them may be read as styling.
 console = Console(markup=False, highlight=False)
-errors = Console(stderr=True, markup=False, highlight=False)
+# Messages on stderr are never wrapped: a message stays one line however wide,
+# so a path or Japanese text (which has no spaces) is never split.
+errors = Console(stderr=True, markup=False, highlight=False, soft_wrap=True)
 if "COLUMNS" not in os.environ:
     # Redirected output is read in files and pagers, not an 80-column screen.
     for stream in (console, errors):

@@ -130,13 +130,13 @@ def report(
         written = generate(store, pack, calendar, pack_language, paths, trigger)
         if send:
             _send(store, workspace, pack, written)
-    _print_timing(pack)
+    _print_timing(pack, Labels.of(workspace))
     for note in pack.report.notes:
         errors.print(say(UserMessage("note: %(note)s", note=note)))
     _print_written(written, Labels.of(workspace))
 
 
-def _print_timing(pack: ReportPack) -> None:
+def _print_timing(pack: ReportPack, t: Labels) -> None:
     """Warn on stderr when the pack's period has not started or not ended."""
     from abmkpi.reports.pack import PeriodTiming
 
@@ -152,10 +152,11 @@ def _print_timing(pack: ReportPack) -> None:
     elif pack.timing == PeriodTiming.RUNNING:
         message = UserMessage(
             "note: period %(period)s is still running (it ends on %(end)s); the "
-            "pack covers it to date, as of %(as_of)s UTC",
+            "pack covers it to date, as of %(as_of)s (%(zone)s)",
             period=period.id,
             end=period.end,
-            as_of=format(pack.as_of, "%Y-%m-%d %H:%M"),
+            as_of=t.instant(pack.as_of),
+            zone=t.zone_name,
         )
         errors.print(say(message))
 
