@@ -201,8 +201,9 @@ def _read_marker(marker: Path) -> tuple[int | None, float]:
     try:
         text = _read_regular_file(marker, MAX_MARKER_BYTES)
     except _NotAMarker:
-        # A directory, pipe or device with a marker's name: never waited for
-        # and never read, because opening a pipe would block.
+        # A directory, pipe or device with a marker's name is not a marker.
+        # It is opened without blocking and never read, as reading a pipe
+        # would wait for a writer.
         return None, 0.0
     except OSError:
         return None, float("inf")
