@@ -107,6 +107,16 @@ def business_midnight_utc(day: date, time_zone: str) -> datetime:
     return local.astimezone(UTC).replace(tzinfo=None)
 
 
+def iso_instant(value: datetime) -> str:
+    """Return an instant as ISO 8601 to the second with its offset.
+
+    Stored instants are naive UTC, so they get a ``Z``, as the API and the
+    CLI's JSON and CSV write them.
+    """
+    text = value.isoformat(timespec="seconds")
+    return text + "Z" if value.tzinfo is None else text
+
+
 def business_date(instant: datetime, time_zone: str) -> date:
     """Return the business date of an instant (naive instants are UTC)."""
     if instant.tzinfo is None:

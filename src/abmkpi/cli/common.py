@@ -18,6 +18,7 @@ from rich.table import Table
 from rich.text import Text
 
 from abmkpi.cli import console, state, table_layout
+from abmkpi.periods import iso_instant
 from abmkpi.spreadsheet import safe_cell
 
 if TYPE_CHECKING:
@@ -66,14 +67,6 @@ def language(workspace: Workspace | None = None) -> str:
 
 def resolve_period(workspace: Workspace, text: str | None, default: str) -> Period:
     return workspace.calendar.parse(text or default)
-
-
-def iso_instant(value: datetime) -> str:
-    """Return an instant as ISO 8601 with its offset; stored instants are
-    naive UTC, so they get a ``Z`` as the API writes them."""
-    if value.tzinfo is None:
-        return value.isoformat(timespec="seconds") + "Z"
-    return value.isoformat(timespec="seconds")
 
 
 def json_default(value: Any) -> Any:

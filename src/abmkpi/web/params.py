@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse
 from abmkpi.errors import PeriodError
 from abmkpi.metrics.context import parse_segment
 from abmkpi.metrics.registry import DEFINITIONS
-from abmkpi.periods import Period
+from abmkpi.periods import Period, iso_instant
 from abmkpi.web.errors import ApiError
 from abmkpi.web.state import WebState
 
@@ -92,8 +92,7 @@ def kpis_of(
 
 def _default(value: Any) -> Any:
     if isinstance(value, datetime):
-        text = value.isoformat(timespec="seconds")
-        return text + "Z" if value.tzinfo is None else text
+        return iso_instant(value)
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, set | frozenset | tuple):
