@@ -1,7 +1,7 @@
 """Handoffs of old crossings (an import of history) are recorded as backfilled.
 
-One detection run sees the target account cross the threshold 10 days ago
-and the other account cross it now. With ``handoff.backfill_days`` 3 only
+In one detection run the target account crossed the threshold 10 days ago
+and the other account crossed it now. With ``handoff.backfill_days`` 3 only
 the second gets a notice of its own; the first is counted in one summary
 and has no SLA.
 """
@@ -64,9 +64,10 @@ def workspace(
 
 
 def detect_old_and_new(workspace: Workspace) -> tuple[int, int]:
-    """Ingest, in one batch, fills whose third crossed 10 days ago on the
-    target and three fills ending now on the other account; return the
-    handoff ids (target, other)."""
+    """Ingest one batch of form fills and return the handoff ids (target, other).
+
+    The target's third fill crossed the threshold 10 days ago. The other
+    account gets three fills ending now."""
     crossed = utc_now() - timedelta(days=10)
     old = form_fills("old", crossed + timedelta(hours=1), 4)
     new = form_fills("new", utc_now(), 3, email=OTHER_EMAIL)

@@ -1,5 +1,5 @@
 """Report and schedule input on an empty workspace: errors name the option
-typed, packs of a period not started or still running say so, and a failed
+typed, packs of a period not started or still running carry a note, and a failed
 write leaves no file, no partial file and no recorded run."""
 
 from __future__ import annotations

@@ -37,7 +37,7 @@ PERIOD = "FY2024-Q4"
 SIZE = DemoSize(accounts=60, activities=1500, target_accounts=5)
 KPI = "engagement_score"
 
-# A process that opens the store for writing (as a command does), says
+# A process that opens the store for writing (as a command does), prints
 # "held", and keeps it open until its standard input closes.
 HOLDER = """
 import sys

@@ -133,8 +133,8 @@ class WorkspaceError(AbmkpiError):
 
 
 class StoreBusyError(WorkspaceError):
-    """Another process holds the workspace's store open, so this one cannot
-    open it; ``pid`` is that process's id when DuckDB names it."""
+    """Another process has the workspace's store open, so this one cannot
+    open it. ``pid`` is that process's id when DuckDB names it."""
 
     def __init__(self, message: str | UserMessage, pid: int | None = None):
         super().__init__(message)

@@ -358,8 +358,10 @@ def _print_import_summary(
 
 
 def _message_text(text: MessageText, t: Labels) -> str:
-    """Return a skip reason or note in the output language; a plain string
-    is looked up in the catalog as it is, so fixed reasons translate too."""
+    """Return a skip reason or note in the output language.
+
+    A plain string is looked up in the catalog as it is, so fixed reasons
+    translate too."""
     return render(text, t.language) if isinstance(text, UserMessage) else t(text)
 
 

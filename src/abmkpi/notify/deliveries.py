@@ -350,8 +350,8 @@ def send_concurrently(
     Channels run in parallel, so a slow webhook holds up neither the e-mail
     nor the CSV queue. Within a channel, deliveries go one after another.
     After one times out, the channel's later deliveries are not sent in this
-    pass and are left out of the result, so their rows stay due for the next
-    pass and a channel waits for at most one timeout per pass. ``stopping``
+    pass and are left out of the result. Their rows stay due for the next
+    pass, so a channel waits for at most one timeout per pass. ``stopping``
     ends every channel's sends early.
     """
     by_channel: dict[str, list[Delivery]] = {}

@@ -136,12 +136,12 @@ def name_key(text: str) -> str:
 def _activity_type_matches(key: str) -> list[str]:
     if key in {item.value for item in ActivityType}:
         return [key]
-    wanted = name_key(key)
+    expected = name_key(key)
     found = []
     for item in ActivityType:
         label = term_label("activity_type", item.value)
         names = {item.value, label, *(translate(label, lang) for lang in LANGUAGES)}
-        if wanted in {name_key(name) for name in names}:
+        if expected in {name_key(name) for name in names}:
             found.append(item.value)
     return found
 
@@ -154,8 +154,8 @@ def _campaign_matches(store: Store, key: str) -> list[str]:
     rows = store.fetch_all(
         "SELECT id, name FROM campaigns WHERE name IS NOT NULL ORDER BY id"
     )
-    wanted = name_key(key)
-    return [str(row[0]) for row in rows if name_key(str(row[1])) == wanted]
+    expected = name_key(key)
+    return [str(row[0]) for row in rows if name_key(str(row[1])) == expected]
 
 
 def _asset_matches(store: Store, key: str) -> list[str]:
@@ -165,8 +165,8 @@ def _asset_matches(store: Store, key: str) -> list[str]:
         "SELECT DISTINCT asset FROM activities "
         "WHERE asset IS NOT NULL AND NOT is_deleted ORDER BY asset"
     )
-    wanted = name_key(key)
-    return [str(row[0]) for row in rows if name_key(str(row[0])) == wanted]
+    expected = name_key(key)
+    return [str(row[0]) for row in rows if name_key(str(row[0])) == expected]
 
 
 def _activity_value_exists(store: Store, column: str, value: str) -> bool:

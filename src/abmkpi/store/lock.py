@@ -112,8 +112,8 @@ def connect_waiting(
     """Connect to the store file, waiting up to ``wait`` seconds (default:
     the configured wait) while another process has it locked.
 
-    With ``mark`` the wait leaves a marker file that asks a serving process
-    to close the store. Errors other than the lock propagate at once.
+    With ``mark`` the wait leaves a marker file, and a serving process that
+    finds it closes the store. Errors other than the lock propagate at once.
     """
     import duckdb
 

@@ -114,7 +114,7 @@ def post_ack(
 ) -> DocumentResponse:
     """Acknowledge a handoff (sales has seen it); needs an editor token.
 
-    Acknowledging again keeps the first time and name, and answers with
+    Acknowledging again keeps the first time and name, and returns
     ``already_acknowledged`` true.
     """
     by = body.by if body is not None and body.by else None

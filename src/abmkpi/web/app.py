@@ -83,9 +83,9 @@ def _current_data(request: Request) -> None:
     """Bring the data version up to date before the route runs.
 
     Cached numbers are served from memory, so a request may read no table
-    at all; this opens the store (or finds it open), which notices a write
-    by another process since the server last had the store. While another
-    process has the store it raises StoreBusyError (a 503).
+    at all. Opening the store (or finding it open) notices a write by
+    another process since the server last had the store. While another
+    process has the store, this raises StoreBusyError (a 503).
     """
     if request.url.path in NO_DATA_PATHS:
         return

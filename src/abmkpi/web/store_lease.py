@@ -10,7 +10,7 @@ connection and closes as soon as its current users finish.
 
 A request that finds the store held by another process waits up to
 :data:`BUSY_WAIT_SECONDS`, then gets :class:`~abmkpi.errors.StoreBusyError`
-(the API answers 503). No cached number is served while the store is busy,
+(the API returns 503). No cached number is served while the store is busy,
 because the other process may be changing the data behind it.
 
 Every writing open by another process counts in the store's write
